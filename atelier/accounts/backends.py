@@ -1,0 +1,27 @@
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+
+from atelier.accounts.handles import normalise_handle
+
+
+class EmailOrHandleBackend(ModelBackend):
+    """Sign in with either the email address or the @handle, case-insensitively."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        identifier = (username or kwargs.get("email") or "").strip()
+        if not identifier or password is None:
+            return None
+        User = get_user_model()
+        if "@" in identifier.lstrip("@"):
+            lookup = {"email__iexact": identifier}
+        else:
+            lookup = {"handle": normalise_handle(identifier)}
+        try:
+            user = User.objects.get(**lookup)
+        except User.DoesNotExist:
+            # Hash anyway so response time does not reveal whether the account exists.
+            User().set_password(password)
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None

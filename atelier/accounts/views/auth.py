@@ -1,0 +1,92 @@
+"""Signing up, in and out, and confirming email addresses."""
+
+from django.contrib import messages
+from django.contrib.auth import authenticate, login
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from atelier.accounts import services, throttling
+from atelier.accounts.forms import LoginForm, SignupForm
+from atelier.core.client_address import client_ip
+from atelier.core.ratelimit import RateLimit
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return fallback
+
+
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignupForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not throttling.signup_allowed(ip=client_ip(request)):
+            form.add_error(None, "Too many accounts were created from your network in the last hour. Try again later.")
+            status = 429
+        elif form.is_valid():
+            user = services.account_register(**form.cleaned_data)
+            login(request, user, backend="atelier.accounts.backends.EmailOrHandleBackend")
+            messages.success(request, f"Welcome to Atelier! We sent a confirmation link to {user.email}.")
+            return redirect("accounts:settings_profile")
+        else:
+            status = 400
+    return render(request, "accounts/signup.html", {"form": form}, status=status)
+
+
+def login_view(request):
+    if request.user.is_authenticated:
+        return redirect(_safe_next(request, "home"))
+    form = LoginForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            identifier, ip = form.cleaned_data["identifier"], client_ip(request)
+            wait = throttling.login_blocked_for(identifier=identifier, ip=ip)
+            if wait:
+                form.add_error(
+                    None,
+                    f"Too many failed sign-in attempts. Try again in {max(1, wait // 60)} minute(s) "
+                    "or reset your password.",
+                )
+                status = 429
+            else:
+                user = authenticate(request, username=identifier, password=form.cleaned_data["password"])
+                if user is not None:
+                    throttling.login_success_record(identifier=identifier)
+                    login(request, user)
+                    return redirect(_safe_next(request, user.get_absolute_url()))
+                throttling.login_failure_record(identifier=identifier, ip=ip)
+                form.add_error(None, "That email or handle and password do not match an account.")
+    return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request, "")}, status=status)
+
+
+def verify_email(request, token: str):
+    user = services.email_confirm(token=token)
+    if user is None:
+        return render(request, "accounts/verify_failed.html", status=400)
+    messages.success(request, f"Thanks, {user.email} is confirmed.")
+    return redirect("accounts:settings_account" if request.user.is_authenticated else "accounts:login")
+
+
+_RESEND_LIMIT = RateLimit("verify-resend", 3, 3600)
+
+
+@login_required
+@require_POST
+def resend_verification(request):
+    if request.user.email_verified and not request.user.pending_email:
+        messages.info(request, "Your email address is already confirmed.")
+    elif _RESEND_LIMIT.hit(str(request.user.pk)) > _RESEND_LIMIT.limit:
+        messages.error(request, "We already sent several links in the last hour; check your spam folder.")
+    else:
+        address = request.user.pending_email or request.user.email
+        services.email_confirmation_send(user=request.user, email=address)
+        messages.success(request, f"We sent a new confirmation link to {address}.")
+    return redirect(_safe_next(request, "accounts:settings_account"))

@@ -1,0 +1,45 @@
+"""Fixed-window counters in the cache: Redis in production (shared by every web process), local otherwise."""
+
+import time
+from dataclasses import dataclass
+
+from django.core.cache import cache
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most `limit` hits per `window` seconds for one key (an account, an address, ...)."""
+
+    name: str
+    limit: int
+    window: int
+
+    def _cache_key(self, key: str) -> tuple[str, int]:
+        window_start = int(time.time()) // self.window * self.window
+        return f"rl:{self.name}:{key}:{window_start}", window_start
+
+    def hit(self, key: str) -> int:
+        """Count one hit and return the count in the current window."""
+        cache_key, _ = self._cache_key(key)
+        if cache.add(cache_key, 1, timeout=self.window + 1):
+            return 1
+        try:
+            return cache.incr(cache_key)
+        except ValueError:  # expired between add and incr
+            cache.set(cache_key, 1, timeout=self.window + 1)
+            return 1
+
+    def count(self, key: str) -> int:
+        cache_key, _ = self._cache_key(key)
+        return cache.get(cache_key, 0)
+
+    def is_exceeded(self, key: str) -> bool:
+        return self.count(key) >= self.limit
+
+    def retry_after(self) -> int:
+        """Seconds until the current window ends."""
+        _, window_start = self._cache_key("")
+        return max(1, window_start + self.window - int(time.time()))
+
+    def reset(self, key: str) -> None:
+        cache.delete(self._cache_key(key)[0])

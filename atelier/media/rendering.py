@@ -1,0 +1,62 @@
+"""Turning a private original into public renditions: oriented, sRGB, cropped, resized, stripped.
+
+Renditions are re-encoded from decoded pixels and saved with no EXIF, XMP or ICC data, so
+GPS positions and camera serial numbers in the original never reach the public.
+"""
+
+import io
+
+from PIL import Image, ImageCms, ImageOps
+
+from atelier.media.crops import CropBox
+
+_SRGB_PROFILE = ImageCms.createProfile("sRGB")
+
+
+def open_oriented(file) -> Image.Image:
+    """Decode the original, apply its EXIF orientation and convert its colours to sRGB."""
+    image = Image.open(file)
+    image.load()
+    image = ImageOps.exif_transpose(image)
+    return to_srgb(image)
+
+
+def to_srgb(image: Image.Image) -> Image.Image:
+    """Convert through the embedded ICC profile when there is one; otherwise assume sRGB."""
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+    target_mode = "RGBA" if has_alpha else "RGB"
+    icc = image.info.get("icc_profile")
+    if icc:
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            working = image.convert("RGBA" if has_alpha else "RGB")
+            converted = ImageCms.profileToProfile(
+                working, source, _SRGB_PROFILE, outputMode=working.mode, renderingIntent=ImageCms.Intent.PERCEPTUAL
+            )
+            if converted is not None:
+                return converted
+        except (ImageCms.PyCMSError, OSError, ValueError):
+            pass  # a broken profile is ignored rather than failing the upload
+    return image.convert(target_mode)
+
+
+def render_crop(image: Image.Image, crop: CropBox, size: tuple[int, int]) -> Image.Image:
+    """Crop to the box and scale down to fit `size`, never up."""
+    cropped = image.crop(crop.to_pixels(image.width, image.height))
+    if cropped.width > size[0] or cropped.height > size[1]:
+        cropped = ImageOps.contain(cropped, size, method=Image.Resampling.LANCZOS)
+    return cropped
+
+
+def fit_within(image: Image.Image, long_side: int) -> Image.Image:
+    """Scale down so the longer side is at most `long_side`, never up."""
+    if max(image.size) <= long_side:
+        return image.copy()
+    return ImageOps.contain(image, (long_side, long_side), method=Image.Resampling.LANCZOS)
+
+
+def encode_webp(image: Image.Image, *, quality: int = 82) -> bytes:
+    """WebP bytes with no metadata at all (no exif, xmp or icc arguments are passed)."""
+    buffer = io.BytesIO()
+    image.save(buffer, format="WEBP", quality=quality, method=4)
+    return buffer.getvalue()

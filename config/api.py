@@ -1,0 +1,8 @@
+"""The JSON API: one router per app, mounted here; the OpenAPI schema is generated at /api/v1/openapi.json."""
+
+from ninja import NinjaAPI
+
+from atelier.accounts.api import router as accounts_router
+
+api = NinjaAPI(title="Atelier API", version="1", urls_namespace="api", docs_url=None)
+api.add_router("/", accounts_router)

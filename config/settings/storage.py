@@ -1,0 +1,59 @@
+"""Where files live: two storages, public renditions ("default") and private originals ("originals").
+
+Local folders by default; S3-compatible buckets (django-storages) when AWS_STORAGE_BUCKET_NAME is
+set. Built by a function so tests can build the S3 variant against a local S3 stand-in.
+"""
+
+from collections.abc import Mapping
+from pathlib import Path
+
+
+def build_storages(*, env: Mapping[str, str], media_root: Path, media_url: str) -> dict:
+    bucket = env.get("AWS_STORAGE_BUCKET_NAME", "")
+    if not bucket:
+        return {
+            "default": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(media_root / "public"), "base_url": media_url},
+            },
+            # No base_url: originals are never addressable by URL.
+            "originals": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(media_root / "originals"), "base_url": None},
+            },
+        }
+    common = {
+        "endpoint_url": env.get("AWS_S3_ENDPOINT_URL") or None,
+        "region_name": env.get("AWS_S3_REGION_NAME") or None,
+        "access_key": env.get("AWS_ACCESS_KEY_ID") or None,
+        "secret_key": env.get("AWS_SECRET_ACCESS_KEY") or None,
+        "file_overwrite": False,
+    }
+    return {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                **common,
+                "bucket_name": bucket,
+                "location": "public",
+                # Public reads come from a bucket policy or a CDN; set AWS_PUBLIC_ACL=public-read for
+                # services that still use object ACLs.
+                "default_acl": env.get("AWS_PUBLIC_ACL") or None,
+                "querystring_auth": False,
+                "custom_domain": env.get("AWS_S3_CUSTOM_DOMAIN") or None,
+                "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+            },
+        },
+        "originals": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                **common,
+                "bucket_name": env.get("AWS_PRIVATE_BUCKET_NAME") or bucket,
+                "location": "originals",
+                "default_acl": "private",
+                # Only short-lived signed URLs, and only the worker and the owner's views ask for them.
+                "querystring_auth": True,
+                "querystring_expire": 300,
+            },
+        },
+    }

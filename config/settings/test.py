@@ -1,0 +1,32 @@
+"""Test settings: the embedded default unless DATABASE_URL / REDIS_URL point at real servers.
+
+The suite runs twice in CI: once as-is (SQLite, local cache) and once with DATABASE_URL and
+REDIS_URL set, which base.py turns into PostgreSQL and Redis exactly as production does.
+"""
+
+import tempfile
+from pathlib import Path
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import CACHES, REDIS_URL, STORAGES
+
+DEBUG = False
+# Each test run writes media to its own temporary folder.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="atelier-test-media-"))
+if STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):
+    STORAGES["default"]["OPTIONS"]["location"] = str(MEDIA_ROOT / "public")
+    STORAGES["originals"]["OPTIONS"]["location"] = str(MEDIA_ROOT / "originals")
+# Static files come from the finders (nothing is collected for tests); WhiteNoise wants the folder.
+STATIC_ROOT = MEDIA_ROOT / "static"
+STATIC_ROOT.mkdir()
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+if REDIS_URL:
+    CACHES["default"]["KEY_PREFIX"] = "atelier-test"
+
+# Still argon2 (what production uses), at a cost that keeps the suite fast.
+PASSWORD_HASHERS = ["atelier.accounts.hashers.FastTestArgon2PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+LOGGING = {"version": 1, "disable_existing_loggers": False}

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+
+from atelier.accounts.views.profile import home
+from atelier.core.views import healthz
+from atelier.media.serving import serve_public_media
+from config.api import api
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    re_path(r"^media/(?P<path>.+)$", serve_public_media, name="media"),
+    path("", include("atelier.accounts.urls")),
+]

@@ -1,0 +1,110 @@
+"""Media on S3: the production storage settings, run against moto's S3 server on localhost.
+
+moto speaks S3's real HTTP protocol and enforces object ACLs for anonymous requests, so these
+tests prove what a visitor without credentials can and cannot fetch.
+"""
+
+import socket
+import urllib.error
+import urllib.request
+
+import boto3
+import pytest
+from django.core.files.base import ContentFile
+from moto.server import ThreadedMotoServer
+
+from atelier.accounts import services
+from atelier.accounts.models import ProfileImage, ProfileImageKind
+from atelier.accounts.profile_images import profile_image_replace
+from atelier.media.storages import originals_storage, public_storage
+from atelier.media.validation import inspect_image
+from config.settings.storage import build_storages
+from tests.conftest import image_bytes
+
+BUCKET = "atelier-media"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{server._port}"
+    boto3.client(
+        "s3", endpoint_url=endpoint, aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1"
+    ).create_bucket(Bucket=BUCKET)
+    yield endpoint
+    server.stop()
+
+
+@pytest.fixture
+def s3_storages(s3_endpoint, settings, tmp_path):
+    env = {
+        "AWS_STORAGE_BUCKET_NAME": BUCKET,
+        "AWS_S3_ENDPOINT_URL": s3_endpoint,
+        "AWS_S3_REGION_NAME": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_PUBLIC_ACL": "public-read",
+    }
+    settings.STORAGES = {
+        **build_storages(env=env, media_root=tmp_path, media_url="/media/"),
+        "staticfiles": settings.STORAGES["staticfiles"],
+    }
+    return s3_endpoint
+
+
+def _anonymous_get(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - a local test server
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def _upload_avatar(user, django_capture_on_commit_callbacks) -> ProfileImage:
+    upload = ContentFile(image_bytes("JPEG", size=(900, 600)), name="avatar.jpg")
+    facts = inspect_image(upload, max_bytes=10_000_000, max_pixels=10_000_000)
+    with django_capture_on_commit_callbacks(execute=True):
+        image = profile_image_replace(
+            profile=user.profile, kind=ProfileImageKind.AVATAR, upload=upload, facts=facts, crop=None
+        )
+    image.refresh_from_db()
+    return image
+
+
+def test_renditions_are_public_and_originals_private_on_s3(s3_storages, make_user, django_capture_on_commit_callbacks):
+    image = _upload_avatar(make_user("s3artist"), django_capture_on_commit_callbacks)
+
+    assert image.state == "ready"
+    assert public_storage().__class__.__name__ == "S3Storage"
+    original_key = f"originals/{image.original_name}"
+    plain_original_url = f"{s3_storages}/{BUCKET}/{original_key}"
+    assert _anonymous_get(plain_original_url) == 403, "an original must not be readable without credentials"
+    for name in image.renditions["sizes"].values():
+        assert public_storage().url(name).startswith(f"{s3_storages}/{BUCKET}/public/")
+        assert _anonymous_get(public_storage().url(name)) == 200
+    assert _anonymous_get(f"{s3_storages}/{BUCKET}/originals/{image.renditions['editor']}") == 403
+    # The worker (with credentials) can still read the original.
+    assert originals_storage().exists(image.original_name)
+
+
+def test_deleting_the_account_removes_its_objects_from_the_bucket(
+    s3_storages, make_user, django_capture_on_commit_callbacks
+):
+    user = make_user("s3leaver")
+    image = _upload_avatar(user, django_capture_on_commit_callbacks)
+    names = [image.original_name, image.renditions["editor"], *image.renditions["sizes"].values()]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.account_delete(user=user)
+
+    assert not originals_storage().exists(image.original_name)
+    assert not originals_storage().exists(image.renditions["editor"])
+    assert not any(public_storage().exists(name) for name in image.renditions["sizes"].values())
+    assert len(names) >= 3
