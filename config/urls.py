@@ -12,5 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     re_path(r"^media/(?P<path>.+)$", serve_public_media, name="media"),
+    path("uploads/", include("atelier.uploads.urls")),
+    path("", include("atelier.posts.urls")),
     path("", include("atelier.accounts.urls")),
 ]

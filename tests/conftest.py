@@ -1,6 +1,8 @@
 """Fixtures every test may use: users with profiles, real image files made in code, a clean cache."""
 
 import io
+import os
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -58,3 +60,53 @@ def image_bytes(fmt: str = "PNG", size=(1200, 800), colour=(200, 90, 40), **save
     buffer = io.BytesIO()
     image.save(buffer, format=fmt, **save_args)
     return buffer.getvalue()
+
+
+@pytest.fixture
+def isolated_media(settings, tmp_path):
+    """Empty public and originals folders for one test, so it can assert exactly which files exist.
+
+    The session-wide MEDIA_ROOT keeps files from earlier tests, and SQLite reuses profile ids after
+    a rollback, so `profiles/<id>/` is not otherwise guaranteed empty.
+    """
+    from config.settings.storage import build_storages
+
+    settings.STORAGES = {
+        **build_storages(env={}, media_root=tmp_path, media_url=settings.MEDIA_URL),
+        "staticfiles": settings.STORAGES["staticfiles"],
+    }
+    return tmp_path
+
+
+# --- Debian's Chromium, driven by Playwright's sync API (browser tests in any folder use this).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for the whole run (one Playwright per thread is all the sync API allows);
+    each test opens its own context. Without Chromium: skipped locally, a failure under CI=true."""
+    if not CHROMIUM.exists():
+        message = f"Debian's Chromium is not installed at {CHROMIUM} (apt-get install chromium)."
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message} Browser tests must run in CI.", pytrace=False)
+        pytest.skip(f"{message} Skipping the browser tests locally.")
+    # Playwright's sync API keeps an asyncio loop running in this thread; without this Django refuses
+    # ORM calls from the test (and from the live server's handlers) as "async unsafe".
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+    yield browser
+    browser.close()
+    playwright.stop()

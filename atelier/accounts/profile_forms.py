@@ -6,12 +6,11 @@ from django import forms
 from django.conf import settings
 
 from atelier.accounts.models import Profile, ProfileImageKind
+from atelier.core.form_fields import CommaListField
 from atelier.media.crops import CropBox
 from atelier.media.validation import inspect_image
 
 MAX_SOCIAL_LINKS = 8
-MAX_LIST_ITEMS = 15
-MAX_LIST_ITEM_LENGTH = 40
 _CROP_PARTS = ("x", "y", "width", "height")
 
 
@@ -22,37 +21,6 @@ def _validate_public_url(url: str) -> str:
             "“%(url)s” is not a web address (https://…).", code="bad_url", params={"url": url[:80]}
         )
     return url
-
-
-class CommaListField(forms.CharField):
-    """“Procreate, Blender, Photoshop” -> ["Procreate", "Blender", "Photoshop"], de-duplicated."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("max_length", 1000)
-        kwargs.setdefault("help_text", "Separate with commas.")
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value):
-        return ", ".join(value) if isinstance(value, list) else value
-
-    def clean(self, value):
-        raw = super().clean(value)
-        items, seen = [], set()
-        for item in (part.strip() for part in raw.split(",")):
-            if not item or item.lower() in seen:
-                continue
-            if len(item) > MAX_LIST_ITEM_LENGTH:
-                raise forms.ValidationError(
-                    "“%(item)s…” is longer than %(max)s characters.",
-                    code="item_too_long",
-                    params={"item": item[:20], "max": MAX_LIST_ITEM_LENGTH},
-                )
-            seen.add(item.lower())
-            items.append(item)
-        if len(items) > MAX_LIST_ITEMS:
-            raise forms.ValidationError("At most %(max)s items.", code="too_many_items", params={"max": MAX_LIST_ITEMS})
-        return items
 
 
 class ProfileForm(forms.ModelForm):
@@ -120,8 +88,10 @@ class ProfileForm(forms.ModelForm):
         cleaned = super().clean()
         self.crops = {}
         for kind in ProfileImageKind.values:
-            values = [cleaned.get(f"{kind}_crop_{part}") for part in _CROP_PARTS]
-            if all(value is None for value in values):
+            names = [f"{kind}_crop_{part}" for part in _CROP_PARTS]
+            values = [cleaned.get(name) for name in names]
+            # Blank means "no crop"; values the hidden fields refused ("abc", NaN) must still be reported.
+            if all(value is None for value in values) and not any(self.has_error(name) for name in names):
                 self.crops[kind] = None
                 continue
             try:

@@ -8,7 +8,7 @@ import uuid
 from atelier.core.client_address import client_ip
 
 logger = logging.getLogger("atelier.request")
-_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
 
 class RequestLoggingMiddleware:
@@ -17,7 +17,7 @@ class RequestLoggingMiddleware:
 
     def __call__(self, request):
         incoming = request.headers.get("X-Request-ID", "")
-        request.request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = incoming if _SAFE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         started = time.perf_counter()
         response = self.get_response(request)
         user = getattr(request, "user", None)

@@ -2,13 +2,16 @@
 
 Django 5.2 has no CSP of its own. The policy is strict: scripts and styles only from our own
 origin (no inline script, no inline style attributes in templates), nothing may frame us, and
-forms may only post back to us. When media is served from another host (S3 or a CDN), that
+forms may only post back to us, and frames only load the Sketchfab, YouTube and Vimeo
+players. When media is served from another host (S3 or a CDN), that
 origin is allowed for images and video only.
 """
 
 from urllib.parse import urlsplit
 
 from django.conf import settings
+
+from atelier.media.embeds import EMBED_FRAME_ORIGINS
 
 
 def _media_origin() -> str:
@@ -26,7 +29,8 @@ def build_content_security_policy() -> str:
         "media-src": media,
         "font-src": "'self'",
         "connect-src": "'self'",
-        "frame-src": "'none'",
+        # Only the three embed players, and only after a visitor clicks an embed's facade.
+        "frame-src": " ".join(EMBED_FRAME_ORIGINS),
         "object-src": "'none'",
         "base-uri": "'self'",
         "form-action": "'self'",

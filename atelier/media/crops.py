@@ -36,8 +36,9 @@ class CropBox:
 
     def to_pixels(self, image_width: int, image_height: int) -> tuple[int, int, int, int]:
         """Pixel box (left, top, right, bottom) in an image of the given size."""
-        left = round(self.x * image_width)
-        top = round(self.y * image_height)
+        # At least one pixel, even for a sliver at the far edge (x < 1 may still round to the width).
+        left = min(round(self.x * image_width), image_width - 1)
+        top = min(round(self.y * image_height), image_height - 1)
         right = min(image_width, max(left + 1, round((self.x + self.width) * image_width)))
         bottom = min(image_height, max(top + 1, round((self.y + self.height) * image_height)))
         return left, top, right, bottom

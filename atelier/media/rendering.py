@@ -37,14 +37,18 @@ def to_srgb(image: Image.Image) -> Image.Image:
                 return converted
         except (ImageCms.PyCMSError, OSError, ValueError):
             pass  # a broken profile is ignored rather than failing the upload
-    return image.convert(target_mode)
+    # No copy when the mode already fits: a 48 MP copy is 144 MB of memory for nothing.
+    return image if image.mode == target_mode else image.convert(target_mode)
 
 
 def render_crop(image: Image.Image, crop: CropBox, size: tuple[int, int]) -> Image.Image:
     """Crop to the box and scale down to fit `size`, never up."""
     cropped = image.crop(crop.to_pixels(image.width, image.height))
-    if cropped.width > size[0] or cropped.height > size[1]:
-        cropped = ImageOps.contain(cropped, size, method=Image.Resampling.LANCZOS)
+    # Crops and target heights are both rounded to whole pixels (800 / 3 → 267), so a crop of the
+    # target's aspect can be a pixel too tall; allowing that pixel keeps the target width (800, not 799).
+    limit = (size[0], size[1] + 1)
+    if cropped.width > limit[0] or cropped.height > limit[1]:
+        cropped = ImageOps.contain(cropped, limit, method=Image.Resampling.LANCZOS)
     return cropped
 
 

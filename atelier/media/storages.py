@@ -1,3 +1,8 @@
+import contextlib
+import shutil
+import tempfile
+from pathlib import Path
+
 from django.core.files.storage import storages
 
 
@@ -17,3 +22,20 @@ def delete_stored_files(public_names: list[str], private_names: list[str]) -> No
         public_storage().delete(name)
     for name in private_names:
         originals_storage().delete(name)
+
+
+@contextlib.contextmanager
+def original_as_local_file(name: str):
+    """A local path to a stored original: the file itself on disk, or a temporary copy from S3."""
+    storage = originals_storage()
+    try:
+        local_path = storage.path(name)
+    except NotImplementedError:
+        local_path = None  # remote storage (S3): copy it down
+    if local_path:
+        yield Path(local_path)
+        return
+    with tempfile.NamedTemporaryFile(suffix=Path(name).suffix) as local, storage.open(name, "rb") as remote:
+        shutil.copyfileobj(remote, local, length=1024 * 1024)
+        local.flush()
+        yield Path(local.name)

@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "atelier.core",
     "atelier.media",
     "atelier.accounts",
+    "atelier.uploads",
+    "atelier.posts",
 ]
 
 MIDDLEWARE = [
@@ -158,6 +160,8 @@ STATICFILES_DIRS = [
     # Front-end libraries come from npm (package-lock.json); served straight from node_modules.
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/cropperjs", BASE_DIR / "node_modules" / "cropperjs" / "dist"),
+    ("vendor/tus-js-client", BASE_DIR / "node_modules" / "tus-js-client" / "dist"),
+    ("vendor/sortablejs", BASE_DIR / "node_modules" / "sortablejs"),
 ]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = env_str("MEDIA_URL", "/media/")
@@ -170,6 +174,28 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 400
 PROFILE_IMAGE_MAX_BYTES = env_int("PROFILE_IMAGE_MAX_BYTES", 20 * 1024 * 1024)
 PROFILE_IMAGE_MAX_PIXELS = env_int("PROFILE_IMAGE_MAX_PIXELS", 50_000_000)
+# Post media limits (issue 3): images are refused from the header, before any pixel is decoded.
+POST_IMAGE_MAX_BYTES = env_int("POST_IMAGE_MAX_BYTES", 50 * 1024 * 1024)
+POST_IMAGE_MAX_PIXELS = env_int("POST_IMAGE_MAX_PIXELS", 100_000_000)
+POST_VIDEO_MAX_BYTES = env_int("POST_VIDEO_MAX_BYTES", 500 * 1024 * 1024)
+POST_VIDEO_MAX_SECONDS = env_int("POST_VIDEO_MAX_SECONDS", 10 * 60)
+VIDEO_MAX_HEIGHT = env_int("VIDEO_MAX_HEIGHT", 1080)
+# Animated GIFs: frames × pixels is what costs memory and time, so both are capped.
+ANIMATION_MAX_FRAMES = env_int("ANIMATION_MAX_FRAMES", 1000)
+ANIMATION_MAX_TOTAL_PIXELS = env_int("ANIMATION_MAX_TOTAL_PIXELS", 400_000_000)
+ANIMATION_LONG_SIDE = env_int("ANIMATION_LONG_SIDE", 1280)
+
+# --- Resumable uploads (tus, atelier.uploads): received bytes are chunk objects in the originals storage.
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 500 * 1024 * 1024)
+UPLOAD_IMAGE_MAX_BYTES = env_int("UPLOAD_IMAGE_MAX_BYTES", 50 * 1024 * 1024)
+UPLOAD_VIDEO_MAX_BYTES = env_int("UPLOAD_VIDEO_MAX_BYTES", 500 * 1024 * 1024)
+# One PATCH body at most; uploads.js sends 20 MB chunks, so files up to 20 MB go in one request.
+UPLOAD_MAX_CHUNK_BYTES = env_int("UPLOAD_MAX_CHUNK_BYTES", 20 * 1024 * 1024)
+# An upload with no progress for this long (or finished but never used) is refused and purged.
+UPLOAD_EXPIRY_SECONDS = env_int("UPLOAD_EXPIRY_SECONDS", 24 * 3600)
+# Chunks of a claimed upload are kept this long after the claim, then purged.
+UPLOAD_CLAIMED_RETENTION_SECONDS = env_int("UPLOAD_CLAIMED_RETENTION_SECONDS", 3600)
+UPLOAD_CREATIONS_PER_HOUR = env_int("UPLOAD_CREATIONS_PER_HOUR", 300)
 
 # --- Celery: a broker on the local filesystem by default, Redis (or CELERY_BROKER_URL) in production.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
@@ -197,10 +223,14 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "atelier.core.tasks.send_*": {"queue": "email"},
     "atelier.accounts.tasks.render_*": {"queue": "media"},
+    "atelier.uploads.tasks.*": {"queue": "default"},
+    "atelier.posts.tasks.*": {"queue": "media"},
 }
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "purge-expired-uploads": {"task": "atelier.uploads.tasks.purge_expired_uploads", "schedule": 3600.0},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Security headers that are the same everywhere (the strict ones switch on in production.py).

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import CACHES, REDIS_URL, STORAGES
+from config.settings.base import CACHES, DATABASES, REDIS_URL, STORAGES
 
 DEBUG = False
 # Each test run writes media to its own temporary folder.
@@ -22,6 +22,12 @@ STATIC_ROOT.mkdir()
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 if REDIS_URL:
     CACHES["default"]["KEY_PREFIX"] = "atelier-test"
+
+# SQLite tests use a database file, not the shared in-memory one: the browser tests' live server
+# answers from several threads, and shared-cache memory databases fail concurrent writes at once
+# ("database table is locked") instead of waiting like a real SQLite file does.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(MEDIA_ROOT / "test-database.sqlite3")}
 
 # Still argon2 (what production uses), at a cost that keeps the suite fast.
 PASSWORD_HASHERS = ["atelier.accounts.hashers.FastTestArgon2PasswordHasher"]

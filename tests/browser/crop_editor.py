@@ -9,27 +9,38 @@ CROP_PARTS = ("x", "y", "width", "height")
 
 @dataclass
 class CropEditor:
+    """A profile image editor by default; `post_crop=True` for the composer's thumbnail/cover editors."""
+
     browser_page: BrowserPage
     kind: str
+    post_crop: bool = False
 
     @property
     def root(self):
-        return self.browser_page.page.locator(f'.image-editor[data-kind="{self.kind}"]')
+        container = "crop-editor" if self.post_crop else "image-editor"
+        return self.browser_page.page.locator(f'.{container}[data-kind="{self.kind}"]')
+
+    def _input(self, part: str):
+        name = part if self.post_crop else f"{self.kind}_crop_{part}"
+        return (
+            self.root.locator(f'input[name="{name}"]')
+            if self.post_crop
+            else self.browser_page.page.locator(f'input[name="{name}"]')
+        )
 
     def crop(self) -> dict[str, float | None]:
         """The hidden inputs the form will post: fractions of the image, or None while blank."""
         values = {}
         for part in CROP_PARTS:
-            raw = self.browser_page.page.locator(f'input[name="{self.kind}_crop_{part}"]').input_value()
+            raw = self._input(part).input_value()
             values[part] = float(raw) if raw else None
         return values
 
     def wait_until_ready(self) -> dict[str, float]:
         """Wait for Cropper's `ready`, which fills the inputs, and bring the stage to mid-screen."""
-        self.browser_page.page.wait_for_function(
-            "kind => document.querySelector(`input[name=${kind}_crop_width]`).value !== ''", arg=self.kind
-        )
-        # Centred, the stage (at most 70vh) clears the sticky header and the sticky save bar.
+        width = self._input("width")
+        width.page.wait_for_function("input => input.value !== ''", arg=width.element_handle())
+        # Centred, the stage (at most 560 px) clears the sticky header and the sticky save bar.
         self.root.locator(".crop-stage").evaluate("stage => stage.scrollIntoView({block: 'center'})")
         return self.crop()
 

@@ -80,8 +80,13 @@ class BrowserPage:
         assert response is not None and response.ok, f"GET {path} answered {response and response.status}"
 
     def shot(self, step: str) -> Path:
-        """Full-page screenshot at test-artifacts/browser/<viewport>/<step>.png."""
+        """Screenshot at test-artifacts/browser/<viewport>/<step>.png: the full page, except while a
+        crop editor is open. A full-page capture briefly resizes the window, and Cropper.js answers a
+        resize by rescaling its box, which would move the crop the test has just made."""
         path = self.artifacts / f"{step}.png"
+        if self.page.locator(".cropper-container").count():
+            self.page.screenshot(path=path)
+            return path
         # From the top, so sticky bars sit where a reader meets them rather than mid-page.
         scrolled = self.page.evaluate("[window.scrollX, window.scrollY]")
         self.page.evaluate("window.scrollTo(0, 0)")

@@ -5,8 +5,13 @@ from atelier.accounts.selectors import profile_for_page, profiles_recent
 
 def profile_page(request, handle: str):
     """The public portfolio at /@handle."""
+    from atelier.posts.selectors import posts_for_profile
+
     profile = profile_for_page(handle=handle)
-    return render(request, "accounts/profile.html", {"profile": profile, "owner": request.user == profile.user})
+    posts = posts_for_profile(author=profile.user, viewer=request.user)
+    return render(
+        request, "accounts/profile.html", {"profile": profile, "owner": request.user == profile.user, "posts": posts}
+    )
 
 
 def home(request):

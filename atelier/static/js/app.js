@@ -15,3 +15,27 @@ document.addEventListener("keydown", (event) => {
     menu.querySelector("summary")?.focus();
   }
 });
+
+// Forms that destroy something ask first (data-confirm holds the question).
+document.addEventListener("submit", (event) => {
+  const question = event.target.dataset?.confirm;
+  if (question && !window.confirm(question)) event.preventDefault();
+});
+
+// Paint each picture's dominant colour behind it while it loads (set through the CSSOM: the
+// Content-Security-Policy forbids style attributes in the markup).
+function paintPlaceholders(root) {
+  for (const image of root.querySelectorAll("img[data-colour]")) {
+    if (/^#[0-9a-f]{6}$/i.test(image.dataset.colour)) image.style.backgroundColor = image.dataset.colour;
+  }
+}
+document.addEventListener("DOMContentLoaded", () => paintPlaceholders(document));
+document.addEventListener("htmx:afterSwap", (event) => paintPlaceholders(event.detail.target));
+
+// Mature work in grids stays blurred until the visitor asks to see it.
+document.addEventListener("click", (event) => {
+  const card = event.target.closest(".post-card.is-mature:not(.revealed)");
+  if (!card) return;
+  event.preventDefault();
+  card.classList.add("revealed");
+});

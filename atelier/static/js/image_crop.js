@@ -1,51 +1,46 @@
-// Avatar and banner crops chosen in the browser with Cropper.js (mouse and touch).
-// The crop is sent as four fractions of the image (x, y, width, height in 0..1); the server
-// re-renders the public image from the private original with that rectangle.
+// Crops chosen in the browser with Cropper.js (mouse and touch), shared by the profile editor
+// (avatar, banner) and the post composer (thumbnail, cover). A crop is four fractions of the image
+// (x, y, width, height in 0..1); the server re-renders public images from the private original.
 "use strict";
 
 (() => {
-  const cropInput = (editor, part) =>
-    editor.closest("form").querySelector(`input[name="${editor.dataset.kind}_crop_${part}"]`);
+  const clamp = (v) => Math.min(1, Math.max(0, v));
+  const floor6 = (v) => Math.floor(v * 1e6) / 1e6;
 
-  function writeCrop(editor, image, detail) {
+  // Cropper's sub-pixel maths can put a box touching the right or bottom edge a fraction of a
+  // pixel past it; the server refuses a crop outside the image, so keep it inside.
+  function fractions(image, detail) {
     const width = image.naturalWidth;
     const height = image.naturalHeight;
-    if (!width || !height) return;
-    const clamp = (v) => Math.min(1, Math.max(0, v));
-    // Cropper's sub-pixel maths can put a box that touches the right or bottom edge a fraction
-    // of a pixel past it; the server refuses a crop outside the image, so keep it inside.
+    if (!width || !height) return null;
+    if (!(detail.width > 0 && detail.height > 0)) return undefined; // mid-layout: keep the last crop
     const x = clamp(detail.x / width);
     const y = clamp(detail.y / height);
-    const floor6 = (v) => Math.floor(v * 1e6) / 1e6;
-    cropInput(editor, "x").value = x.toFixed(6);
-    cropInput(editor, "y").value = y.toFixed(6);
-    cropInput(editor, "width").value = floor6(Math.min(clamp(detail.width / width), 1 - x)).toFixed(6);
-    cropInput(editor, "height").value = floor6(Math.min(clamp(detail.height / height), 1 - y)).toFixed(6);
-  }
-
-  function clearCrop(editor) {
-    for (const part of ["x", "y", "width", "height"]) cropInput(editor, part).value = "";
-  }
-
-  function startCropper(editor, url, initialCrop) {
-    const stage = editor.querySelector(".crop-stage");
-    const image = editor.querySelector(".crop-image");
-    const hint = editor.querySelector(".crop-hint");
-    if (editor.cropper) {
-      editor.cropper.destroy();
-      editor.cropper = null;
-    }
-    image.onerror = () => {
-      stage.hidden = true;
-      hint.hidden = false;
-      hint.textContent = "Your browser can't preview this format. The centre will be used; you can adjust the crop after saving.";
-      clearCrop(editor);
+    return {
+      x: x.toFixed(6),
+      y: y.toFixed(6),
+      width: floor6(Math.min(clamp(detail.width / width), 1 - x)).toFixed(6),
+      height: floor6(Math.min(clamp(detail.height / height), 1 - y)).toFixed(6),
     };
+  }
+
+  // Start (or restart) a cropper on `image` loaded from `url`. `onCrop(fractions|null)` gets every
+  // change; null means the browser could not show this format (the server then uses the centre).
+  function start(holder, image, url, { aspect, initialCrop, onCrop: report, onShown }) {
+    const onCrop = (crop) => {
+      if (crop !== undefined) report(crop);
+    };
+    if (holder.cropper) {
+      holder.cropper.destroy();
+      holder.cropper = null;
+    }
+    image.onerror = () => onCrop(null);
     image.onload = () => {
-      stage.hidden = false;
-      hint.hidden = false;
-      editor.cropper = new window.Cropper(image, {
-        aspectRatio: Number(editor.dataset.aspect),
+      // Once per start(): a later load event (the same picture again) must not reset the crop.
+      image.onload = null;
+      onShown?.();
+      holder.cropper = new window.Cropper(image, {
+        aspectRatio: Number(aspect),
         viewMode: 1,
         autoCropArea: 1,
         checkOrientation: false, // the browser already shows the photo upright
@@ -56,40 +51,77 @@
         ready() {
           if (initialCrop) {
             const [x, y, w, h] = initialCrop;
-            editor.cropper.setData({
+            holder.cropper.setData({
               x: x * image.naturalWidth,
               y: y * image.naturalHeight,
               width: w * image.naturalWidth,
               height: h * image.naturalHeight,
             });
           }
-          writeCrop(editor, image, editor.cropper.getData(true));
+          onCrop(fractions(image, holder.cropper.getData(true)));
         },
         crop(event) {
-          writeCrop(editor, image, event.detail);
+          onCrop(fractions(image, event.detail));
         },
       });
     };
     image.src = url;
   }
 
-  function setUp(editor) {
+  function parseCrop(text) {
+    const crop = (text || "").split(",").map(Number);
+    return crop.length === 4 && crop.every(Number.isFinite) ? crop : null;
+  }
+
+  window.AtelierCrop = { start, parseCrop };
+
+  // --- the profile editor's avatar and banner
+
+  const cropInput = (editor, part) =>
+    editor.closest("form").querySelector(`input[name="${editor.dataset.kind}_crop_${part}"]`);
+
+  function writeProfileCrop(editor, crop) {
+    for (const part of ["x", "y", "width", "height"]) cropInput(editor, part).value = crop ? crop[part] : "";
+  }
+
+  function startProfileCropper(editor, url, initialCrop) {
+    const stage = editor.querySelector(".crop-stage");
+    const hint = editor.querySelector(".crop-hint");
+    start(editor, editor.querySelector(".crop-image"), url, {
+      aspect: editor.dataset.aspect,
+      initialCrop,
+      onShown() {
+        stage.hidden = false;
+        hint.hidden = false;
+      },
+      onCrop(crop) {
+        if (crop === null) {
+          stage.hidden = true;
+          hint.hidden = false;
+          hint.textContent =
+            "Your browser can't preview this format. The centre will be used; you can adjust the crop after saving.";
+        }
+        writeProfileCrop(editor, crop);
+      },
+    });
+  }
+
+  function setUpProfileEditor(editor) {
     const fileInput = editor.querySelector('input[type="file"]');
     fileInput?.addEventListener("change", () => {
       const file = fileInput.files && fileInput.files[0];
       if (!file) return;
       if (editor.objectUrl) URL.revokeObjectURL(editor.objectUrl);
       editor.objectUrl = URL.createObjectURL(file);
-      startCropper(editor, editor.objectUrl, null);
+      startProfileCropper(editor, editor.objectUrl, null);
     });
     editor.querySelector(".crop-adjust")?.addEventListener("click", () => {
-      const crop = (editor.dataset.crop || "").split(",").map(Number);
-      startCropper(editor, editor.dataset.source, crop.length === 4 && crop.every(Number.isFinite) ? crop : null);
+      startProfileCropper(editor, editor.dataset.source, parseCrop(editor.dataset.crop));
     });
   }
 
   document.addEventListener("DOMContentLoaded", () => {
     if (!window.Cropper) return; // without the library the form still works: the centre is used
-    document.querySelectorAll(".image-editor").forEach(setUp);
+    document.querySelectorAll(".image-editor").forEach(setUpProfileEditor);
   });
 })();

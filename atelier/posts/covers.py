@@ -1,0 +1,121 @@
+"""A post's thumbnail (square, for grids) and cover (wide, for the profile and feeds).
+
+Each is cut from one item by a normalised crop the author chose (centred by default). An animated
+GIF gives an animated thumbnail and cover: an animated WebP, a muted looping MP4 (both smaller
+than the GIF) and a still poster for visitors who prefer reduced motion.
+"""
+
+import io
+import logging
+import secrets
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from PIL import Image
+
+from atelier.media import stills
+from atelier.media.crops import CropBox, centred_crop
+from atelier.media.rendering import to_srgb
+from atelier.media.storages import delete_stored_files, original_as_local_file, public_storage
+from atelier.posts.media_states import MediaState
+from atelier.posts.models import MediaItem, MediaKind, Post
+
+logger = logging.getLogger(__name__)
+
+COVER_SPECS = {
+    "thumbnail": {"aspect": 1.0, "sizes": [(320, 320), (640, 640)]},
+    "cover": {"aspect": 3 / 2, "sizes": [(480, 320), (960, 640), (1440, 960)]},
+}
+
+
+def default_cover_item(post: Post) -> MediaItem | None:
+    """The first item that has pixels (embeds have none)."""
+    return next((item for item in post.items.all() if item.kind != MediaKind.EMBED and item.is_ready), None)
+
+
+def post_covers_render(*, post_id: int, version: int) -> bool:
+    """Build both covers for one version of the post's crop choices; stale versions are dropped."""
+    post = Post.objects.filter(pk=post_id).prefetch_related("items").first()
+    if post is None or post.covers_version != version:
+        return False
+    covers = {}
+    for kind, spec in COVER_SPECS.items():
+        item = getattr(post, f"{kind}_item") or default_cover_item(post)
+        if item is None or item.state != MediaState.READY:
+            continue
+        crop_values = getattr(post, f"{kind}_crop") if getattr(post, f"{kind}_item_id") == item.pk else None
+        try:
+            covers[kind] = _render_cover(post, item, kind, spec, crop_values)
+        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+            logger.exception("Could not render the %s of post %s", kind, post_id)
+    with transaction.atomic():
+        locked = Post.objects.select_for_update().filter(pk=post_id, covers_version=version).first()
+        if locked is None:
+            delete_stored_files(cover_names(covers), [])
+            return False
+        old = cover_names(locked.covers)
+        locked.covers = covers
+        locked.save(update_fields=["covers"])
+        transaction.on_commit(lambda: delete_stored_files(old, []))
+    return True
+
+
+def cover_names(covers: dict) -> list[str]:
+    names = []
+    for rendition in covers.values():
+        names += [size["name"] for size in rendition.get("sizes", [])]
+        names += [name for name in rendition.get("animated", {}).values() if name]
+    return names
+
+
+def _source_image(item: MediaItem) -> Image.Image:
+    """Oriented sRGB pixels to cut covers from: the original, or a video's largest poster."""
+    if item.kind == MediaKind.VIDEO:
+        largest = max(item.renditions.get("sizes", []), key=lambda size: size["w"])
+        with public_storage().open(largest["name"], "rb") as poster:
+            return to_srgb(Image.open(io.BytesIO(poster.read())))
+    with original_as_local_file(item.original_name) as path, path.open("rb") as original:
+        # Decoded only as large as the biggest cover needs (JPEG draft scaling).
+        return stills.open_for_renditions(original, 1440)
+
+
+def _render_cover(post: Post, item: MediaItem, kind: str, spec: dict, crop_values: dict | None) -> dict:
+    stem = f"posts/{post.pk}/{kind}-{secrets.token_hex(8)}"
+    image = _source_image(item)
+    crop = (
+        CropBox.from_values(**crop_values) if crop_values else centred_crop(image.width, image.height, spec["aspect"])
+    )
+    renditions = stills.render_crop_sizes(image, crop, spec["sizes"])
+    cover = {
+        "item": item.pk,
+        "crop": crop.as_dict(),
+        "colour": stills.dominant_colour(image.crop(crop.to_pixels(image.width, image.height))),
+        "sizes": [
+            {"w": r.width, "h": r.height, "name": public_storage().save(f"{stem}-{r.width}.webp", ContentFile(r.data))}
+            for r in renditions
+        ],
+    }
+    if item.kind == MediaKind.ANIMATION:
+        cover["animated"] = _render_animated_cover(item, crop, stem, max(box[0] for box in spec["sizes"]))
+    return cover
+
+
+def _render_animated_cover(item: MediaItem, crop: CropBox, stem: str, long_side: int) -> dict:
+    from atelier.media import animation
+
+    long_side = min(long_side, settings.ANIMATION_LONG_SIDE)
+    with original_as_local_file(item.original_name) as path:
+        with path.open("rb") as original:
+            webp = animation.render_animated_webp(original, crop=crop, long_side=long_side)
+        with tempfile.TemporaryDirectory() as folder, path.open("rb") as original:
+            target = Path(folder, "loop.mp4")
+            animation.render_animated_mp4(original, target, crop=crop, long_side=long_side)
+            mp4 = target.read_bytes()
+    storage = public_storage()
+    return {
+        "webp": storage.save(f"{stem}-anim.webp", ContentFile(webp)),
+        "mp4": storage.save(f"{stem}-loop.mp4", ContentFile(mp4)),
+    }

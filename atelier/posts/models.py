@@ -1,0 +1,247 @@
+"""Posts and their media items.
+
+A post is a draft until its author publishes it; a published post is shown to others only once
+every media item is ready (see `PostQuerySet.visible_to`, the one place that rule lives).
+"""
+
+import logging
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from atelier.media.storages import public_storage
+from atelier.posts.media_states import MediaState
+
+logger = logging.getLogger(__name__)
+
+
+class Medium(models.TextChoices):
+    DIGITAL_2D = "digital_2d", "2D digital"
+    TRADITIONAL = "traditional", "Traditional"
+    THREE_D = "3d", "3D"
+    ANIMATION = "animation", "Animation"
+    PHOTOGRAPHY = "photography", "Photography"
+    MIXED = "mixed", "Mixed media"
+    PIXEL = "pixel", "Pixel art"
+    SCULPTURE = "sculpture", "Sculpture"
+
+
+class Category(models.TextChoices):
+    CONCEPT_ART = "concept_art", "Concept art"
+    ILLUSTRATION = "illustration", "Illustration"
+    CHARACTER_DESIGN = "character_design", "Character design"
+    ENVIRONMENT = "environment", "Environment design"
+    COMICS = "comics", "Comics"
+    STORYBOARD = "storyboard", "Storyboards"
+    GAME_ART = "game_art", "Game art"
+    FAN_ART = "fan_art", "Fan art"
+    FINE_ART = "fine_art", "Fine art"
+    VFX = "vfx", "VFX"
+    UI = "ui", "UI and graphic design"
+
+
+class PostState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    # Published by its author; shown to others once all media items are ready.
+    PUBLISHED = "published", "Published"
+
+
+class Tag(models.Model):
+    name = models.SlugField(max_length=40, unique=True, allow_unicode=True)
+
+    def __str__(self):
+        return f"#{self.name}"
+
+
+class PostQuerySet(models.QuerySet):
+    def visible_to(self, viewer) -> "PostQuerySet":
+        """Posts `viewer` may see: published, every item ready, not removed; plus their own posts.
+
+        The feeds, profiles, search and counts all start here (later issues add holds and blocks)."""
+        public = models.Q(state=PostState.PUBLISHED, media_ready=True, removed_at__isnull=True)
+        if viewer is not None and viewer.is_authenticated:
+            return self.filter(public | models.Q(author=viewer, removed_at__isnull=True))
+        return self.filter(public)
+
+    def public(self) -> "PostQuerySet":
+        return self.visible_to(None)
+
+
+class Post(models.Model):
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="posts")
+    title = models.CharField(max_length=140, blank=True)
+    description = models.TextField(max_length=5000, blank=True)
+    medium = models.CharField(max_length=20, choices=Medium.choices, blank=True)
+    category = models.CharField(max_length=20, choices=Category.choices, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="posts")
+    software = models.JSONField(default=list, blank=True)
+    is_mature = models.BooleanField("mature content", default=False)
+    made_with_ai = models.BooleanField("made with AI tools", default=False)
+    state = models.CharField(max_length=10, choices=PostState.choices, default=PostState.DRAFT)
+    # Kept in step with the items by `posts.processing.post_refresh_readiness`, so lists can
+    # filter on it without joining the items.
+    media_ready = models.BooleanField(default=False)
+    # Thumbnail (square, grids) and cover (wide, profile and feeds): an item and a normalised crop.
+    thumbnail_item = models.ForeignKey("MediaItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    thumbnail_crop = models.JSONField(null=True, blank=True)
+    cover_item = models.ForeignKey("MediaItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    cover_crop = models.JSONField(null=True, blank=True)
+    # {"thumbnail": {...}, "cover": {...}}: names of public renditions, built by the worker.
+    covers = models.JSONField(default=dict, blank=True)
+    covers_version = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["author", "-published_at"], name="posts_author_published"),
+            models.Index(fields=["-published_at"], name="posts_published"),
+        ]
+
+    def __str__(self):
+        return self.title or f"Untitled post {self.pk}"
+
+    def get_absolute_url(self):
+        return reverse("posts:detail", kwargs={"post_id": self.pk})
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state == PostState.DRAFT
+
+    @property
+    def is_public(self) -> bool:
+        return self.state == PostState.PUBLISHED and self.media_ready and self.removed_at is None
+
+    @property
+    def thumbnail(self) -> dict | None:
+        return self._cover_for_template("thumbnail")
+
+    @property
+    def cover(self) -> dict | None:
+        return self._cover_for_template("cover")
+
+    def _cover_for_template(self, kind: str) -> dict | None:
+        """src, srcset, size, colour and (for GIFs) the animated WebP of a built cover."""
+        built = self.covers.get(kind)
+        if not built or not built.get("sizes"):
+            return None
+        storage = public_storage()
+        sizes = sorted(built["sizes"], key=lambda size: size["w"])
+        animated = built.get("animated", {})
+        return {
+            "src": storage.url(sizes[-1]["name"]),
+            "srcset": ", ".join(f"{storage.url(size['name'])} {size['w']}w" for size in sizes),
+            "width": sizes[-1]["w"],
+            "height": sizes[-1]["h"],
+            "colour": built.get("colour", "#888888"),
+            "animated_webp": storage.url(animated["webp"]) if animated.get("webp") else "",
+            "animated_mp4": storage.url(animated["mp4"]) if animated.get("mp4") else "",
+        }
+
+
+class MediaKind(models.TextChoices):
+    IMAGE = "image", "Image"
+    ANIMATION = "animation", "Animated GIF"
+    VIDEO = "video", "Video"
+    EMBED = "embed", "Embed"
+
+
+class MediaItem(models.Model):
+    """One image, animation, video or embed of a post, in the author's order."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=10, choices=MediaKind.choices)
+    state = models.CharField(max_length=12, choices=MediaState.choices, default=MediaState.UPLOADED)
+    # Why processing failed, in words for the author; the original is kept for a retry.
+    failure_reason = models.CharField(max_length=300, blank=True)
+    progress = models.FloatField(default=0)
+    alt_text = models.CharField(max_length=500, blank=True)
+    # Private original (name in the originals storage); empty for embeds.
+    original_name = models.CharField(max_length=255, blank=True)
+    original_format = models.CharField(max_length=20, blank=True)
+    original_bytes = models.PositiveBigIntegerField(default=0)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    # Public rendition names and facts, filled by the worker. Shapes by kind:
+    # image/animation: {"sizes": [{"w", "h", "name"}], "colour", "animated": {"webp", "mp4", "poster"}}
+    # video: {"mp4", "poster", "poster_sizes": [...], "colour"}
+    renditions = models.JSONField(default=dict, blank=True)
+    # Embeds: atelier.media.embeds.Embed.as_dict()
+    embed = models.JSONField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        indexes = [models.Index(fields=["post", "position"], name="posts_item_order")]
+
+    def __str__(self):
+        return f"{self.kind} {self.pk} of post {self.post_id}"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.state == MediaState.READY
+
+    # --- what templates need, from the stored renditions
+
+    def _url(self, name: str) -> str:
+        return public_storage().url(name) if name else ""
+
+    @property
+    def sizes(self) -> list[dict]:
+        return sorted(self.renditions.get("sizes", []), key=lambda size: size["w"])
+
+    @property
+    def src(self) -> str:
+        sizes = self.sizes
+        return self._url(sizes[-1]["name"]) if sizes else self.poster_url
+
+    @property
+    def srcset(self) -> str:
+        return ", ".join(f"{self._url(size['name'])} {size['w']}w" for size in self.sizes)
+
+    @property
+    def colour(self) -> str:
+        return self.renditions.get("colour", "#888888")
+
+    @property
+    def poster_url(self) -> str:
+        return self._url(self.renditions.get("poster", ""))
+
+    @property
+    def animated_webp_url(self) -> str:
+        return self._url(self.renditions.get("animated", {}).get("webp", ""))
+
+    @property
+    def animated_mp4_url(self) -> str:
+        return self._url(self.renditions.get("animated", {}).get("mp4", ""))
+
+    @property
+    def embed_info(self):
+        """The parsed embed (validated again on the way out, so a tampered row cannot inject markup).
+
+        None for a row that fails that check: the page shows nothing for it rather than failing."""
+        from django.core.exceptions import ValidationError
+
+        from atelier.media.embeds import Embed
+
+        if not self.embed:
+            return None
+        try:
+            return Embed.from_dict(self.embed)
+        except (ValidationError, TypeError):
+            logger.warning("Media item %s has an invalid stored embed; not rendering it", self.pk)
+            return None
+
+    @property
+    def video_url(self) -> str:
+        return self._url(self.renditions.get("mp4", ""))

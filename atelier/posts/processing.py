@@ -1,0 +1,184 @@
+"""Worker side of media items: turning a private original into public renditions.
+
+Tasks call `media_item_process`; it is idempotent (a ready item of the same version is left
+alone) and version-checked (renditions of an item that changed meanwhile are thrown away), so a
+task that runs twice, or is re-run after a worker died mid-way (tasks ack late), loses nothing.
+"""
+
+import logging
+import secrets
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from PIL import Image
+
+from atelier.media import stills
+from atelier.media.storages import delete_stored_files, original_as_local_file, public_storage
+from atelier.posts.covers_schedule import post_covers_schedule
+from atelier.posts.media_states import MediaState, can_transition, transition
+from atelier.posts.models import MediaItem, MediaKind, Post
+
+logger = logging.getLogger(__name__)
+
+# What the author reads when something unexpected broke; the details go to the log.
+UNEXPECTED_FAILURE = "Something went wrong while processing this file. Try again, or upload it again."
+
+
+def media_item_process(*, item_id: int, version: int) -> bool:
+    """Build one item's renditions. Returns True when it published new renditions."""
+    with transaction.atomic():
+        item = MediaItem.objects.select_for_update().filter(pk=item_id).first()
+        if item is None or item.version != version or item.kind == MediaKind.EMBED:
+            return False
+        if item.state == MediaState.READY:
+            return False  # already done: a duplicate delivery of the task
+        if not can_transition(item.state, MediaState.PROCESSING):
+            return False
+        transition(item, MediaState.PROCESSING)
+        item.save(update_fields=["state", "failure_reason", "progress", "updated_at"])
+
+    try:
+        with original_as_local_file(item.original_name) as path:
+            renditions, facts = _RENDERERS[item.kind](item, path)
+    except ValidationError as error:
+        _fail(item_id, version, " ".join(error.messages))
+        return False
+    except Exception:
+        logger.exception("Processing media item %s version %s failed", item_id, version)
+        _fail(item_id, version, UNEXPECTED_FAILURE)
+        return False
+    return _publish_renditions(item_id, version, renditions, facts)
+
+
+def _publish_renditions(item_id: int, version: int, renditions: dict, facts: dict) -> bool:
+    with transaction.atomic():
+        item = MediaItem.objects.select_for_update().filter(pk=item_id).first()
+        if item is None or item.version != version or item.state != MediaState.PROCESSING:
+            delete_stored_files(rendition_names(renditions), [])
+            return False
+        old = rendition_names(item.renditions)
+        item.renditions = renditions
+        for field, value in facts.items():
+            setattr(item, field, value)
+        transition(item, MediaState.READY)
+        item.save()
+        post_refresh_readiness(item.post_id)
+        post_covers_schedule(item.post_id, changed_item_id=item_id)
+        transaction.on_commit(lambda: delete_stored_files(old, []))
+    return True
+
+
+def _fail(item_id: int, version: int, reason: str) -> None:
+    with transaction.atomic():
+        item = MediaItem.objects.select_for_update().filter(pk=item_id, version=version).first()
+        if item is not None and can_transition(item.state, MediaState.FAILED):
+            transition(item, MediaState.FAILED, reason=reason[:300])
+            item.save(update_fields=["state", "failure_reason", "progress", "updated_at"])
+            post_refresh_readiness(item.post_id)
+
+
+def media_item_report_progress(item_id: int, version: int, fraction: float) -> None:
+    MediaItem.objects.filter(pk=item_id, version=version, state=MediaState.PROCESSING).update(
+        progress=max(0.0, min(1.0, fraction))
+    )
+
+
+def post_refresh_readiness(post_id: int) -> None:
+    """A post is shown only when it has items and every one of them is ready."""
+    states = list(MediaItem.objects.filter(post_id=post_id).values_list("state", flat=True))
+    ready = bool(states) and all(state == MediaState.READY for state in states)
+    Post.objects.filter(pk=post_id).exclude(media_ready=ready).update(media_ready=ready)
+
+
+def rendition_names(renditions: dict) -> list[str]:
+    """Every public file name inside a renditions dict, whatever the item's kind."""
+    names = [size["name"] for size in renditions.get("sizes", [])]
+    names += [size["name"] for size in renditions.get("poster_sizes", [])]
+    for key in ("poster", "mp4"):
+        if renditions.get(key):
+            names.append(renditions[key])
+    names += [name for name in renditions.get("animated", {}).values() if name]
+    return names
+
+
+# --- one renderer per kind: (renditions dict, model facts)
+
+
+def _stem(item: MediaItem) -> str:
+    # Unguessable, so knowing one rendition's name does not reveal the next version's.
+    return f"posts/{item.post_id}/{item.pk}-{secrets.token_hex(8)}"
+
+
+def _save_public(name: str, data: bytes) -> str:
+    return public_storage().save(name, ContentFile(data))
+
+
+def _save_stills(stem: str, result: stills.StillRenditions) -> list[dict]:
+    return [
+        {"w": r.width, "h": r.height, "name": _save_public(f"{stem}-{r.width}.webp", r.data)} for r in result.renditions
+    ]
+
+
+def _render_image(item: MediaItem, path: Path) -> tuple[dict, dict]:
+    with path.open("rb") as original:
+        result = stills.render_stills(original)
+    stem = _stem(item)
+    renditions = {"sizes": _save_stills(stem, result), "colour": result.colour}
+    return renditions, {"width": result.width, "height": result.height}
+
+
+def _render_animation(item: MediaItem, path: Path) -> tuple[dict, dict]:
+    from atelier.media import animation
+
+    stem = _stem(item)
+    with path.open("rb") as original:
+        poster = animation.render_poster(original, crop=None, long_side=stills.RENDITION_LONG_SIDES[0])
+    # The still sizes (srcset for reduced motion and for the lightbox) come from the first frame.
+    still = stills.render_stills_from_image(poster)
+    renditions = {"sizes": _save_stills(stem, still), "colour": still.colour, "animated": {}}
+    long_side = settings.ANIMATION_LONG_SIDE
+    with path.open("rb") as original:
+        webp = animation.render_animated_webp(original, crop=None, long_side=long_side)
+    renditions["animated"]["webp"] = _save_public(f"{stem}-anim.webp", webp)
+    with tempfile.TemporaryDirectory() as folder, path.open("rb") as original:
+        target = Path(folder, "loop.mp4")
+        animation.render_animated_mp4(original, target, crop=None, long_side=long_side)
+        renditions["animated"]["mp4"] = _save_public(f"{stem}-loop.mp4", target.read_bytes())
+    with Image.open(path) as gif:
+        width, height = gif.size
+    return renditions, {"width": width, "height": height}
+
+
+def _render_video(item: MediaItem, path: Path) -> tuple[dict, dict]:
+    from atelier.media import video
+
+    stem = _stem(item)
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder, "video.mp4")
+        result = video.transcode_video(
+            path,
+            target,
+            max_height=settings.VIDEO_MAX_HEIGHT,
+            on_progress=lambda fraction: media_item_report_progress(item.pk, item.version, fraction * 0.95),
+        )
+        mp4_name = public_storage().save(f"{stem}.mp4", ContentFile(target.read_bytes()))
+    still = stills.render_stills_from_image(result.poster, long_sides=(1920, 1280, 640, 320))
+    renditions = {
+        "mp4": mp4_name,
+        "sizes": _save_stills(stem, still),
+        "colour": still.colour,
+        "has_audio": result.has_audio,
+    }
+    facts = {"width": result.width, "height": result.height, "duration_seconds": result.duration_seconds}
+    return renditions, facts
+
+
+_RENDERERS = {
+    MediaKind.IMAGE: _render_image,
+    MediaKind.ANIMATION: _render_animation,
+    MediaKind.VIDEO: _render_video,
+}

@@ -1,0 +1,48 @@
+"""Reading posts for pages. Lists prefetch everything they show, so their query count is fixed."""
+
+from django.db.models import Prefetch
+from django.http import Http404
+
+from atelier.accounts.models import ProfileImage
+from atelier.posts.models import MediaItem, Post
+
+
+def _with_author(queryset):
+    return queryset.select_related("author__profile").prefetch_related(
+        Prefetch("author__profile__images", queryset=ProfileImage.objects.all())
+    )
+
+
+def post_for_page(*, post_id: int, viewer) -> Post:
+    """A post its viewer may see, with items, tags and author; 404 otherwise (never 403: no leaks)."""
+    post = (
+        _with_author(Post.objects.visible_to(viewer))
+        .prefetch_related(Prefetch("items", queryset=MediaItem.objects.order_by("position", "pk")), "tags")
+        .filter(pk=post_id)
+        .first()
+    )
+    if post is None:
+        raise Http404("No such post.")
+    return post
+
+
+def post_for_editing(*, post_id: int, user) -> Post:
+    """The author's own post (draft or published) for the composer; 404 for anyone else."""
+    post = (
+        Post.objects.filter(pk=post_id, author=user, removed_at__isnull=True)
+        .prefetch_related(Prefetch("items", queryset=MediaItem.objects.order_by("position", "pk")), "tags")
+        .first()
+    )
+    if post is None:
+        raise Http404("No such post.")
+    return post
+
+
+def posts_for_profile(*, author, viewer, limit: int = 60) -> list[Post]:
+    """The portfolio grid: the author's visible posts, newest first (drafts only for the author)."""
+    queryset = Post.objects.visible_to(viewer).filter(author=author)
+    return list(queryset.order_by("-published_at", "-created_at")[:limit])
+
+
+def drafts_for_author(*, author) -> list[Post]:
+    return list(Post.objects.filter(author=author, state="draft", removed_at__isnull=True).order_by("-updated_at"))

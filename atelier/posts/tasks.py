@@ -1,0 +1,18 @@
+"""Background work on posts (queue: media). Tasks ack late and are idempotent, so a worker that
+dies mid-task loses nothing: the broker hands the task out again and it simply runs again."""
+
+from celery import shared_task
+
+from atelier.posts.covers import post_covers_render
+from atelier.posts.processing import media_item_process
+
+
+# A ten-minute 4K video may take a while on two cores: far longer than the default limit.
+@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=3600, soft_time_limit=3500)
+def process_media_item(item_id: int, version: int) -> bool:
+    return media_item_process(item_id=item_id, version=version)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def render_post_covers(post_id: int, version: int) -> bool:
+    return post_covers_render(post_id=post_id, version=version)

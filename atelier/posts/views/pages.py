@@ -1,0 +1,22 @@
+"""Public pages of posts."""
+
+from django.shortcuts import render
+
+from atelier.core.html import render_user_markdown
+from atelier.posts.selectors import post_for_page
+
+
+def post_detail(request, post_id: int):
+    post = post_for_page(post_id=post_id, viewer=request.user)
+    items = list(post.items.all())
+    return render(
+        request,
+        "posts/detail.html",
+        {
+            "post": post,
+            "items": items,
+            "owner": request.user == post.author,
+            "profile": post.author.profile,
+            "description_html": render_user_markdown(post.description),
+        },
+    )
