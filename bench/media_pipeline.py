@@ -212,8 +212,7 @@ def main() -> None:
                 f"({entry['atelier']['peak_memory_ratio_to_raw_rgb']:4.2f}× w·h·3)  "
                 f"naive {entry['naive']['ratio_to_decode']:5.2f}× / "
                 f"{entry['naive']['peak_memory_ratio_to_decoded']:4.2f}×  "
-                "SSIM "
-                + " ".join(f"{r['long_side']}:{r['ssim_vs_lanczos_reference']}" for r in entry["renditions"])
+                "SSIM " + " ".join(f"{r['long_side']}:{r['ssim_vs_lanczos_reference']}" for r in entry["renditions"])
             )
     out = ROOT / "bench" / "results" / "media_pipeline.json"
     out.write_text(json.dumps(results, indent=2) + "\n")

@@ -9,11 +9,12 @@ import secrets
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from PIL import Image, ImageOps
+from PIL import Image
 
 from atelier.accounts.models import Profile, ProfileImage, ProfileImageKind, ProfileImageState
 from atelier.media.crops import CropBox, centred_crop
 from atelier.media.rendering import encode_webp, fit_within, open_oriented, render_crop
+from atelier.media.stills import dominant_colour
 from atelier.media.storages import delete_stored_files, originals_storage, public_storage
 from atelier.media.validation import ImageFacts
 
@@ -95,15 +96,22 @@ def profile_image_render(*, image_id: int, version: int) -> bool:
     image = ProfileImage.objects.filter(pk=image_id).first()
     if image is None or image.version != version:
         return False
-    spec = PROFILE_IMAGE_SPECS[image.kind]
-    crop = CropBox.from_values(**image.crop)
     try:
-        with originals_storage().open(image.original_name, "rb") as original:
-            picture = open_oriented(original)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return _render(image, version)
+    except Exception:
+        # Whatever broke (a damaged original, the encoder, storage), the image must not stay
+        # "pending" forever: mark it failed, keep the original, and leave the details in the log.
         logger.exception("Could not render %s image %s version %s", image.kind, image_id, version)
         ProfileImage.objects.filter(pk=image_id, version=version).update(state=ProfileImageState.FAILED)
         return False
+
+
+def _render(image: ProfileImage, version: int) -> bool:
+    image_id = image.pk
+    spec = PROFILE_IMAGE_SPECS[image.kind]
+    crop = CropBox.from_values(**image.crop)
+    with originals_storage().open(image.original_name, "rb") as original:
+        picture = open_oriented(original)
 
     stem = f"profiles/{image.profile_id}/{image.kind}/{secrets.token_hex(8)}"
     editor_name = originals_storage().save(
@@ -124,7 +132,7 @@ def profile_image_render(*, image_id: int, version: int) -> bool:
         "sizes": sizes,
         "width": largest.width,
         "height": largest.height,
-        "color": _dominant_colour(largest),
+        "color": dominant_colour(largest),
     }
     old_files = _rendition_files(image)
     updated = ProfileImage.objects.filter(pk=image_id, version=version).update(
@@ -135,12 +143,6 @@ def profile_image_render(*, image_id: int, version: int) -> bool:
         return True
     delete_stored_files(list(sizes.values()), [editor_name])
     return False
-
-
-def _dominant_colour(image: Image.Image) -> str:
-    """One colour to paint while the picture loads."""
-    red, green, blue = ImageOps.fit(image.convert("RGB"), (1, 1), method=Image.Resampling.BOX).getpixel((0, 0))
-    return f"#{red:02x}{green:02x}{blue:02x}"
 
 
 def _queue_render(image: ProfileImage) -> None:

@@ -1,6 +1,7 @@
 """Slowing down password guessing: failed sign-ins are counted per account and per address."""
 
 from django.conf import settings
+from django.db.models import Q
 
 from atelier.core.ratelimit import RateLimit
 
@@ -14,7 +15,13 @@ def _limits() -> tuple[RateLimit, RateLimit]:
 
 
 def _account_key(identifier: str) -> str:
-    return identifier.strip().lstrip("@").lower()[:254]
+    """One counter per account, whether the person typed its email or its handle (otherwise each
+    spelling would get its own allowance); the typed text itself for names no account has."""
+    typed = identifier.strip().lstrip("@").lower()[:254]
+    from atelier.accounts.models import User
+
+    user_id = User.objects.filter(Q(email__iexact=typed) | Q(handle__iexact=typed)).values_list("pk", flat=True).first()
+    return f"user:{user_id}" if user_id else f"name:{typed}"
 
 
 def login_blocked_for(*, identifier: str, ip: str) -> int:
@@ -35,6 +42,15 @@ def login_success_record(*, identifier: str) -> None:
     """A correct password clears that account's failure count (not the address's)."""
     per_account, _ = _limits()
     per_account.reset(_account_key(identifier))
+
+
+def password_reset_allowed(*, email: str, ip: str) -> bool:
+    """Reset emails are capped per address and per client, so nobody can flood someone's inbox."""
+    per_email = RateLimit("reset-email", settings.PASSWORD_RESETS_PER_EMAIL_PER_HOUR, 3600)
+    per_ip = RateLimit("reset-ip", settings.PASSWORD_RESETS_PER_IP_PER_HOUR, 3600)
+    email_ok = per_email.hit(email.strip().lower()[:254]) <= per_email.limit
+    ip_ok = per_ip.hit(ip) <= per_ip.limit
+    return email_ok and ip_ok
 
 
 def signup_allowed(*, ip: str) -> bool:

@@ -14,7 +14,7 @@ urlpatterns = [
     path("accounts/verify/<str:token>/", auth.verify_email, name="verify_email"),
     path(
         "accounts/password/reset/",
-        auth_views.PasswordResetView.as_view(
+        auth.PasswordResetView.as_view(
             form_class=PasswordResetForm,
             template_name="accounts/password_reset.html",
             success_url=reverse_lazy("accounts:password_reset_done"),

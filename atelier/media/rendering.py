@@ -11,6 +11,15 @@ from PIL import Image, ImageCms, ImageOps
 from atelier.media.crops import CropBox
 
 _SRGB_PROFILE = ImageCms.createProfile("sRGB")
+# 16-bit greyscale PNGs open as these modes; a plain convert("RGB") clips every value above 255
+# (mid-grey becomes white), so they are scaled to 8 bits first.
+_WIDE_INTEGER_MODES = {"I;16", "I;16L", "I;16B", "I;16N", "I"}
+
+
+def _to_eight_bits(image: Image.Image) -> Image.Image:
+    wide = image.convert("I") if image.mode != "I" else image
+    # 16-bit samples (0..65535) to 8-bit (0..255); "I" images from 16-bit files hold the same range.
+    return wide.point(lambda value: value / 257).convert("L")
 
 
 def open_oriented(file) -> Image.Image:
@@ -23,6 +32,8 @@ def open_oriented(file) -> Image.Image:
 
 def to_srgb(image: Image.Image) -> Image.Image:
     """Convert through the embedded ICC profile when there is one; otherwise assume sRGB."""
+    if image.mode in _WIDE_INTEGER_MODES:
+        image = _to_eight_bits(image)
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
     target_mode = "RGBA" if has_alpha else "RGB"
     icc = image.info.get("icc_profile")

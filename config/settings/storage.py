@@ -16,7 +16,8 @@ def build_storages(*, env: Mapping[str, str], media_root: Path, media_url: str) 
                 "BACKEND": "django.core.files.storage.FileSystemStorage",
                 "OPTIONS": {"location": str(media_root / "public"), "base_url": media_url},
             },
-            # No base_url: originals are never addressable by URL.
+            # Originals have no URL of their own (FileSystemStorage would fall back to MEDIA_URL,
+            # but the /media/ view serves only the public folder): the worker reads them by path.
             "originals": {
                 "BACKEND": "django.core.files.storage.FileSystemStorage",
                 "OPTIONS": {"location": str(media_root / "originals"), "base_url": None},
@@ -28,6 +29,8 @@ def build_storages(*, env: Mapping[str, str], media_root: Path, media_url: str) 
         "access_key": env.get("AWS_ACCESS_KEY_ID") or None,
         "secret_key": env.get("AWS_SECRET_ACCESS_KEY") or None,
         "file_overwrite": False,
+        # Signature V4: the only kind newer AWS regions and most S3-compatible services accept.
+        "signature_version": "s3v4",
     }
     return {
         "default": {

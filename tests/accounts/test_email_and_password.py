@@ -219,6 +219,30 @@ def test_reset_answers_an_unknown_address_the_same_way(client, user, django_capt
     assert [message.to for message in mail.outbox] == [["mira@example.com"]]
 
 
+def test_reset_emails_to_one_address_are_capped(client, user, django_capture_on_commit_callbacks, settings):
+    """Nobody can flood someone's inbox with reset mails: the fourth ask in an hour is refused."""
+    settings.PASSWORD_RESETS_PER_EMAIL_PER_HOUR = 3
+    for attempt in range(3):
+        ip = f"198.51.100.{attempt + 1}"
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("accounts:password_reset"), {"email": "mira@example.com"}, REMOTE_ADDR=ip)
+        assert response.status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        refused = client.post(reverse("accounts:password_reset"), {"email": "MIRA@example.com"}, REMOTE_ADDR="1.2.3.4")
+    assert refused.status_code == 429
+    assert "Too many reset emails were asked for. Try again in an hour." in refused.content.decode()
+    assert len(mail.outbox) == 3
+
+
+def test_reset_emails_from_one_client_are_capped(client, user, make_user, settings):
+    settings.PASSWORD_RESETS_PER_IP_PER_HOUR = 2
+    for number in range(2):
+        make_user(f"reader{number}")
+        response = client.post(reverse("accounts:password_reset"), {"email": f"reader{number}@example.com"})
+        assert response.status_code == 302
+    assert client.post(reverse("accounts:password_reset"), {"email": "mira@example.com"}).status_code == 429
+
+
 def test_reset_link_sets_a_new_password_and_works_once(client, user, django_capture_on_commit_callbacks):
     _ask_for_reset(client, "mira@example.com", django_capture_on_commit_callbacks)
     link = _reset_link(mail.outbox[0])

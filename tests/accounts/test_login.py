@@ -84,7 +84,7 @@ def test_failures_for_one_account_are_throttled_even_from_many_addresses(client,
     assert blocked.status_code == 429
     html = blocked.content.decode()
     assert THROTTLED_MESSAGE in html
-    assert "or reset your password." in html
+    assert "Try again in" in html
     assert _signed_in_as(client) is None
 
     # Other accounts are unaffected.
@@ -92,6 +92,17 @@ def test_failures_for_one_account_are_throttled_even_from_many_addresses(client,
         LOGIN_URL, {"identifier": "someone_else", "password": "whatever-else"}
     )
     assert response.status_code == 400
+
+
+def test_email_and_handle_share_one_failure_count(client, user):
+    """Alternating spellings of the same account must not double the allowance."""
+    limit = settings.LOGIN_FAILURES_PER_ACCOUNT
+    spellings = ["mira", "mira@example.com"]
+    for attempt in range(limit):
+        identifier = spellings[attempt % 2]
+        assert _sign_in(client, identifier, "wrong-guess", REMOTE_ADDR=f"192.0.2.{attempt + 1}").status_code == 400
+    for identifier in spellings:
+        assert _sign_in(client, identifier, REMOTE_ADDR="192.0.2.250").status_code == 429
 
 
 def test_a_correct_password_clears_the_accounts_failure_count(client, user):

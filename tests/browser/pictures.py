@@ -5,24 +5,12 @@ from pathlib import Path
 
 from PIL import Image, ImageStat
 
-QUADRANT_COLOURS = {
-    "top-left": (214, 48, 49),  # red
-    "top-right": (39, 174, 96),  # green
-    "bottom-left": (41, 98, 255),  # blue
-    "bottom-right": (253, 203, 46),  # yellow
-}
+from tests.media.sample_files import QUADRANT_COLOURS, quadrant_image
 
 
 def quadrant_png(path: Path, size: tuple[int, int]) -> Path:
-    """Write a PNG of `size` whose four quadrants have the colours above."""
-    width, height = size
-    image = Image.new("RGB", size)
-    half_w, half_h = width // 2, height // 2
-    image.paste(QUADRANT_COLOURS["top-left"], (0, 0, half_w, half_h))
-    image.paste(QUADRANT_COLOURS["top-right"], (half_w, 0, width, half_h))
-    image.paste(QUADRANT_COLOURS["bottom-left"], (0, half_h, half_w, height))
-    image.paste(QUADRANT_COLOURS["bottom-right"], (half_w, half_h, width, height))
-    image.save(path, format="PNG")
+    """Write a PNG of `size` whose four quadrants have the colours in QUADRANT_COLOURS."""
+    quadrant_image(size).save(path, format="PNG")
     return path
 
 

@@ -4,58 +4,36 @@ moto speaks S3's real HTTP protocol and enforces object ACLs for anonymous reque
 tests prove what a visitor without credentials can and cannot fetch.
 """
 
-import socket
 import urllib.error
 import urllib.request
 
-import boto3
 import pytest
 from django.core.files.base import ContentFile
-from moto.server import ThreadedMotoServer
 
 from atelier.accounts import services
 from atelier.accounts.models import ProfileImage, ProfileImageKind
 from atelier.accounts.profile_images import profile_image_replace
 from atelier.media.storages import originals_storage, public_storage
 from atelier.media.validation import inspect_image
-from config.settings.storage import build_storages
+from tests import s3_stand_in
 from tests.conftest import image_bytes
 
 BUCKET = "atelier-media"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def s3_endpoint():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{server._port}"
-    boto3.client(
-        "s3", endpoint_url=endpoint, aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1"
-    ).create_bucket(Bucket=BUCKET)
+    server, endpoint = s3_stand_in.start_server()
+    s3_stand_in.client(endpoint).create_bucket(Bucket=BUCKET)
     yield endpoint
     server.stop()
 
 
 @pytest.fixture
 def s3_storages(s3_endpoint, settings, tmp_path):
-    env = {
-        "AWS_STORAGE_BUCKET_NAME": BUCKET,
-        "AWS_S3_ENDPOINT_URL": s3_endpoint,
-        "AWS_S3_REGION_NAME": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_PUBLIC_ACL": "public-read",
-    }
-    settings.STORAGES = {
-        **build_storages(env=env, media_root=tmp_path, media_url="/media/"),
-        "staticfiles": settings.STORAGES["staticfiles"],
-    }
+    s3_stand_in.use_s3_storages(
+        settings, endpoint=s3_endpoint, bucket=BUCKET, media_root=tmp_path, AWS_PUBLIC_ACL="public-read"
+    )
     return s3_endpoint
 
 

@@ -117,9 +117,9 @@ def test_a_video_over_the_length_limit_is_refused(author_client, draft, existing
 
 
 def test_an_empty_file_is_refused(author_client, draft, existing):
-    # Django's FileField refuses it before the app sees it; the composer only shows non-field errors.
+    # Django's FileField refuses it before the app sees it; the composer shows that field's own words.
     response = post_file(author_client, draft, b"", name="empty.jpg")
-    assert_refused(response, "Choose a file, or paste a Sketchfab, YouTube or Vimeo link.")
+    assert_refused(response, "The submitted file is empty.")
     assert_untouched(draft, existing)
 
 

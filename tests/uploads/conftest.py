@@ -3,14 +3,11 @@
 import base64
 import hashlib
 import os
-import socket
 
-import boto3
 import pytest
 from django.urls import reverse
-from moto.server import ThreadedMotoServer
 
-from config.settings.storage import build_storages
+from tests import s3_stand_in
 
 TUS = {"Tus-Resumable": "1.0.0"}
 CHUNK_TYPE = "application/offset+octet-stream"
@@ -74,20 +71,10 @@ def send_in_chunks(client, location: str, data: bytes, chunk: int) -> list[int]:
     return offsets
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def s3_endpoint():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{server._port}"
-    boto3.client(
-        "s3", endpoint_url=endpoint, aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1"
-    ).create_bucket(Bucket="atelier-uploads")
+    server, endpoint = s3_stand_in.start_server()
+    s3_stand_in.client(endpoint).create_bucket(Bucket="atelier-uploads")
     yield endpoint
     server.stop()
 
@@ -95,17 +82,5 @@ def s3_endpoint():
 @pytest.fixture
 def s3_originals(s3_endpoint, settings, tmp_path):
     """The production storage settings (private originals on S3), pointed at the stand-in."""
-    env = {
-        "AWS_STORAGE_BUCKET_NAME": "atelier-uploads",
-        "AWS_S3_ENDPOINT_URL": s3_endpoint,
-        "AWS_S3_REGION_NAME": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-    }
-    settings.STORAGES = {
-        **build_storages(env=env, media_root=tmp_path, media_url="/media/"),
-        "staticfiles": settings.STORAGES["staticfiles"],
-    }
-    return boto3.client(
-        "s3", endpoint_url=s3_endpoint, aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1"
-    )
+    s3_stand_in.use_s3_storages(settings, endpoint=s3_endpoint, bucket="atelier-uploads", media_root=tmp_path)
+    return s3_stand_in.client(s3_endpoint)

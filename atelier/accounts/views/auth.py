@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth import authenticate, login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -52,8 +53,7 @@ def login_view(request):
             if wait:
                 form.add_error(
                     None,
-                    f"Too many failed sign-in attempts. Try again in {max(1, wait // 60)} minute(s) "
-                    "or reset your password.",
+                    f"Too many failed sign-in attempts. Try again in {max(1, wait // 60)} minute(s).",
                 )
                 status = 429
             else:
@@ -90,3 +90,13 @@ def resend_verification(request):
         services.email_confirmation_send(user=request.user, email=address)
         messages.success(request, f"We sent a new confirmation link to {address}.")
     return redirect(_safe_next(request, "accounts:settings_account"))
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset view, rate-limited per address and per client so it cannot flood an inbox."""
+
+    def form_valid(self, form):
+        if not throttling.password_reset_allowed(email=form.cleaned_data["email"], ip=client_ip(self.request)):
+            form.add_error(None, "Too many reset emails were asked for. Try again in an hour.")
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)

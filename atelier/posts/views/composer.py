@@ -132,7 +132,8 @@ def media_add(request, post_id: int):
     post = post_for_editing(post_id=post_id, user=request.user)
     form = MediaFileForm(request.POST, request.FILES)
     if not form.is_valid():
-        return _media_response(request, post, error=" ".join(form.non_field_errors()), status=400, form=form)
+        message = " ".join(str(error) for errors in form.errors.values() for error in errors)
+        return _media_response(request, post, error=message, status=400, form=form)
     data = form.cleaned_data
     try:
         if data["embed_url"]:
