@@ -96,6 +96,8 @@ def profile_image_render(*, image_id: int, version: int) -> bool:
     image = ProfileImage.objects.filter(pk=image_id).first()
     if image is None or image.version != version:
         return False
+    if image.state == ProfileImageState.READY:
+        return False  # this version is built already (a task delivered twice, or seeding did it)
     try:
         return _render(image, version)
     except Exception:

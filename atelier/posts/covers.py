@@ -39,7 +39,7 @@ def default_cover_item(post: Post) -> MediaItem | None:
 def post_covers_render(*, post_id: int, version: int) -> bool:
     """Build both covers for one version of the post's crop choices; stale versions are dropped."""
     post = Post.objects.filter(pk=post_id).prefetch_related("items").first()
-    if post is None or post.covers_version != version:
+    if post is None or post.covers_version != version or post.covers_built_version == version:
         return False
     covers = {}
     for kind, spec in COVER_SPECS.items():
@@ -58,7 +58,8 @@ def post_covers_render(*, post_id: int, version: int) -> bool:
             return False
         old = cover_names(locked.covers)
         locked.covers = covers
-        locked.save(update_fields=["covers"])
+        locked.covers_built_version = version
+        locked.save(update_fields=["covers", "covers_built_version"])
         transaction.on_commit(lambda: delete_stored_files(old, []))
     return True
 

@@ -91,6 +91,9 @@ class Post(models.Model):
     # {"thumbnail": {...}, "cover": {...}}: names of public renditions, built by the worker.
     covers = models.JSONField(default=dict, blank=True)
     covers_version = models.PositiveIntegerField(default=0)
+    # The covers_version the stored covers were built for: a task for a version already built
+    # (delivered twice, or built inline by the demo seed) does nothing.
+    covers_built_version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)

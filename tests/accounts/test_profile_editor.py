@@ -12,6 +12,7 @@ from PIL import Image
 
 from atelier.accounts import services
 from atelier.accounts.models import ProfileImage, ProfileImageKind, ProfileImageState
+from atelier.accounts.profile_images import profile_image_render
 from atelier.media.storages import originals_storage, public_storage
 from tests.accounts.profile_editor_support import (
     EDITOR_URL,
@@ -78,6 +79,9 @@ def test_upload_with_crops_builds_renditions_in_public_storage(
     assert _widths(avatar) == {128: (128, 128), 256: (256, 256), 512: (512, 512)}
     assert _widths(banner) == {800: (800, 267), 1600: (1600, 533), 2400: (2400, 800)}
     assert (avatar.renditions["width"], avatar.renditions["height"]) == (512, 512)
+    # A second delivery of the same render task finds that version built and changes nothing.
+    assert profile_image_render(image_id=avatar.pk, version=avatar.version) is False
+    assert _image(user, AVATAR).renditions == avatar.renditions
     largest = open_public(avatar.renditions["sizes"]["512"]).convert("RGB")
     for point, quadrant in [((128, 128), "top-left"), ((384, 128), "top-right"), ((128, 384), "bottom-left")]:
         assert close_to(largest.getpixel(point), QUADRANT_COLOURS[quadrant]), quadrant

@@ -235,3 +235,16 @@ def test_a_gif_chosen_as_thumbnail_gives_an_animated_thumbnail(author_client, st
     assert "animated" not in post.covers["cover"]  # the cover still comes from the still image
     profile = stranger_client.get(post.author.get_absolute_url()).content.decode()
     assert f'<source srcset="{post.thumbnail["animated_webp"]}" type="image/webp"' in profile
+
+
+def test_a_cover_task_delivered_twice_builds_once(draft, capture):
+    """Tasks ack late, so a broker may deliver one twice: the second finds its version built."""
+    from atelier.posts.covers import post_covers_render
+
+    add_image(draft, capture=capture)
+    post = publish(draft, capture=capture)
+    before = (post.covers, public_files())
+    assert post.covers_built_version == post.covers_version
+    assert post_covers_render(post_id=post.pk, version=post.covers_version) is False
+    post.refresh_from_db()
+    assert (post.covers, public_files()) == before

@@ -203,7 +203,7 @@ def _draw_pictures(handle: str) -> dict[str, bytes]:
 def _render_in_thread(image_id: int, version: int) -> None:
     """Build renditions now rather than wait for a worker, so the site looks complete at once.
 
-    The task queued on commit still runs later and rebuilds the same version, which is harmless.
+    The task queued on commit still runs later, finds that version ready and does nothing.
     Runs in a pool thread, so it closes that thread's database connection when done.
     """
     try:
