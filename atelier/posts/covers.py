@@ -22,6 +22,7 @@ from atelier.media.rendering import to_srgb
 from atelier.media.storages import delete_stored_files, original_as_local_file, public_storage
 from atelier.posts.media_states import MediaState
 from atelier.posts.models import MediaItem, MediaKind, Post
+from atelier.posts.processing import save_renditions, sized_file_names
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def post_covers_render(*, post_id: int, version: int) -> bool:
 def cover_names(covers: dict) -> list[str]:
     names = []
     for rendition in covers.values():
-        names += [size["name"] for size in rendition.get("sizes", [])]
+        names += sized_file_names(rendition.get("sizes", []))
         names += [name for name in rendition.get("animated", {}).values() if name]
     return names
 
@@ -94,10 +95,7 @@ def _render_cover(post: Post, item: MediaItem, kind: str, spec: dict, crop_value
         "item": item.pk,
         "crop": crop.as_dict(),
         "colour": stills.dominant_colour(image.crop(crop.to_pixels(image.width, image.height))),
-        "sizes": [
-            {"w": r.width, "h": r.height, "name": public_storage().save(f"{stem}-{r.width}.webp", ContentFile(r.data))}
-            for r in renditions
-        ],
+        "sizes": save_renditions(stem, renditions),
     }
     if item.kind == MediaKind.ANIMATION:
         cover["animated"] = _render_animated_cover(item, crop, stem, max(box[0] for box in spec["sizes"]))

@@ -140,6 +140,7 @@ class Post(models.Model):
         return {
             "src": storage.url(sizes[-1]["name"]),
             "srcset": ", ".join(f"{storage.url(size['name'])} {size['w']}w" for size in sizes),
+            "avif_srcset": ", ".join(f"{storage.url(size['avif'])} {size['w']}w" for size in sizes if size.get("avif")),
             "width": sizes[-1]["w"],
             "height": sizes[-1]["h"],
             "colour": built.get("colour", "#888888"),

@@ -94,10 +94,13 @@ def post_refresh_readiness(post_id: int) -> None:
     Post.objects.filter(pk=post_id).exclude(media_ready=ready).update(media_ready=ready)
 
 
+def sized_file_names(sizes: list[dict]) -> list[str]:
+    return [name for size in sizes for name in (size["name"], size.get("avif")) if name]
+
+
 def rendition_names(renditions: dict) -> list[str]:
     """Every public file name inside a renditions dict, whatever the item's kind."""
-    names = [size["name"] for size in renditions.get("sizes", [])]
-    names += [size["name"] for size in renditions.get("poster_sizes", [])]
+    names = sized_file_names(renditions.get("sizes", [])) + sized_file_names(renditions.get("poster_sizes", []))
     for key in ("poster", "mp4"):
         if renditions.get(key):
             names.append(renditions[key])
@@ -117,10 +120,20 @@ def _save_public(name: str, data: bytes) -> str:
     return public_storage().save(name, ContentFile(data))
 
 
+def save_renditions(stem: str, renditions: list[stills.EncodedRendition]) -> list[dict]:
+    """Store each size as WebP (and AVIF where made); the dicts are what templates read."""
+    saved = []
+    for rendition in renditions:
+        size = {"w": rendition.width, "h": rendition.height}
+        size["name"] = _save_public(f"{stem}-{rendition.width}.webp", rendition.data)
+        if rendition.avif:
+            size["avif"] = _save_public(f"{stem}-{rendition.width}.avif", rendition.avif)
+        saved.append(size)
+    return saved
+
+
 def _save_stills(stem: str, result: stills.StillRenditions) -> list[dict]:
-    return [
-        {"w": r.width, "h": r.height, "name": _save_public(f"{stem}-{r.width}.webp", r.data)} for r in result.renditions
-    ]
+    return save_renditions(stem, result.renditions)
 
 
 def _render_image(item: MediaItem, path: Path) -> tuple[dict, dict]:

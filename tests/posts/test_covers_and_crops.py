@@ -248,3 +248,17 @@ def test_a_cover_task_delivered_twice_builds_once(draft, capture):
     assert post_covers_render(post_id=post.pk, version=post.covers_version) is False
     post.refresh_from_db()
     assert (post.covers, public_files()) == before
+
+
+def test_thumbnails_and_covers_also_come_as_avif_for_grids_and_feeds(client, draft, capture):
+    add_file(draft, quadrant_bytes("JPEG", (1600, 1200), quality=90), capture=capture)
+    post = publish(draft, capture=capture)
+    for kind in ("thumbnail", "cover"):
+        for size in post.covers[kind]["sizes"]:
+            avif = Image.open(io.BytesIO(read_public(size["avif"])))
+            assert (avif.format, avif.size) == ("AVIF", (size["w"], size["h"]))
+            assert not avif.getexif() and "icc_profile" not in avif.info and "xmp" not in avif.info
+    # Full-size renditions stay WebP: an AVIF srcset without the large sizes would blur big screens.
+    assert all("avif" not in size for size in post.items.get().sizes)
+    grid = client.get(f"/@{post.author.handle}").content.decode()
+    assert grid.count('type="image/avif"') == 1
