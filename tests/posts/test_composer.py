@@ -187,7 +187,8 @@ def test_deleting_a_post_removes_every_stored_file(author_client, author, draft,
     stored = public_files()
     assert stored == expected_public_files(post)
     assert {name.rsplit("-", 1)[-1] for name in stored} >= {"anim.webp", "loop.mp4", "400.webp", "160.webp"}
-    assert sum(name.startswith(f"posts/{post.pk}/thumbnail-") for name in stored) == 3  # a still, webp, mp4
+    # a still (WebP and AVIF), an animated WebP and a looping MP4
+    assert sum(name.startswith(f"posts/{post.pk}/thumbnail-") for name in stored) == 4
     assert original_files() == {gif.original_name, image.original_name}
 
     with capture(execute=True):

@@ -261,4 +261,4 @@ def test_thumbnails_and_covers_also_come_as_avif_for_grids_and_feeds(client, dra
     # Full-size renditions stay WebP: an AVIF srcset without the large sizes would blur big screens.
     assert all("avif" not in size for size in post.items.get().sizes)
     grid = client.get(f"/@{post.author.handle}").content.decode()
-    assert grid.count('type="image/avif"') == 1
+    assert grid.count('type="image/avif"') == 2  # the grid thumbnail and the featured cover

@@ -34,7 +34,7 @@ document.addEventListener("htmx:afterSwap", (event) => paintPlaceholders(event.d
 
 // Mature work in grids stays blurred until the visitor asks to see it.
 document.addEventListener("click", (event) => {
-  const card = event.target.closest(".post-card.is-mature:not(.revealed)");
+  const card = event.target.closest(".post-card.is-mature:not(.revealed), .featured-post.is-mature:not(.revealed)");
   if (!card) return;
   event.preventDefault();
   card.classList.add("revealed");
