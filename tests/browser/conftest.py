@@ -19,11 +19,12 @@ def viewport(request) -> Viewport:
 
 
 @pytest.fixture
-def browser_page(chromium, live_server, viewport):
+def browser_page(chromium, live_server, viewport, request):
     """A fresh page at the viewport, recording console errors and CSP violations, saving screenshots."""
     context = chromium.new_context(base_url=live_server.url, color_scheme="light", **viewport.context_options())
     context.set_default_timeout(10_000)
     page = context.new_page()
-    browser_page = BrowserPage(page=page, viewport=viewport, artifacts=ARTIFACTS / viewport.name)
+    artifacts = ARTIFACTS / viewport.name / request.node.originalname.removeprefix("test_")
+    browser_page = BrowserPage(page=page, viewport=viewport, artifacts=artifacts)
     yield browser_page
     context.close()
