@@ -76,7 +76,13 @@ def account_delete(*, user: User) -> None:
 
     Files go last: if the database delete fails, nothing is lost.
     """
+    from atelier.posts.services import post_stored_files
+    from atelier.uploads.services import uploads_stored_files
+
     public_names, private_names = _stored_files_of(user)
+    post_public, post_private = post_stored_files(user.posts.prefetch_related("items"))
+    public_names += post_public
+    private_names += post_private + uploads_stored_files(owner=user)
     with transaction.atomic():
         user.delete()
         transaction.on_commit(lambda: delete_stored_files(public_names, private_names))

@@ -228,14 +228,21 @@ def post_unpublish(*, post: Post, user) -> Post:
     return post
 
 
+def post_stored_files(posts) -> tuple[list[str], list[str]]:
+    """(public names, private names) of every file behind these posts: renditions, covers, originals."""
+    public, private = [], []
+    for post in posts:
+        for item in post.items.all():
+            public += rendition_names(item.renditions)
+            if item.original_name:
+                private.append(item.original_name)
+        public += cover_names(post.covers)
+    return public, private
+
+
 def post_delete(*, post: Post, user) -> None:
     _require_author(post, user)
-    public, private = [], []
-    for item in post.items.all():
-        public += rendition_names(item.renditions)
-        if item.original_name:
-            private.append(item.original_name)
-    public += cover_names(post.covers)
+    public, private = post_stored_files([post])
     with transaction.atomic():
         post.delete()
         transaction.on_commit(lambda: delete_stored_files(public, private))

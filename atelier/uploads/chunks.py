@@ -83,14 +83,18 @@ def chunks_assemble(*, upload_id, length: int, into: IO[bytes]) -> None:
         raise ChunksMissing(f"{upload_prefix(upload_id)}: {offset} bytes stored, {length} expected")
 
 
-def chunks_delete(*, upload_id) -> None:
-    """Remove every object under the upload's prefix, including leftovers no offset points at."""
-    storage = originals_storage()
+def chunk_names(*, upload_id) -> list[str]:
+    """Every stored object under the upload's prefix, including leftovers no offset points at."""
     prefix = upload_prefix(upload_id)
     try:
-        _, names = storage.listdir(prefix)
+        _, names = originals_storage().listdir(prefix)
     except FileNotFoundError:
-        return
-    for name in names:
-        storage.delete(f"{prefix}/{name}")
-    storage.delete(prefix)  # the now-empty local folder; nothing to do on S3
+        return []
+    return [f"{prefix}/{name}" for name in names]
+
+
+def chunks_delete(*, upload_id) -> None:
+    storage = originals_storage()
+    for name in chunk_names(upload_id=upload_id):
+        storage.delete(name)
+    storage.delete(upload_prefix(upload_id))  # the now-empty local folder; nothing to do on S3

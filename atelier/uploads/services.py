@@ -203,6 +203,15 @@ def upload_mark_claimed(*, upload_id, user) -> Upload:
     return upload
 
 
+def uploads_stored_files(*, owner) -> list[str]:
+    """Names of the chunk objects behind all of someone's uploads (for deleting their account)."""
+    return [
+        name
+        for upload_id in Upload.objects.filter(owner=owner).values_list("pk", flat=True)
+        for name in chunks.chunk_names(upload_id=upload_id)
+    ]
+
+
 def uploads_purge_expired(*, now: datetime | None = None) -> int:
     """Delete the chunk objects, then the rows, of uploads nobody will use; return how many went.
 

@@ -1,5 +1,7 @@
 """The composer, through its views: drafts, details, autosave, items, publishing, editing and deleting."""
 
+import io
+
 import pytest
 from django.urls import reverse
 
@@ -274,3 +276,24 @@ def test_retrying_an_item_that_did_not_fail_is_refused(author_client, draft, cap
     assert "Only a failed item can be retried." in response.content.decode()
     item.refresh_from_db()
     assert (item.state, item.version) == (MediaState.READY, 1)
+
+
+def test_deleting_the_account_removes_its_posts_files_and_unfinished_uploads(author_client, author, draft, capture):
+    from atelier.accounts.services import account_delete
+    from atelier.media.storages import originals_storage
+    from atelier.uploads.services import upload_append, upload_create
+    from tests.media.sample_files import stored_names
+
+    add_file(draft, animated_gif(size=(160, 120), frames=4), capture=capture)
+    add_image(draft, capture=capture)
+    publish(draft, capture=capture)
+    unfinished = upload_create(owner=author, length=1000, filename="half.png", content_type="image/png")
+    upload_append(upload_id=unfinished.pk, user=author, offset=0, stream=io.BytesIO(b"x" * 400), length=400)
+    upload_chunks = stored_names(originals_storage(), "uploads")
+    assert public_files() and len(original_files()) == 2 and len(upload_chunks) == 1
+
+    with capture(execute=True):
+        account_delete(user=author)
+    assert public_files() == set()
+    assert original_files() == set()
+    assert stored_names(originals_storage(), "uploads") == set()
