@@ -197,7 +197,7 @@ class MediaItem(models.Model):
 
     # --- what templates need, from the stored renditions
 
-    def _url(self, name: str) -> str:
+    def public_url(self, name: str) -> str:
         return public_storage().url(name) if name else ""
 
     @property
@@ -207,11 +207,11 @@ class MediaItem(models.Model):
     @property
     def src(self) -> str:
         sizes = self.sizes
-        return self._url(sizes[-1]["name"]) if sizes else self.poster_url
+        return self.public_url(sizes[-1]["name"]) if sizes else self.poster_url
 
     @property
     def srcset(self) -> str:
-        return ", ".join(f"{self._url(size['name'])} {size['w']}w" for size in self.sizes)
+        return ", ".join(f"{self.public_url(size['name'])} {size['w']}w" for size in self.sizes)
 
     @property
     def colour(self) -> str:
@@ -219,15 +219,15 @@ class MediaItem(models.Model):
 
     @property
     def poster_url(self) -> str:
-        return self._url(self.renditions.get("poster", ""))
+        return self.public_url(self.renditions.get("poster", ""))
 
     @property
     def animated_webp_url(self) -> str:
-        return self._url(self.renditions.get("animated", {}).get("webp", ""))
+        return self.public_url(self.renditions.get("animated", {}).get("webp", ""))
 
     @property
     def animated_mp4_url(self) -> str:
-        return self._url(self.renditions.get("animated", {}).get("mp4", ""))
+        return self.public_url(self.renditions.get("animated", {}).get("mp4", ""))
 
     @property
     def embed_info(self):
@@ -248,4 +248,4 @@ class MediaItem(models.Model):
 
     @property
     def video_url(self) -> str:
-        return self._url(self.renditions.get("mp4", ""))
+        return self.public_url(self.renditions.get("mp4", ""))
