@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 SCHEMA_URL = "/api/v1/openapi.json"
 
 
-def test_openapi_schema_is_valid_json_and_lists_the_profile_endpoints(client):
+def test_openapi_schema_is_valid_json_and_lists_every_endpoint(client):
     response = client.get(SCHEMA_URL)
 
     assert response.status_code == 200
@@ -19,7 +19,12 @@ def test_openapi_schema_is_valid_json_and_lists_the_profile_endpoints(client):
     schema = json.loads(response.content)
     assert schema["openapi"].startswith("3.")
     assert schema["info"] == {"title": "Atelier API", "version": "1", "description": ""}
-    assert set(schema["paths"]) == {"/api/v1/profiles/{handle}", "/api/v1/me"}
+    assert set(schema["paths"]) == {
+        "/api/v1/profiles/{handle}",
+        "/api/v1/me",
+        "/api/v1/posts/{post_id}",
+        "/api/v1/profiles/{handle}/posts",
+    }
     assert set(schema["paths"]["/api/v1/profiles/{handle}"]) == {"get"}
     assert schema["paths"]["/api/v1/me"]["get"]["security"] == [{"SessionAuth": []}]
     assert "security" not in schema["paths"]["/api/v1/profiles/{handle}"]["get"]
