@@ -55,15 +55,31 @@ class Tag(models.Model):
         return f"#{self.name}"
 
 
+def hidden_author_ids(viewer):
+    """A subquery of the people whose work `viewer` must not see: blocked either way, or muted."""
+    from atelier.social.models import Block, Mute
+
+    return (
+        Block.objects.filter(blocked=viewer)
+        .values("blocker_id")
+        .union(
+            Block.objects.filter(blocker=viewer).values("blocked_id"),
+            Mute.objects.filter(muter=viewer).values("muted_id"),
+        )
+    )
+
+
 class PostQuerySet(models.QuerySet):
     def visible_to(self, viewer) -> "PostQuerySet":
-        """Posts `viewer` may see: published, every item ready, not removed; plus their own posts.
+        """Posts `viewer` may see: published, every item ready, not removed; plus their own posts;
+        never posts of someone who blocked the viewer, whom the viewer blocked or muted.
 
-        The feeds, profiles, search and counts all start here (later issues add holds and blocks)."""
+        The feeds, profiles, search and counts all start here (a later issue adds held posts)."""
         public = models.Q(state=PostState.PUBLISHED, media_ready=True, removed_at__isnull=True)
-        if viewer is not None and viewer.is_authenticated:
-            return self.filter(public | models.Q(author=viewer, removed_at__isnull=True))
-        return self.filter(public)
+        if viewer is None or not viewer.is_authenticated:
+            return self.filter(public)
+        own = models.Q(author=viewer, removed_at__isnull=True)
+        return self.filter(public | own).exclude(author_id__in=hidden_author_ids(viewer))
 
     def public(self) -> "PostQuerySet":
         return self.visible_to(None)

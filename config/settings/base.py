@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "atelier.accounts",
     "atelier.uploads",
     "atelier.posts",
+    "atelier.social",
+    "atelier.albums",
 ]
 
 MIDDLEWARE = [
