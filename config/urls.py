@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from atelier.accounts.views.profile import home
 from atelier.core.views import healthz
+from atelier.feeds.views import home
 from atelier.media.serving import serve_public_media
 from config.api import api
 
@@ -14,5 +14,8 @@ urlpatterns = [
     re_path(r"^media/(?P<path>.+)$", serve_public_media, name="media"),
     path("uploads/", include("atelier.uploads.urls")),
     path("", include("atelier.posts.urls")),
+    path("", include("atelier.feeds.urls")),
     path("", include("atelier.accounts.urls")),
+    path("", include("atelier.albums.urls")),
+    path("", include("atelier.social.urls")),
 ]

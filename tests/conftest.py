@@ -2,13 +2,16 @@
 
 import io
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 from PIL import Image
 
 from atelier.accounts.models import AccountType, User
+from atelier.posts.models import Post, PostState, Tag, discover_base_for
 
 TEST_PASSWORD = "a-long-test-password-42"
 
@@ -110,3 +113,27 @@ def chromium():
     yield browser
     browser.close()
     playwright.stop()
+
+
+@pytest.fixture
+def make_published_post():
+    """A published, ready post as a plain row (no files), `hours_ago` old: for feeds, lists and social."""
+    now = timezone.now()
+
+    def make(author, *, hours_ago: float = 1, title: str = "", tags=(), **fields):
+        published_at = now - timedelta(hours=hours_ago)
+        post = Post.objects.create(
+            author=author,
+            title=title or f"post by {author.handle}",
+            state=PostState.PUBLISHED,
+            media_ready=True,
+            published_at=published_at,
+            discover_base=discover_base_for(published_at),
+            discover_score=discover_base_for(published_at),  # no engagement yet
+            **fields,
+        )
+        if tags:
+            post.tags.set([Tag.objects.get_or_create(name=name)[0] for name in tags])
+        return post
+
+    return make

@@ -5,6 +5,7 @@ every media item is ready (see `PostQuerySet.visible_to`, the one place that rul
 """
 
 import logging
+import math
 
 from django.conf import settings
 from django.db import models
@@ -15,6 +16,19 @@ from atelier.media.storages import public_storage
 from atelier.posts.media_states import MediaState
 
 logger = logging.getLogger(__name__)
+
+
+# Discover: every 12 hours of age cost a post what ten times its engagement gains it.
+DISCOVER_DECAY_SECONDS = 12 * 3600
+
+
+def discover_base_for(published_at) -> float:
+    return published_at.timestamp() / DISCOVER_DECAY_SECONDS
+
+
+def discover_score_for(base: float, likes: int, comments: int) -> float:
+    """Discover's rank: the recency term plus log10(1 + likes + 2 × comments) (see feeds.selectors)."""
+    return base + math.log10(1 + likes + 2 * comments)
 
 
 class Medium(models.TextChoices):
@@ -113,14 +127,30 @@ class Post(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Discover's recency term, fixed at publishing (see feeds.selectors): published_at / 12 h.
+    discover_base = models.FloatField(default=0)
+    # Engagement counts and the Discover score they give, stored so Discover reads one index instead
+    # of counting every recent post's likes and comments per page. Kept current by
+    # `posts.services.post_engagement_refresh`, which the like and comment services call.
+    like_count = models.PositiveIntegerField(default=0)
+    comment_count = models.PositiveIntegerField(default=0)
+    discover_score = models.FloatField(default=0)
     removed_at = models.DateTimeField(null=True, blank=True)
 
     objects = PostQuerySet.as_manager()
 
     class Meta:
         indexes = [
-            models.Index(fields=["author", "-published_at"], name="posts_author_published"),
-            models.Index(fields=["-published_at"], name="posts_published"),
+            # The id breaks ties in every keyset order, so it is in each index: pages read in index order.
+            # Following reads each followed artist's newest posts from this one; the included columns
+            # let PostgreSQL check visibility without visiting the table (an index-only scan).
+            models.Index(
+                fields=["author", "-published_at", "-id"],
+                include=["state", "media_ready", "removed_at", "is_mature"],
+                name="posts_author_published",
+            ),
+            models.Index(fields=["-published_at", "-id"], name="posts_published"),
+            models.Index(fields=["-discover_score", "-id"], name="posts_discover"),
         ]
 
     def __str__(self):

@@ -14,10 +14,15 @@ def _with_author(queryset):
 
 
 def post_for_page(*, post_id: int, viewer) -> Post:
-    """A post its viewer may see, with items, tags and author; 404 otherwise (never 403: no leaks)."""
+    """A post its viewer may see, with items, tags, author, likes and comments; 404 otherwise (never 403: no leaks)."""
+    from atelier.social.selectors import post_comments_prefetch, post_like_annotations
+
     post = (
         _with_author(Post.objects.visible_to(viewer))
         .prefetch_related(Prefetch("items", queryset=MediaItem.objects.order_by("position", "pk")), "tags")
+        # Likes (count, viewer's own) and the comment thread, so the page's queries stay fixed.
+        .annotate(**post_like_annotations(viewer))
+        .prefetch_related(post_comments_prefetch(viewer))
         .filter(pk=post_id)
         .first()
     )
@@ -40,7 +45,9 @@ def post_for_editing(*, post_id: int, user) -> Post:
 
 def posts_for_profile(*, author, viewer, limit: int = 60) -> list[Post]:
     """The portfolio grid: the author's visible posts, newest first (drafts only for the author)."""
-    queryset = Post.objects.visible_to(viewer).filter(author=author)
+    from atelier.albums.selectors import bookmarked_by
+
+    queryset = Post.objects.visible_to(viewer).filter(author=author).annotate(viewer_bookmarked=bookmarked_by(viewer))
     return list(queryset.order_by("-published_at", "-created_at")[:limit])
 
 

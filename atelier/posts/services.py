@@ -8,7 +8,8 @@ as it was (never half-written) and a task never sees rows that were rolled back.
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, F, FloatField, Max, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce, Log
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -19,7 +20,7 @@ from atelier.posts import intake
 from atelier.posts.covers import cover_names
 from atelier.posts.covers_schedule import COVER_KINDS, post_covers_schedule
 from atelier.posts.media_states import MediaState, transition
-from atelier.posts.models import MediaItem, MediaKind, Post, PostState, Tag
+from atelier.posts.models import MediaItem, MediaKind, Post, PostState, Tag, discover_base_for, discover_score_for
 from atelier.posts.processing import post_refresh_readiness, rendition_names
 
 MAX_ITEMS_PER_POST = 20
@@ -214,10 +215,32 @@ def post_publish(*, post: Post, user) -> Post:
         )
     if post.state != PostState.PUBLISHED:
         post.state = PostState.PUBLISHED
-        post.published_at = timezone.now()
-        post.save(update_fields=["state", "published_at", "updated_at"])
+        if post.published_at is None:  # republishing after "back to drafts" keeps its place
+            post.published_at = timezone.now()
+            post.discover_base = discover_base_for(post.published_at)
+            post.discover_score = discover_score_for(post.discover_base, post.like_count, post.comment_count)
+        post.save(update_fields=["state", "published_at", "discover_base", "discover_score", "updated_at"])
     post_covers_schedule(post.pk)
     return post
+
+
+@transaction.atomic
+def post_engagement_refresh(*, post_ids) -> None:
+    """Recount the likes and comments of these posts and store their Discover score.
+
+    The like and comment services call this (on commit) whenever a like or comment is created or
+    deleted. It recounts rather than adds one, so a call that raced another, or was missed, is
+    healed by the next; two statements because the score reads the counts just written."""
+    from atelier.social.models import Comment, Like
+
+    def count(model):
+        counted = model.objects.filter(post=OuterRef("pk")).values("post").annotate(n=Count("pk")).values("n")
+        return Coalesce(Subquery(counted), 0)
+
+    posts = Post.objects.filter(pk__in=list(post_ids))
+    posts.update(like_count=count(Like), comment_count=count(Comment))
+    engagement = Value(1.0) + F("like_count") + Value(2.0) * F("comment_count")
+    posts.update(discover_score=F("discover_base") + Log(Value(10.0), engagement, output_field=FloatField()))
 
 
 @transaction.atomic

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "atelier.posts",
     "atelier.social",
     "atelier.albums",
+    "atelier.feeds",
 ]
 
 MIDDLEWARE = [
@@ -136,6 +137,7 @@ LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5)
 LOGIN_FAILURES_PER_IP = env_int("LOGIN_FAILURES_PER_IP", 30)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
 SIGNUPS_PER_IP_PER_HOUR = env_int("SIGNUPS_PER_IP_PER_HOUR", 10)
+COMMENTS_PER_MINUTE = env_int("COMMENTS_PER_MINUTE", 20)
 PASSWORD_RESETS_PER_EMAIL_PER_HOUR = env_int("PASSWORD_RESETS_PER_EMAIL_PER_HOUR", 3)
 PASSWORD_RESETS_PER_IP_PER_HOUR = env_int("PASSWORD_RESETS_PER_IP_PER_HOUR", 20)
 # Behind a proxy, the number of trusted proxies in X-Forwarded-For; 0 means use REMOTE_ADDR.

@@ -35,7 +35,7 @@ document.addEventListener("htmx:afterSwap", (event) => paintPlaceholders(event.d
 // Mature work in grids stays blurred until the visitor asks to see it.
 document.addEventListener("click", (event) => {
   const card = event.target.closest(".post-card.is-mature:not(.revealed), .featured-post.is-mature:not(.revealed)");
-  if (!card) return;
+  if (!card || event.target.closest(".card-menu")) return;  // the corner menu works without revealing
   event.preventDefault();
   card.classList.add("revealed");
 });

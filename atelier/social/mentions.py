@@ -1,0 +1,49 @@
+"""Comment text to safe HTML, with @mentions of existing people linked to their profiles.
+
+The Markdown is sanitised first (core.html); mentions are then linked in the text between tags only,
+never inside an existing link, and only for handles that belong to an active account: an unknown
+@name stays plain text, so nobody can make a link to a page that does not exist.
+"""
+
+import re
+
+from django.urls import reverse
+
+from atelier.core.html import render_user_markdown
+
+# A mention starts a word: not part of an email address, a path or another mention.
+_MENTION = re.compile(r"(?<![\w@/.])@([A-Za-z0-9_]{3,30})\b")
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+def render_comment_html(body: str) -> str:
+    """Sanitised HTML for a comment, made once when it is saved (one query for the mentioned handles)."""
+    from atelier.accounts.models import User
+
+    html = render_user_markdown(body)
+    candidates = {match.lower() for match in _MENTION.findall(html)}
+    if not candidates:
+        return html
+    existing = set(User.objects.filter(handle__in=candidates, is_active=True).values_list("handle", flat=True))
+    if not existing:
+        return html
+
+    def link(match: re.Match) -> str:
+        handle = match.group(1).lower()
+        if handle not in existing:
+            return match.group(0)
+        # The handle is [a-z0-9_] only, so it needs no escaping.
+        return f'<a href="{reverse("accounts:profile", kwargs={"handle": handle})}" class="mention">@{handle}</a>'
+
+    parts = []
+    inside_link = False
+    for part in _TAG.split(html):
+        if part.startswith("<"):
+            if re.match(r"<a[\s>]", part):
+                inside_link = True
+            elif part.startswith("</a"):
+                inside_link = False
+            parts.append(part)
+        else:
+            parts.append(part if inside_link else _MENTION.sub(link, part))
+    return "".join(parts)

@@ -1,0 +1,61 @@
+"""Posts as rows in each state (no media processing: these tests are about who sees what), and clients."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from atelier.albums import services
+from atelier.posts.models import Post, PostState
+
+HTMX = {"HX-Request": "true"}
+
+
+def make_post(author, title: str = "Harbour at dawn", *, state: str = "public") -> Post:
+    """A post in one of the states the visibility rule knows: public, draft, processing, removed."""
+    post = Post.objects.create(
+        author=author,
+        title=title,
+        state=PostState.DRAFT if state == "draft" else PostState.PUBLISHED,
+        media_ready=state != "processing",
+        published_at=None if state == "draft" else timezone.now(),
+        removed_at=timezone.now() if state == "removed" else None,
+    )
+    return post
+
+
+def album_page(album) -> str:
+    return reverse("albums:detail", kwargs={"handle": album.owner.handle, "album_id": album.pk})
+
+
+@pytest.fixture
+def artist(make_user):
+    """Someone whose work the others save."""
+    return make_user("ines")
+
+
+@pytest.fixture
+def work(artist) -> Post:
+    return make_post(artist, "Lighthouse")
+
+
+@pytest.fixture
+def stranger(make_user):
+    return make_user("ossian")
+
+
+@pytest.fixture
+def stranger_client(stranger):
+    client = Client()
+    client.force_login(stranger)
+    return client
+
+
+@pytest.fixture
+def album(user):
+    return services.album_create(owner=user, title="Sea studies", description="Waves", is_public=True)
+
+
+@pytest.fixture
+def private_album(user):
+    return services.album_create(owner=user, title="Secret refs", is_public=False)
