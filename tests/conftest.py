@@ -55,6 +55,22 @@ def signed_in_client(client, user):
     return client
 
 
+@pytest.fixture
+def stranger(make_user):
+    """Someone else: for "other people's objects" tests."""
+    return make_user("ossian")
+
+
+@pytest.fixture
+def stranger_client(stranger):
+    """Its own client, so a test can act as the user and the stranger side by side."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(stranger)
+    return client
+
+
 def image_bytes(fmt: str = "PNG", size=(1200, 800), colour=(200, 90, 40), **save_args) -> bytes:
     """A real image file of the given format, drawn in memory."""
     image = Image.new("RGB", size, colour)

@@ -1,7 +1,6 @@
 """Posts as rows in each state (no media processing: these tests are about who sees what), and clients."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -37,18 +36,6 @@ def artist(make_user):
 @pytest.fixture
 def work(artist) -> Post:
     return make_post(artist, "Lighthouse")
-
-
-@pytest.fixture
-def stranger(make_user):
-    return make_user("ossian")
-
-
-@pytest.fixture
-def stranger_client(stranger):
-    client = Client()
-    client.force_login(stranger)
-    return client
 
 
 @pytest.fixture

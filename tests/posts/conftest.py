@@ -1,5 +1,4 @@
 import pytest
-from django.test import Client
 
 from atelier.posts import services
 
@@ -18,19 +17,6 @@ def author(user):
 @pytest.fixture
 def author_client(signed_in_client):
     return signed_in_client
-
-
-@pytest.fixture
-def stranger(make_user):
-    return make_user("ossian")
-
-
-@pytest.fixture
-def stranger_client(stranger):
-    """Its own client, so a test can act as the author and the stranger side by side."""
-    client = Client()
-    client.force_login(stranger)
-    return client
 
 
 @pytest.fixture

@@ -8,14 +8,19 @@ from tests.posts.support import add_image, publish
 pytestmark = pytest.mark.django_db
 
 
-def test_staff_take_a_post_down_and_restore_it(client, draft, capture, make_user):
-    add_image(draft, capture=capture)
-    post = publish(draft, capture=capture)
+@pytest.fixture
+def admin(make_user):
     staff = make_user("moderator")
     staff.is_staff = staff.is_superuser = True
     staff.save()
-    admin = Client()
-    admin.force_login(staff)
+    client = Client()
+    client.force_login(staff)
+    return client
+
+
+def test_staff_take_a_post_down_and_restore_it(client, draft, capture, admin):
+    add_image(draft, capture=capture)
+    post = publish(draft, capture=capture)
 
     assert admin.get("/admin/posts/post/").status_code == 200
     assert admin.get(f"/admin/posts/post/{post.pk}/change/").status_code == 200
@@ -27,12 +32,7 @@ def test_staff_take_a_post_down_and_restore_it(client, draft, capture, make_user
     assert client.get(post.get_absolute_url()).status_code == 200
 
 
-def test_the_upload_list_is_read_only(make_user):
-    staff = make_user("moderator")
-    staff.is_staff = staff.is_superuser = True
-    staff.save()
-    admin = Client()
-    admin.force_login(staff)
+def test_the_upload_list_is_read_only(admin):
     assert admin.get("/admin/uploads/upload/").status_code == 200
     assert admin.get("/admin/uploads/upload/add/").status_code == 403
 
