@@ -18,4 +18,6 @@ urlpatterns = [
     path("", include("atelier.accounts.urls")),
     path("", include("atelier.albums.urls")),
     path("", include("atelier.social.urls")),
+    path("", include("atelier.notifications.urls")),
+    path("", include("atelier.search.urls")),
 ]

@@ -18,20 +18,27 @@ _TAG = re.compile(r"(<[^>]*>)")
 
 def render_comment_html(body: str) -> str:
     """Sanitised HTML for a comment, made once when it is saved (one query for the mentioned handles)."""
+    return render_comment(body)[0]
+
+
+def render_comment(body: str) -> tuple[str, set[str]]:
+    """The comment's sanitised HTML and the handles it links as mentions (the people to notify)."""
     from atelier.accounts.models import User
 
     html = render_user_markdown(body)
     candidates = {match.lower() for match in _MENTION.findall(html)}
     if not candidates:
-        return html
+        return html, set()
     existing = set(User.objects.filter(handle__in=candidates, is_active=True).values_list("handle", flat=True))
     if not existing:
-        return html
+        return html, set()
+    linked: set[str] = set()
 
     def link(match: re.Match) -> str:
         handle = match.group(1).lower()
         if handle not in existing:
             return match.group(0)
+        linked.add(handle)
         # The handle is [a-z0-9_] only, so it needs no escaping.
         return f'<a href="{reverse("accounts:profile", kwargs={"handle": handle})}" class="mention">@{handle}</a>'
 
@@ -46,4 +53,4 @@ def render_comment_html(body: str) -> str:
             parts.append(part)
         else:
             parts.append(part if inside_link else _MENTION.sub(link, part))
-    return "".join(parts)
+    return "".join(parts), linked

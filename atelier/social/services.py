@@ -11,9 +11,11 @@ from django.db.models import Q
 from django.http import Http404
 
 from atelier.core.ratelimit import RateLimit
+from atelier.notifications.models import Verb
+from atelier.notifications.services import notify, notify_comment
 from atelier.posts.models import Post, PostState, hidden_author_ids
 from atelier.posts.services import post_engagement_refresh
-from atelier.social.mentions import render_comment_html
+from atelier.social.mentions import render_comment
 from atelier.social.models import Block, Comment, Follow, Like, Mute
 
 MAX_COMMENT_LENGTH = 2000
@@ -39,14 +41,20 @@ def _require_other(actor, target, verb: str) -> None:
 # --- follows, blocks, mutes
 
 
+@transaction.atomic
 def follow_create(*, follower, followee) -> Follow:
-    """Follow someone. Not yourself (400), and not across a block in either direction (404)."""
+    """Follow someone. Not yourself (400), and not across a block in either direction (404).
+
+    A new follow notifies the followee; following again does not."""
     _require_other(follower, followee, "follow")
     if Block.objects.filter(blocker=followee, blocked=follower).exists():
         raise Http404("No such person.")
     if Block.objects.filter(blocker=follower, blocked=followee).exists():
         raise ValidationError("Unblock this person before following them.", code="blocked")
-    return Follow.objects.get_or_create(follower=follower, followee=followee)[0]
+    follow, created = Follow.objects.get_or_create(follower=follower, followee=followee)
+    if created:
+        notify(recipient=followee, actor=follower, verb=Verb.FOLLOW)
+    return follow
 
 
 def follow_delete(*, follower, followee) -> None:
@@ -97,10 +105,13 @@ def _public_post_for(*, user, post_id: int) -> Post:
     return post
 
 
+@transaction.atomic
 def like_create(*, user, post_id: int) -> Like:
+    """Like a post; a new like notifies its author (liking again does not)."""
     post = _public_post_for(user=user, post_id=post_id)
     like, created = Like.objects.get_or_create(user=user, post=post)
     if created:
+        notify(recipient=post.author, actor=user, verb=Verb.LIKE, post=post)
         _refresh_engagement(post.pk)
     return like
 
@@ -111,10 +122,12 @@ def like_delete(*, user, post_id: int) -> None:
         _refresh_engagement(post.pk)
 
 
+@transaction.atomic
 def comment_create(*, author, post_id: int, body: str, parent_id: int | None = None) -> Comment:
     """Comment on a post, or reply to a comment (a reply to a reply joins the top-level comment).
 
-    Rate-limited per person; the body is stored with its sanitised HTML, mentions linked."""
+    Rate-limited per person; the body is stored with its sanitised HTML, mentions linked. The post's
+    author, the replied-to comment's author and the people mentioned are notified, each once."""
     post = _public_post_for(user=author, post_id=post_id)
     body = (body or "").strip()
     if not body:
@@ -135,9 +148,9 @@ def comment_create(*, author, post_id: int, body: str, parent_id: int | None = N
     limit = comment_rate_limit()
     if limit.hit(f"user:{author.pk}") > limit.limit:
         raise RateLimited("You're commenting very fast. Wait a minute and try again.", limit.retry_after())
-    comment = Comment.objects.create(
-        post=post, author=author, parent=parent, body=body, body_html=render_comment_html(body)
-    )
+    body_html, mentioned = render_comment(body)
+    comment = Comment.objects.create(post=post, author=author, parent=parent, body=body, body_html=body_html)
+    notify_comment(comment=comment, mentioned_handles=mentioned)
     _refresh_engagement(post.pk)
     return comment
 

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 from config.settings.environment import env_bool, env_int, env_list, env_str
 from config.settings.storage import build_storages
@@ -31,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "django_htmx",
     "template_partials",
     "ninja",
@@ -42,6 +44,8 @@ INSTALLED_APPS = [
     "atelier.social",
     "atelier.albums",
     "atelier.feeds",
+    "atelier.notifications",
+    "atelier.search",
 ]
 
 MIDDLEWARE = [
@@ -231,11 +235,16 @@ CELERY_TASK_ROUTES = {
     "atelier.accounts.tasks.render_*": {"queue": "media"},
     "atelier.uploads.tasks.*": {"queue": "default"},
     "atelier.posts.tasks.*": {"queue": "media"},
+    "atelier.notifications.tasks.*": {"queue": "email"},
 }
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BEAT_SCHEDULE: dict = {
     "purge-expired-uploads": {"task": "atelier.uploads.tasks.purge_expired_uploads", "schedule": 3600.0},
+    "send-daily-digests": {
+        "task": "atelier.notifications.tasks.send_daily_digests",
+        "schedule": crontab(hour=8, minute=0),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

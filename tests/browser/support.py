@@ -3,6 +3,7 @@ labelled fields, screenshots per step, and drags made with a mouse or with real 
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Locator, Page
 
@@ -74,6 +75,12 @@ class BrowserPage:
             self.console_errors.append(message.text)
         if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
             self.csp_violations.append(message.text)
+
+    @property
+    def origin(self) -> str:
+        """scheme://host:port of the live server, for a second visitor's browser context."""
+        parts = urlsplit(self.page.url)
+        return f"{parts.scheme}://{parts.netloc}"
 
     def goto(self, path: str) -> None:
         response = self.page.goto(path)

@@ -30,7 +30,7 @@ def _signup(browser_page, handle: str) -> None:
     browser_page.assert_controls_named()
     page.get_by_label("Email").fill(f"{handle}@example.com")
     page.get_by_label("Handle").fill(handle)
-    assert page.get_by_label("Artist").is_checked()
+    assert page.get_by_role("radio", name="Artist").is_checked()
     page.get_by_label("Password").fill("lanterns-over-the-harbour-42")
     browser_page.shot("02-signup")
     page.get_by_role("button", name="Create account").click()
@@ -170,7 +170,7 @@ def test_sign_up_confirm_and_build_a_profile(browser_page, tmp_path):
     _check_public_profile(browser_page, handle)
     # Visitors' home page lists the newest artists (signed in, "/" is the person's own feed).
     visitor = page.context.browser.new_context(
-        base_url=page.url.split("/@")[0], **browser_page.viewport.context_options()
+        base_url=browser_page.origin, **browser_page.viewport.context_options()
     ).new_page()
     visitor.goto("/")
     expect(visitor.locator(".profile-card", has_text="Mira Okafor")).to_be_visible()

@@ -1,0 +1,112 @@
+"""Reading notifications: the grouped list, the unread count and the digest, each in a fixed number of queries.
+
+A notification is shown only while its post is still one the recipient may see (the one rule,
+`Post.objects.visible_to`, narrowed to published work) and its actor is not someone hidden from
+the recipient by a block or a mute made since.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Q
+from django.urls import reverse
+
+from atelier.notifications.models import Notification, Verb
+from atelier.posts.models import Post, PostState, hidden_author_ids
+
+# The page shows this many of the newest notifications (before grouping); older ones are not paged.
+LIST_LIMIT = 200
+
+_PHRASES = {
+    Verb.LIKE: "liked",
+    Verb.COMMENT: "commented on",
+    Verb.REPLY: "replied to your comment on",
+    Verb.MENTION: "mentioned you on",
+}
+
+
+def visible_notifications(recipient):
+    """`recipient`'s notifications they may still see, newest first, actors' profiles and posts joined in."""
+    posts = Post.objects.visible_to(recipient).filter(state=PostState.PUBLISHED).values("pk")
+    return (
+        Notification.objects.filter(recipient=recipient)
+        .filter(Q(post__isnull=True) | Q(post__in=posts))
+        .exclude(actor_id__in=hidden_author_ids(recipient))
+        .select_related("actor__profile", "post")
+        .order_by("-created_at", "-pk")
+    )
+
+
+@dataclass
+class NotificationGroup:
+    """Consecutive notifications of one verb on one post (or follows): one line on the page or in an email."""
+
+    verb: str
+    post: Post | None
+    latest_at: datetime
+    actors: list = field(default_factory=list)
+    ids: list[int] = field(default_factory=list)
+    unread: bool = False
+    comment_id: int | None = None
+
+    @property
+    def others(self) -> int:
+        return len(self.actors) - 1
+
+    @property
+    def phrase(self) -> str:
+        return _PHRASES.get(self.verb, "")
+
+    @property
+    def text(self) -> str:
+        """The line in words: "Inés Ortega and 11 others liked “Harbour”", "3 people followed you"."""
+        first = self.actors[0].profile.name
+        if self.verb == Verb.FOLLOW:
+            return f"{first} followed you" if len(self.actors) == 1 else f"{len(self.actors)} people followed you"
+        if self.others == 0:
+            who = first
+        elif self.others == 1:
+            who = f"{first} and {self.actors[1].profile.name}"
+        else:
+            who = f"{first} and {self.others} others"
+        return f"{who} {self.phrase} “{self.post}”"
+
+    @property
+    def url(self) -> str:
+        if self.verb == Verb.FOLLOW:
+            return self.actors[0].get_absolute_url()
+        anchor = f"#comment-{self.comment_id}" if self.comment_id and len(self.ids) == 1 else ""
+        if self.verb in (Verb.COMMENT, Verb.REPLY, Verb.MENTION) and not anchor:
+            anchor = "#comments"
+        return reverse("posts:detail", kwargs={"post_id": self.post.pk}) + anchor
+
+
+def group_notifications(notifications) -> list[NotificationGroup]:
+    """Fold a newest-first sequence into lines: a run of one verb on one post becomes one line,
+    naming each actor once (newest first)."""
+    groups: list[NotificationGroup] = []
+    for notification in notifications:
+        last = groups[-1] if groups else None
+        if last is None or last.verb != notification.verb or (last.post and last.post.pk) != notification.post_id:
+            last = NotificationGroup(
+                verb=notification.verb,
+                post=notification.post,
+                latest_at=notification.created_at,
+                comment_id=notification.comment_id,
+            )
+            groups.append(last)
+        last.ids.append(notification.pk)
+        last.unread = last.unread or notification.read_at is None
+        if all(actor.pk != notification.actor_id for actor in last.actors):
+            last.actors.append(notification.actor)
+    return groups
+
+
+def notification_page(*, recipient) -> list[NotificationGroup]:
+    """The newest LIST_LIMIT notifications, grouped: one query whatever their number."""
+    return group_notifications(visible_notifications(recipient)[:LIST_LIMIT])
+
+
+def unread_count(*, recipient) -> int:
+    """What the nav badge shows: unread notifications the person may see (one query)."""
+    return visible_notifications(recipient).filter(read_at__isnull=True).count()

@@ -1,0 +1,53 @@
+"""Writing notifications and marking them read.
+
+The social services call `notify` / `notify_comment` inside their own transaction, so a rolled-back
+like or comment leaves no notification behind. Nothing is ever sent to someone about their own
+action, across a block in either direction, or from someone the recipient muted.
+"""
+
+from django.db.models import Q
+from django.utils import timezone
+
+from atelier.notifications.models import Notification, Verb
+from atelier.social.models import Block, Mute
+
+
+def _silenced(*, recipient, actor) -> bool:
+    """One query: either blocked the other, or the recipient muted the actor."""
+    blocks = Block.objects.filter(Q(blocker=recipient, blocked=actor) | Q(blocker=actor, blocked=recipient))
+    return blocks.exists() or Mute.objects.filter(muter=recipient, muted=actor).exists()
+
+
+def notify(*, recipient, actor, verb: str, post=None, comment=None) -> Notification | None:
+    """Record that `actor` did `verb` to `recipient` (on `post` / in `comment`); None when it must not be told."""
+    if recipient.pk == actor.pk or _silenced(recipient=recipient, actor=actor):
+        return None
+    return Notification.objects.create(recipient=recipient, actor=actor, verb=verb, post=post, comment=comment)
+
+
+def notify_comment(*, comment, mentioned_handles=()) -> list[Notification]:
+    """Everyone a new comment concerns, each told once, by the most specific reason:
+    a reply to their comment, then a comment on their post, then a mention."""
+    from atelier.accounts.models import User
+
+    recipients: dict[int, tuple] = {}
+    if comment.parent_id is not None:
+        recipients[comment.parent.author_id] = (comment.parent.author, Verb.REPLY)
+    recipients.setdefault(comment.post.author_id, (comment.post.author, Verb.COMMENT))
+    if mentioned_handles:
+        for person in User.objects.filter(handle__in=set(mentioned_handles), is_active=True):
+            recipients.setdefault(person.pk, (person, Verb.MENTION))
+    made = []
+    for recipient, verb in recipients.values():
+        notification = notify(recipient=recipient, actor=comment.author, verb=verb, post=comment.post, comment=comment)
+        if notification is not None:
+            made.append(notification)
+    return made
+
+
+def notifications_mark_read(*, recipient, ids=None) -> int:
+    """Mark `recipient`'s unread notifications read (only `ids` when given); other people's rows are never touched."""
+    unread = Notification.objects.filter(recipient=recipient, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=list(ids))
+    return unread.update(read_at=timezone.now())
