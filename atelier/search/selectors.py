@@ -6,8 +6,8 @@ the migration for why there is no trigram index). Elsewhere (SQLite in tests and
 substring matching over the same fields, newest first. `connection.vendor` picks the implementation.
 
 Posts start from `Post.objects.visible_to(viewer)`, the one visibility rule, so drafts, processing,
-removed posts and work by blocked or muted people never appear. Artists exclude blocks either way and
-deactivated accounts.
+removed posts and work by blocked or muted people never appear. Artists exclude the same people
+(`posts.models.hidden_author_ids`: blocked either way, or muted) and deactivated accounts.
 
 Pages are numbered (PAGE_SIZE per page, at most MAX_PAGE pages): relevance order has no stable
 keyset to resume from, and numbered links are shareable. Each page reads PAGE_SIZE + 1 rows to know
@@ -26,8 +26,7 @@ from django.utils.text import slugify
 from atelier.accounts.models import Profile, ProfileImage
 from atelier.feeds.models import MatureChoice
 from atelier.feeds.selectors import preferences_for
-from atelier.posts.models import Post, PostState
-from atelier.social.models import Block
+from atelier.posts.models import Post, PostState, hidden_author_ids
 
 PAGE_SIZE = 24
 MAX_PAGE = 20
@@ -117,14 +116,6 @@ def search_posts(*, viewer, query: str, page: int = 1) -> SearchPage:
     return _slice(posts, page)
 
 
-def _blocked_either_way(viewer):
-    return (
-        Block.objects.filter(blocked=viewer)
-        .values("blocker_id")
-        .union(Block.objects.filter(blocker=viewer).values("blocked_id"))
-    )
-
-
 def search_artists(*, viewer, query: str, page: int = 1) -> SearchPage:
     """Artists and studios by display name, handle, headline or skills, best match first."""
     profiles = Profile.objects.select_related("user").prefetch_related(
@@ -132,7 +123,8 @@ def search_artists(*, viewer, query: str, page: int = 1) -> SearchPage:
     )
     profiles = profiles.filter(user__is_active=True)
     if viewer is not None and viewer.is_authenticated:
-        profiles = profiles.exclude(user_id__in=_blocked_either_way(viewer))
+        # The same people the visibility rule hides: blocked either way, or muted by the viewer.
+        profiles = profiles.exclude(user_id__in=hidden_author_ids(viewer))
     skills = Cast("skills", TextField())
     if _postgres():
         vector = (

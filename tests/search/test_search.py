@@ -132,11 +132,12 @@ def test_own_draft_is_not_a_search_result(signed_in_client, user, make_published
     assert "My draft lighthouse" not in response.content.decode()
 
 
-def test_blocked_and_deactivated_artists_never_appear(make_user, user):
+def test_blocked_muted_and_deactivated_artists_never_appear(make_user, user):
     for handle in ("painter_one", "painter_two", "painter_three", "painter_four"):
         _profile(make_user(handle), headline="Painter")
     Block.objects.create(blocker=user, blocked=make_user("painter_blocked"))
     Block.objects.create(blocker=make_user("painter_blocker"), blocked=user)
+    Mute.objects.create(muter=user, muted=make_user("painter_muted"))
     gone = make_user("painter_gone")
     gone.is_active = False
     gone.save()
