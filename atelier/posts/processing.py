@@ -132,15 +132,11 @@ def save_renditions(stem: str, renditions: list[stills.EncodedRendition]) -> lis
     return saved
 
 
-def _save_stills(stem: str, result: stills.StillRenditions) -> list[dict]:
-    return save_renditions(stem, result.renditions)
-
-
 def _render_image(item: MediaItem, path: Path) -> tuple[dict, dict]:
     with path.open("rb") as original:
         result = stills.render_stills(original)
     stem = _stem(item)
-    renditions = {"sizes": _save_stills(stem, result), "colour": result.colour}
+    renditions = {"sizes": save_renditions(stem, result.renditions), "colour": result.colour}
     return renditions, {"width": result.width, "height": result.height}
 
 
@@ -152,7 +148,7 @@ def _render_animation(item: MediaItem, path: Path) -> tuple[dict, dict]:
         poster = animation.render_poster(original, crop=None, long_side=stills.RENDITION_LONG_SIDES[0])
     # The still sizes (srcset for reduced motion and for the lightbox) come from the first frame.
     still = stills.render_stills_from_image(poster)
-    renditions = {"sizes": _save_stills(stem, still), "colour": still.colour, "animated": {}}
+    renditions = {"sizes": save_renditions(stem, still.renditions), "colour": still.colour, "animated": {}}
     long_side = settings.ANIMATION_LONG_SIDE
     with path.open("rb") as original:
         webp = animation.render_animated_webp(original, crop=None, long_side=long_side)
@@ -167,12 +163,12 @@ def _render_animation(item: MediaItem, path: Path) -> tuple[dict, dict]:
 
 
 def _render_video(item: MediaItem, path: Path) -> tuple[dict, dict]:
-    from atelier.media import video
+    from atelier.media import transcoding
 
     stem = _stem(item)
     with tempfile.TemporaryDirectory() as folder:
         target = Path(folder, "video.mp4")
-        result = video.transcode_video(
+        result = transcoding.transcode_video(
             path,
             target,
             max_height=settings.VIDEO_MAX_HEIGHT,
@@ -182,7 +178,7 @@ def _render_video(item: MediaItem, path: Path) -> tuple[dict, dict]:
     still = stills.render_stills_from_image(result.poster, long_sides=(1920, 1280, 640, 320))
     renditions = {
         "mp4": mp4_name,
-        "sizes": _save_stills(stem, still),
+        "sizes": save_renditions(stem, still.renditions),
         "colour": still.colour,
         "has_audio": result.has_audio,
     }

@@ -9,7 +9,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from PIL import Image
 
-from atelier.media.video import inspect_video, sample_frames, transcode_video
+from atelier.media.transcoding import transcode_video
+from atelier.media.video import inspect_video, sample_frames
 from tests.media.sample_files import FPS, make_clip, write_sine
 
 MB = 1024 * 1024
