@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class FeedsConfig(AppConfig):
     name = "atelier.feeds"
     label = "feeds"
+
+    def ready(self):
+        from atelier.feeds import invalidation
+
+        invalidation.connect()

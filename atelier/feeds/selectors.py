@@ -13,19 +13,26 @@ i.e. engagement × recency decay: every 12 hours of age costs a post what ten ti
 gains it. The score is stored on the post (`Post.discover_score`, indexed, kept current by
 `posts.services.post_engagement_refresh`), so a page reads the top of one index instead of counting
 the engagement of every post. At most two posts by one artist appear in any page.
+
+The hot path avoids the database where it safely can (`feeds.feed_cache`): the top of Discover's
+ranking is shared by everyone with the same filters, each person's blocks, mutes and follows are
+applied to it from cached id sets, and cards are built from cached rows.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
+from atelier.feeds import feed_cache
 from atelier.feeds.cursors import decode_cursor, encode_cursor
 from atelier.feeds.models import FeedPreferences, MatureChoice
 from atelier.posts.models import Post, PostState
 from atelier.social.models import Follow
+from atelier.social.relation_sets import followed_author_ids, hidden_author_id_set
 
 PAGE_SIZE = 24
 MAX_POSTS_PER_ARTIST_PER_PAGE = 2
@@ -42,7 +49,12 @@ class FeedPage:
 def preferences_for(viewer) -> FeedPreferences | None:
     if viewer is None or not viewer.is_authenticated:
         return None
-    return FeedPreferences.objects.filter(user=viewer).first() or FeedPreferences(user=viewer)
+    key = feed_cache.preferences_key(viewer.pk)
+    preferences = cache.get(key)
+    if preferences is None:
+        preferences = FeedPreferences.objects.filter(user=viewer).first() or FeedPreferences(user=viewer)
+        cache.set(key, preferences, timeout=feed_cache.PREFERENCES_SECONDS)
+    return preferences
 
 
 def _published(viewer, preferences: FeedPreferences | None):
@@ -69,6 +81,18 @@ def _for_cards(posts):
     return posts.select_related("author").defer("description", "software", "thumbnail_crop", "cover_crop")
 
 
+def _cards(ids: list[int]) -> list[Post]:
+    """Posts for cards in the order of `ids`, from the shared card cache. Feeds pick ids among
+    public posts only, and the rows are read again under the public rule, so a post that left public
+    view a moment ago is skipped, never shown."""
+
+    def load(missing):
+        return _for_cards(Post.objects.public().filter(pk__in=missing)).in_bulk()
+
+    by_pk = feed_cache.cached_cards(ids, load) if ids else {}
+    return [by_pk[pk] for pk in ids if pk in by_pk]
+
+
 def _newest(
     posts, feed: str, cursor: str | None, limit: int = PAGE_SIZE, key: str = "position", *, followed_by=None
 ) -> FeedPage:
@@ -79,8 +103,9 @@ def _newest(
         posts = posts.filter(Q(published_at__lt=published_at) | Q(published_at=published_at, pk__lt=pk))
     if followed_by is not None:
         posts = _by_followed_authors(posts, followed_by, limit + 1)
-    rows = list(_for_cards(posts).order_by("-published_at", "-pk")[: limit + 1])
-    page, more = rows[:limit], len(rows) > limit
+    ids = list(posts.order_by("-published_at", "-pk").values_list("pk", flat=True)[: limit + 1])
+    more = len(ids) > limit
+    page = _cards(ids[:limit])
     next_cursor = encode_cursor(feed, {key: _newest_position(page[-1])}) if more else None
     return FeedPage(page, next_cursor)
 
@@ -127,19 +152,53 @@ def category_feed(viewer, category: str, cursor: str | None = None) -> FeedPage:
     return _newest(posts, f"category:{category}", cursor)
 
 
-def _discover_rows(posts, position: list | None, limit: int) -> tuple[list[Post], list | None]:
+def _ranked(posts, position: list | None):
+    """`posts` in Discover order, after the cursor's (score, id) position, as bare rows."""
+    if position:
+        score, pk = position
+        posts = posts.filter(Q(discover_score__lt=score) | Q(discover_score=score, pk__lt=pk))
+    # Read in the order of the posts_discover index, so a page stops after its candidates.
+    return posts.order_by("-discover_score", "-pk").values_list("pk", "author_id", "discover_score")
+
+
+def _filter_signature(preferences: FeedPreferences | None) -> dict:
+    """What decides which public posts Discover ranks for someone: their filters, nothing personal."""
+    if preferences is None:
+        return {"visitor": True}
+    return {
+        "mature": preferences.mature == MatureChoice.HIDE,
+        "categories": [sorted(preferences.include_categories), sorted(preferences.exclude_categories)],
+        "mediums": [sorted(preferences.include_mediums), sorted(preferences.exclude_mediums)],
+        "muted_tags": sorted(preferences.muted_tags),
+    }
+
+
+def _discover_candidates(viewer, preferences, position: list | None, excluded: frozenset[int]) -> list[tuple]:
+    """Up to _DISCOVER_CANDIDATES ranked (id, author id, score) rows after `position`, none by an
+    author in `excluded`: from the shared ranking of this filter set when it reaches that deep,
+    else from the database."""
+    public = _published(None, preferences)  # public posts under these filters; nobody's own drafts
+    ranking = feed_cache.cached_candidates(_filter_signature(preferences), lambda depth: _ranked(public, None)[:depth])
+    after = ranking
+    if position:
+        after = [row for row in ranking if (row[2], row[0]) < (position[0], position[1])]
+    after = [row for row in after if row[1] not in excluded]
+    if len(after) >= _DISCOVER_CANDIDATES or len(ranking) < feed_cache.CACHED_CANDIDATES:
+        return after[:_DISCOVER_CANDIDATES]  # the shared ranking covers this page (or is all there is)
+    deeper = _published(viewer, preferences)
+    if excluded:
+        deeper = deeper.exclude(author_id__in=excluded)
+    return list(_ranked(deeper, position)[:_DISCOVER_CANDIDATES])
+
+
+def _discover_rows(
+    viewer, preferences, position: list | None, limit: int, excluded: frozenset[int] = frozenset()
+) -> tuple[list[Post], list | None]:
     """Up to `limit` posts by score with the per-artist cap, and where the next page starts."""
     if limit <= 0:
         return [], position
-    ranked = posts
-    if position:
-        score, pk = position
-        ranked = ranked.filter(Q(discover_score__lt=score) | Q(discover_score=score, pk__lt=pk))
-    # Read in the order of the posts_discover index, so a page stops after its candidates.
-    # Candidates are read as bare (id, author, score) rows and only the chosen become cards: building
-    # 96 full posts to show 24 cost more than the query itself.
-    ordered = ranked.order_by("-discover_score", "-pk").values_list("pk", "author_id", "discover_score")
-    candidates = list(ordered[:_DISCOVER_CANDIDATES])
+    excluded = excluded | hidden_author_id_set(viewer)
+    candidates = _discover_candidates(viewer, preferences, position, excluded)
     chosen, per_artist = [], {}
     for pk, author_id, score in candidates:
         if per_artist.get(author_id, 0) >= MAX_POSTS_PER_ARTIST_PER_PAGE:
@@ -150,14 +209,12 @@ def _discover_rows(posts, position: list | None, limit: int) -> tuple[list[Post]
             break
     more = len(candidates) == _DISCOVER_CANDIDATES or (chosen and len(chosen) == limit)
     next_position = [chosen[-1][1], chosen[-1][0]] if chosen and more else None  # [score, id]
-    # The chosen ids come from the visible posts a moment ago: read them by primary key alone.
-    by_pk = _for_cards(Post.objects.filter(pk__in=[pk for pk, _ in chosen])).in_bulk() if chosen else {}
-    return [by_pk[pk] for pk, _ in chosen if pk in by_pk], next_position
+    return _cards([pk for pk, _ in chosen]), next_position
 
 
 def discover_feed(viewer, cursor: str | None = None) -> FeedPage:
     position = (decode_cursor("discover", cursor) or {}).get("position")
-    chosen, next_position = _discover_rows(_published(viewer, preferences_for(viewer)), position, PAGE_SIZE)
+    chosen, next_position = _discover_rows(viewer, preferences_for(viewer), position, PAGE_SIZE)
     return FeedPage(chosen, encode_cursor("discover", {"position": next_position}) if next_position else None)
 
 
@@ -179,7 +236,7 @@ def home_feed(viewer, cursor: str | None = None) -> FeedPage:
     )
     # The rest of the page is everyone else, so the share holds (and nothing shows twice).
     discover_posts, discover_next = _discover_rows(
-        published.exclude(author__followers__follower=viewer), state.get("discover"), PAGE_SIZE - len(following.posts)
+        viewer, preferences, state.get("discover"), PAGE_SIZE - len(following.posts), followed_author_ids(viewer)
     )
     posts = _interleave(following.posts, discover_posts)
     if following.next_cursor is None and discover_next is None:

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.utils import timezone
 
+from atelier.feeds.feed_cache import forget_posts
 from atelier.posts.models import MediaItem, Post, Tag
 
 
@@ -38,12 +39,16 @@ class PostAdmin(admin.ModelAdmin):
 
     @admin.action(description="Take down (hidden everywhere; files kept)")
     def take_down(self, request, queryset):
-        count = queryset.filter(removed_at__isnull=True).update(removed_at=timezone.now())
+        ids = list(queryset.filter(removed_at__isnull=True).values_list("pk", flat=True))
+        count = Post.objects.filter(pk__in=ids).update(removed_at=timezone.now())
+        forget_posts(ids)
         self.message_user(request, f"{count} post(s) taken down.")
 
     @admin.action(description="Restore taken-down posts")
     def restore(self, request, queryset):
-        count = queryset.filter(removed_at__isnull=False).update(removed_at=None)
+        ids = list(queryset.filter(removed_at__isnull=False).values_list("pk", flat=True))
+        count = Post.objects.filter(pk__in=ids).update(removed_at=None)
+        forget_posts(ids)
         self.message_user(request, f"{count} post(s) restored.")
 
 

@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from PIL import Image
 
+from atelier.feeds.feed_cache import forget_posts
 from atelier.media import stills
 from atelier.media.storages import delete_stored_files, original_as_local_file, public_storage
 from atelier.posts.covers_schedule import post_covers_schedule
@@ -91,7 +92,8 @@ def post_refresh_readiness(post_id: int) -> None:
     """A post is shown only when it has items and every one of them is ready."""
     states = list(MediaItem.objects.filter(post_id=post_id).values_list("state", flat=True))
     ready = bool(states) and all(state == MediaState.READY for state in states)
-    Post.objects.filter(pk=post_id).exclude(media_ready=ready).update(media_ready=ready)
+    if Post.objects.filter(pk=post_id).exclude(media_ready=ready).update(media_ready=ready):
+        forget_posts([post_id])
 
 
 def sized_file_names(sizes: list[dict]) -> list[str]:

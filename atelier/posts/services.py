@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce, Log
 from django.utils import timezone
 from django.utils.text import slugify
 
+from atelier.feeds.feed_cache import forget_posts
 from atelier.media.crops import CropBox
 from atelier.media.embeds import parse_embed_url
 from atelier.media.storages import delete_stored_files
@@ -247,6 +248,7 @@ def post_engagement_refresh(*, post_ids) -> None:
 def post_unpublish(*, post: Post, user) -> Post:
     _require_author(post, user)
     Post.objects.filter(pk=post.pk).update(state=PostState.DRAFT)
+    forget_posts([post.pk])
     post.refresh_from_db()
     return post
 

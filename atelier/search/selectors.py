@@ -1,9 +1,11 @@
 """Search over posts and artists.
 
 On PostgreSQL: full-text search (websearch syntax, ranked) plus pg_trgm word similarity, so typos
-("lighthuose") still find their word; similarity is computed per row (see
-the migration for why there is no trigram index). Elsewhere (SQLite in tests and small installs): case-insensitive
-substring matching over the same fields, newest first. `connection.vendor` picks the implementation.
+("lighthuose") still find their word. Matching rows are found through indexes (see migration 0002):
+a UNION of ids from the stored `search_document` (GIN), from the trigram indexes with the `<%`
+operator, and from tag names; only those rows are then ranked. Elsewhere (SQLite in tests and small
+installs): case-insensitive substring matching over the same fields, newest first.
+`connection.vendor` picks the implementation.
 
 Posts start from `Post.objects.visible_to(viewer)`, the one visibility rule, so drafts, processing,
 removed posts and work by blocked or muted people never appear. Artists exclude the same people
@@ -17,9 +19,10 @@ two (profiles, then their images), whatever the page length.
 
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, TrigramWordSimilarity
+from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection
 from django.db.models import Exists, F, FloatField, OuterRef, Prefetch, Q, TextField
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Greatest
 from django.utils.text import slugify
 
@@ -32,8 +35,6 @@ PAGE_SIZE = 24
 MAX_PAGE = 20
 MAX_QUERY_LENGTH = 200
 SEARCH_CONFIG = "english"
-# Word similarity (0–1) a trigram match needs when full-text search did not match.
-TRIGRAM_THRESHOLD = 0.4
 _MAX_TAG_WORDS = 8
 
 
@@ -69,13 +70,55 @@ def _tag_words(query: str) -> list[str]:
     return sorted(word for word in words if word)[:_MAX_TAG_WORDS]
 
 
-def _typo_tolerant(query: str, similar: Q) -> Q:
-    """The trigram condition, unless the query uses websearch syntax ("exact phrase", -word, or):
-    a fuzzy match would bring back what the person just excluded."""
+def _typo_tolerant(query: str) -> bool:
+    """False when the query uses websearch syntax ("exact phrase", -word, or): a fuzzy match would
+    bring back what the person just excluded."""
     words = query.lower().split()
-    if '"' in query or "or" in words or any(word.startswith("-") for word in words):
-        return Q(pk__in=[])
-    return similar
+    return not ('"' in query or "or" in words or any(word.startswith("-") for word in words))
+
+
+def _matching_post_ids(query: str) -> RawSQL:
+    """Ids of posts whose text, title (allowing typos) or tags match: each branch uses its index."""
+    branches = ["SELECT id FROM posts_post WHERE search_document @@ websearch_to_tsquery(%s, %s)"]
+    params: list = [SEARCH_CONFIG, query]
+    if _typo_tolerant(query):
+        branches.append("SELECT id FROM posts_post WHERE %s <%% title")
+        params.append(query)
+    branches.append(
+        "SELECT tagged.post_id FROM posts_post_tags tagged JOIN posts_tag tag ON tag.id = tagged.tag_id"
+        " WHERE tag.name = ANY(%s)"
+    )
+    params.append(_tag_words(query))
+    return RawSQL(" UNION ".join(branches), params)  # noqa: S611 (fixed SQL; the query is a parameter)
+
+
+def _matching_profile_ids(query: str) -> RawSQL:
+    """Ids of profiles matching by name, handle, headline or skills, in English or unstemmed, or
+    (typos) by trigram word similarity on each of those."""
+    branches = [
+        "SELECT user_id FROM accounts_profile WHERE search_document @@ websearch_to_tsquery(%s, %s)"
+        " OR search_document @@ websearch_to_tsquery('simple', %s)"
+    ]
+    params: list = [SEARCH_CONFIG, query, query]
+    if _typo_tolerant(query):
+        branches += [
+            "SELECT user_id FROM accounts_profile WHERE %s <%% display_name",
+            "SELECT user_id FROM accounts_profile WHERE %s <%% headline",
+            "SELECT user_id FROM accounts_profile WHERE %s <%% (skills::text)",
+            "SELECT id FROM accounts_user WHERE %s <%% handle",
+        ]
+        params += [query] * 4
+    return RawSQL(" UNION ".join(branches), params)  # noqa: S611 (fixed SQL; the query is a parameter)
+
+
+def _rank(table: str, query: str) -> RawSQL:
+    """ts_rank of the stored document against the query, English or (for names) unstemmed."""
+    return RawSQL(  # noqa: S611 (`table` is one of two constants; the query is a parameter)
+        f"greatest(ts_rank({table}.search_document, websearch_to_tsquery(%s, %s)),"
+        f" ts_rank({table}.search_document, websearch_to_tsquery('simple', %s)))",
+        [SEARCH_CONFIG, query, query],
+        output_field=FloatField(),
+    )
 
 
 def _visible_posts(viewer):
@@ -88,21 +131,20 @@ def _visible_posts(viewer):
 
 
 def search_posts(*, viewer, query: str, page: int = 1) -> SearchPage:
+    return _slice(posts_matching(viewer=viewer, query=query), page)
+
+
+def posts_matching(*, viewer, query: str):
     """Posts matching `query` in their title, description or tags, best match first."""
     posts = _visible_posts(viewer)
     through = Post.tags.through.objects.filter(post_id=OuterRef("pk"))
     tagged = Exists(through.filter(tag__name__in=_tag_words(query)))
     if _postgres():
-        vector = SearchVector("title", weight="A", config=SEARCH_CONFIG) + SearchVector(
-            "description", weight="B", config=SEARCH_CONFIG
-        )
-        search = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
-        posts = posts.annotate(
-            document=vector,
-            rank=SearchRank(vector, search),
+        posts = posts.filter(pk__in=_matching_post_ids(query)).annotate(
+            rank=_rank("posts_post", query),
             similarity=TrigramWordSimilarity(query, "title"),
             tagged=tagged,
-        ).filter(Q(document=search) | _typo_tolerant(query, Q(similarity__gte=TRIGRAM_THRESHOLD)) | Q(tagged=True))
+        )
         order = [(F("rank") + F("similarity")).desc(), F("tagged").desc(), "-published_at", "-pk"]
     else:
         posts = posts.filter(
@@ -112,11 +154,14 @@ def search_posts(*, viewer, query: str, page: int = 1) -> SearchPage:
             | Exists(through.filter(tag__name__icontains=query))
         )
         order = ["-published_at", "-pk"]
-    posts = posts.select_related("author").defer("software", "thumbnail_crop", "cover_crop").order_by(*order)
-    return _slice(posts, page)
+    return posts.select_related("author").defer("software", "thumbnail_crop", "cover_crop").order_by(*order)
 
 
 def search_artists(*, viewer, query: str, page: int = 1) -> SearchPage:
+    return _slice(artists_matching(viewer=viewer, query=query), page)
+
+
+def artists_matching(*, viewer, query: str):
     """Artists and studios by display name, handle, headline or skills, best match first."""
     profiles = Profile.objects.select_related("user").prefetch_related(
         Prefetch("images", queryset=ProfileImage.objects.order_by("kind"))
@@ -127,16 +172,8 @@ def search_artists(*, viewer, query: str, page: int = 1) -> SearchPage:
         profiles = profiles.exclude(user_id__in=hidden_author_ids(viewer))
     skills = Cast("skills", TextField())
     if _postgres():
-        vector = (
-            SearchVector("display_name", "user__handle", weight="A", config="simple")
-            + SearchVector("headline", weight="B", config=SEARCH_CONFIG)
-            + SearchVector(skills, weight="B", config=SEARCH_CONFIG)
-        )
-        search = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
-        simple = SearchQuery(query, search_type="websearch", config="simple")
-        profiles = profiles.annotate(
-            document=vector,
-            rank=Greatest(SearchRank(vector, search), SearchRank(vector, simple), output_field=FloatField()),
+        profiles = profiles.filter(pk__in=_matching_profile_ids(query)).annotate(
+            rank=_rank("accounts_profile", query),
             similarity=Greatest(
                 TrigramWordSimilarity(query, "display_name"),
                 TrigramWordSimilarity(query, "user__handle"),
@@ -144,7 +181,7 @@ def search_artists(*, viewer, query: str, page: int = 1) -> SearchPage:
                 TrigramWordSimilarity(query, skills),
                 output_field=FloatField(),
             ),
-        ).filter(Q(document=search) | Q(document=simple) | _typo_tolerant(query, Q(similarity__gte=TRIGRAM_THRESHOLD)))
+        )
         order = [(F("rank") + F("similarity")).desc(), "-user__date_joined", "-pk"]
     else:
         profiles = profiles.annotate(skills_text=skills).filter(
@@ -154,7 +191,7 @@ def search_artists(*, viewer, query: str, page: int = 1) -> SearchPage:
             | Q(skills_text__icontains=query)
         )
         order = ["-user__date_joined", "-pk"]
-    return _slice(profiles.order_by(*order), page)
+    return profiles.order_by(*order)
 
 
 def search(*, viewer, query: str, kind: str, page: int = 1) -> SearchPage:

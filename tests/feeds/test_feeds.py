@@ -4,6 +4,7 @@ import math
 import re
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -92,12 +93,16 @@ def test_engagement_refresh_stores_counts_and_score_and_reorders_discover(user, 
     older.refresh_from_db()
     assert (older.like_count, older.comment_count) == (10, 1)
     assert older.discover_score == pytest.approx(older.discover_base + math.log10(1 + 10 + 2))
+    # The shared ranking still shows the old order until it expires (at most 30 s)…
+    assert titles(selectors.discover_feed(None)) == ["newer", "older"]
+    cache.clear()  # …then it is rebuilt from the stored scores.
     assert titles(selectors.discover_feed(None)) == ["older", "newer"]  # 13× engagement ≈ 13 h head start
     Like.objects.filter(post=older).delete()
     Comment.objects.filter(post=older).delete()
     post_engagement_refresh(post_ids=[older.pk])
     older.refresh_from_db()
     assert (older.like_count, older.comment_count, older.discover_score) == (0, 0, older.discover_base)
+    cache.clear()
     assert titles(selectors.discover_feed(None)) == ["newer", "older"]
 
 
@@ -139,9 +144,10 @@ def test_categories_mediums_and_muted_tags_filter_every_feed(user, make_user, ma
     make_published_post(make_user("a"), title="concept", category=Category.CONCEPT_ART, tags=["ships"])
     make_published_post(make_user("b"), title="comic", category=Category.COMICS, tags=["noir"])
     make_published_post(make_user("c"), title="fan", category=Category.FAN_ART, medium="3d")
-    FeedPreferences.objects.create(user=user, exclude_categories=[Category.FAN_ART], muted_tags=["noir"])
+    preferences = FeedPreferences.objects.create(user=user, exclude_categories=[Category.FAN_ART], muted_tags=["noir"])
     assert titles(selectors.discover_feed(user)) == ["concept"]
-    FeedPreferences.objects.filter(user=user).update(exclude_categories=[], muted_tags=[], include_mediums=["3d"])
+    preferences.exclude_categories, preferences.muted_tags, preferences.include_mediums = [], [], ["3d"]
+    preferences.save()
     assert titles(selectors.discover_feed(user)) == ["fan"]
 
 

@@ -1,0 +1,103 @@
+"""Short-lived caches that take the database off the hot path of the feeds (see bench/feeds.py).
+
+All live in the default cache (Redis in production, so every web process shares them):
+
+- **Discover's ranked candidates per filter set.** Everyone with the same feed filters (most people,
+  and every visitor) reads the same top of the ranking, so it is computed once per filter set and
+  kept CANDIDATES_SECONDS at most. It holds public posts only; each person's blocks and mutes are
+  applied afterwards. `forget_posts` drops every cached ranking at once (a generation number in
+  the key), so a take-down or an unpublished post never lingers.
+- **Card rows by post id**: the post and its author as a card shows them, the same for everyone,
+  read with the public visibility rule and dropped by `forget_posts` whenever a post changes.
+- **Feed preferences per person**, dropped when the person saves them.
+
+Writes that bypass `Model.save` (QuerySet.update on visibility fields) call `forget_posts` themselves.
+"""
+
+import hashlib
+import json
+
+from django.core.cache import cache
+from django.db import transaction
+
+CANDIDATES_SECONDS = 30
+CARD_SECONDS = 300
+PREFERENCES_SECONDS = 600
+# How deep the shared ranking goes: ten pages of candidates. Deeper pages read the database.
+CACHED_CANDIDATES = 960
+
+_GENERATION_KEY = "feeds:generation"
+
+
+def _generation() -> int:
+    generation = cache.get(_GENERATION_KEY)
+    if generation is None:
+        cache.add(_GENERATION_KEY, 1, timeout=None)
+        generation = cache.get(_GENERATION_KEY, 1)
+    return generation
+
+
+def forget_posts(post_ids) -> None:
+    """A post changed or left public view: rebuild every ranking, drop its cached card. Done now and
+    again once the change is committed, so a reader that cached the old state in between is undone."""
+    keys = [_card_key(pk) for pk in post_ids]
+
+    def forget():
+        try:
+            cache.incr(_GENERATION_KEY)
+        except ValueError:  # not set yet (or evicted): any new value invalidates the old keys
+            cache.set(_GENERATION_KEY, 2, timeout=None)
+        cache.delete_many(keys)
+
+    forget()
+    forget.cache_only = True  # bookkeeping, not work for a worker (tests tell them apart)
+    transaction.on_commit(forget)
+
+
+# --- Discover candidates
+
+
+def candidates_key(signature: dict) -> str:
+    digest = hashlib.sha256(json.dumps(signature, sort_keys=True).encode()).hexdigest()[:24]
+    return f"feeds:discover:{_generation()}:{digest}"
+
+
+def cached_candidates(signature: dict, compute) -> list[tuple[int, int, float]]:
+    """The top CACHED_CANDIDATES (id, author id, score) of the ranking for this filter set."""
+    key = candidates_key(signature)
+    rows = cache.get(key)
+    if rows is None:
+        rows = [tuple(row) for row in compute(CACHED_CANDIDATES)]
+        cache.set(key, rows, timeout=CANDIDATES_SECONDS)
+    return rows
+
+
+# --- Card rows
+
+
+def _card_key(pk: int) -> str:
+    return f"feeds:card:{pk}"
+
+
+def cached_cards(ids: list[int], load) -> dict:
+    """Posts by id for cards: from the cache, and the missing ones through `load(ids)` (a dict)."""
+    found = cache.get_many([_card_key(pk) for pk in ids])
+    posts = {pk: found[_card_key(pk)] for pk in ids if _card_key(pk) in found}
+    missing = [pk for pk in ids if pk not in posts]
+    if missing:
+        loaded = load(missing)
+        cache.set_many({_card_key(pk): post for pk, post in loaded.items()}, timeout=CARD_SECONDS)
+        posts.update(loaded)
+    return posts
+
+
+# --- Preferences
+
+
+def preferences_key(user_id: int) -> str:
+    return f"feeds:preferences:{user_id}"
+
+
+def forget_preferences(user_id: int) -> None:
+    cache.delete(preferences_key(user_id))
+    transaction.on_commit(lambda: cache.delete(preferences_key(user_id)))

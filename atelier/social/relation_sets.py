@@ -1,0 +1,50 @@
+"""Whom a person follows, and whose work they must not see, as sets of ids cached per person.
+
+The feeds read both on every page. They change only through `social.services`, which calls
+`forget_relation_sets`: now, and again once the change is committed (undoing a reader that cached
+the old state in between).
+A set is kept RELATION_SET_SECONDS at most, so even a change made behind the services' back (a row
+deleted in the admin) ends by itself.
+"""
+
+from django.core.cache import cache
+from django.db import transaction
+
+RELATION_SET_SECONDS = 600
+
+
+def _key(kind: str, user_id: int) -> str:
+    return f"social:{kind}:{user_id}"
+
+
+def _cached_set(kind: str, user_id: int, load) -> frozenset[int]:
+    ids = cache.get(_key(kind, user_id))
+    if ids is None:
+        ids = frozenset(load())
+        cache.set(_key(kind, user_id), ids, timeout=RELATION_SET_SECONDS)
+    return ids
+
+
+def followed_author_ids(viewer) -> frozenset[int]:
+    from atelier.social.models import Follow
+
+    if viewer is None or not viewer.is_authenticated:
+        return frozenset()
+    return _cached_set(
+        "followed", viewer.pk, lambda: Follow.objects.filter(follower=viewer).values_list("followee_id", flat=True)
+    )
+
+
+def hidden_author_id_set(viewer) -> frozenset[int]:
+    """The same people as `posts.models.hidden_author_ids` (blocked either way, or muted), as a set."""
+    from atelier.posts.models import hidden_author_ids
+
+    if viewer is None or not viewer.is_authenticated:
+        return frozenset()
+    return _cached_set("hidden", viewer.pk, lambda: (row["blocker_id"] for row in hidden_author_ids(viewer)))
+
+
+def forget_relation_sets(*user_ids: int) -> None:
+    keys = [_key(kind, user_id) for user_id in user_ids for kind in ("followed", "hidden")]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))

@@ -1,0 +1,116 @@
+"""The feeds' caches never show what the database no longer allows: a take-down, an unpublished
+post, a new block or mute, an edited title or new settings apply on the very next page."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from atelier.feeds import feed_cache, selectors
+from atelier.posts.services import post_unpublish
+from atelier.social.services import block_create, follow_create, mute_create
+
+pytestmark = pytest.mark.django_db
+
+
+def titles(page) -> list[str]:
+    return [post.title for post in page.posts]
+
+
+def all_pages(load) -> list[str]:
+    found, cursor = [], None
+    while True:
+        page = load(cursor)
+        found += titles(page)
+        if not page.next_cursor:
+            return found
+        cursor = page.next_cursor
+
+
+@pytest.fixture
+def staff_client(make_user):
+    staff = make_user("moderator")
+    staff.is_staff = staff.is_superuser = True
+    staff.save()
+    client = Client()
+    client.force_login(staff)
+    return client
+
+
+def test_a_take_down_leaves_discover_at_once(make_user, make_published_post, staff_client, user):
+    kept = make_published_post(make_user("kept"), title="kept")
+    gone = make_published_post(make_user("gone"), title="gone", hours_ago=2)
+    assert titles(selectors.discover_feed(user)) == ["kept", "gone"]  # the ranking and cards are now cached
+
+    response = staff_client.post("/admin/posts/post/", {"action": "take_down", "_selected_action": [gone.pk]})
+    assert response.status_code == 302
+    assert titles(selectors.discover_feed(user)) == ["kept"]
+    assert titles(selectors.discover_feed(None)) == ["kept"]
+
+    staff_client.post("/admin/posts/post/", {"action": "restore", "_selected_action": [gone.pk]})
+    assert titles(selectors.discover_feed(user)) == ["kept", "gone"]
+    assert kept.pk  # untouched throughout
+
+
+def test_an_unpublished_post_leaves_every_feed_at_once(make_user, make_published_post, user):
+    artist = make_user("artist")
+    follow_create(follower=user, followee=artist)
+    post = make_published_post(artist, title="soon a draft")
+    for load in (selectors.discover_feed, selectors.following_feed, selectors.home_feed):
+        assert titles(load(user)) == ["soon a draft"], load.__name__
+    post_unpublish(post=post, user=artist)
+    for load in (selectors.discover_feed, selectors.following_feed, selectors.home_feed):
+        assert titles(load(user)) == [], load.__name__
+
+
+def test_blocks_and_mutes_apply_at_once(make_user, make_published_post, user):
+    blocker, muted, other = make_user("blocker"), make_user("muted"), make_user("other")
+    for artist in (blocker, muted, other):
+        make_published_post(artist, title=artist.handle)
+    assert sorted(titles(selectors.discover_feed(user))) == ["blocker", "muted", "other"]
+    block_create(blocker=blocker, blocked=user)  # they block the viewer: the viewer's cached set must go
+    mute_create(muter=user, muted=muted)
+    assert titles(selectors.discover_feed(user)) == ["other"]
+
+
+def test_follows_reshape_the_home_mix_at_once(make_user, make_published_post, user):
+    followed = make_user("followed")
+    make_published_post(followed, title="followed post")
+    make_published_post(make_user("someone"), title="someone's post", hours_ago=2)
+    assert titles(selectors.following_feed(user)) == []
+    follow_create(follower=user, followee=followed)
+    assert titles(selectors.following_feed(user)) == ["followed post"]
+    # Home: the followed half, then everyone else minus the followed (nothing twice).
+    assert sorted(titles(selectors.home_feed(user))) == ["followed post", "someone's post"]
+
+
+def test_an_edited_title_shows_on_the_next_page(make_user, make_published_post):
+    post = make_published_post(make_user("artist"), title="Before")
+    assert titles(selectors.discover_feed(None)) == ["Before"]
+    post.title = "After"
+    post.save()
+    assert titles(selectors.discover_feed(None)) == ["After"]
+
+
+def test_saved_feed_settings_apply_at_once(signed_in_client, make_user, make_published_post, user):
+    make_published_post(make_user("a"), title="calm")
+    make_published_post(make_user("b"), title="mature", is_mature=True)
+    assert sorted(titles(selectors.discover_feed(user))) == ["calm", "mature"]
+    response = signed_in_client.post(
+        reverse("feeds:settings"), {"default_feed": "discover", "following_share": 50, "mature": "hide"}
+    )
+    assert response.status_code == 302, response.content
+    assert titles(selectors.discover_feed(user)) == ["calm"]
+
+
+def test_pages_beyond_the_shared_ranking_read_the_database_in_the_same_order(
+    make_user, make_published_post, monkeypatch, user
+):
+    artists = [make_user(f"artist{index}") for index in range(12)]
+    for index in range(150):  # 150 posts, 12 artists: the per-artist cap shapes every page
+        make_published_post(artists[index % 12], title=f"post {index:03d}", hours_ago=index / 10)
+    whole = all_pages(lambda cursor: selectors.discover_feed(user, cursor))
+
+    monkeypatch.setattr(feed_cache, "CACHED_CANDIDATES", 40)  # shallower than one page's candidates
+    monkeypatch.setattr(feed_cache, "_generation", lambda: 999)  # a fresh cache key
+    assert all_pages(lambda cursor: selectors.discover_feed(user, cursor)) == whole
+    assert sorted(whole) == sorted(f"post {index:03d}" for index in range(150))  # each exactly once
