@@ -9,6 +9,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery,
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from atelier.albums.bookmark_sets import bookmarked_post_ids
 from atelier.albums.models import Album, AlbumItem, Bookmark
 from atelier.posts.models import Post
 
@@ -129,11 +130,14 @@ def albums_for_adding(*, user, post_id: int) -> list[Album]:
 
 
 def mark_bookmarked(posts: list[Post], viewer) -> list[Post]:
-    """Set `viewer_bookmarked` on an already-fetched list (feeds), with one query for the whole page."""
+    """Set `viewer_bookmarked` on an already-fetched list (feeds): from the viewer's cached bookmark
+    set, or with one query for the whole page when they keep too many bookmarks to cache."""
     if viewer is None or not viewer.is_authenticated or not posts:
-        marked = set()
+        marked = frozenset()
     else:
-        marked = set(Bookmark.objects.filter(user=viewer, post__in=posts).values_list("post_id", flat=True))
+        marked = bookmarked_post_ids(viewer)
+        if marked is None:
+            marked = set(Bookmark.objects.filter(user=viewer, post__in=posts).values_list("post_id", flat=True))
     for post in posts:
         post.viewer_bookmarked = post.pk in marked
     return posts

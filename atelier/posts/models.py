@@ -93,7 +93,13 @@ class PostQuerySet(models.QuerySet):
         if viewer is None or not viewer.is_authenticated:
             return self.filter(public)
         own = models.Q(author=viewer, removed_at__isnull=True)
-        return self.filter(public | own).exclude(author_id__in=hidden_author_ids(viewer))
+        # The hidden people as a cached id set (social.relation_sets, forgotten by every block and
+        # mute): most people hide nobody, and then the query needs no subquery at all.
+        from atelier.social.relation_sets import hidden_author_id_set
+
+        hidden = hidden_author_id_set(viewer)
+        visible = self.filter(public | own)
+        return visible.exclude(author_id__in=sorted(hidden)) if hidden else visible
 
     def public(self) -> "PostQuerySet":
         return self.visible_to(None)

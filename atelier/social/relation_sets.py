@@ -1,14 +1,15 @@
 """Whom a person follows, and whose work they must not see, as sets of ids cached per person.
 
-The feeds read both on every page. They change only through `social.services`, which calls
-`forget_relation_sets`: now, and again once the change is committed (undoing a reader that cached
-the old state in between).
-A set is kept RELATION_SET_SECONDS at most, so even a change made behind the services' back (a row
-deleted in the admin) ends by itself.
+The feeds and the visibility rule read both on every page. Every saved or deleted Follow, Block or
+Mute row forgets the sets it touches (`connect`, from SocialConfig.ready): now, and again once the
+change is committed, undoing a reader that cached the old state in between. Writes that send no
+signals (bulk_create, QuerySet.update) must call `forget_relation_sets` themselves; as a last
+resort a set lives RELATION_SET_SECONDS at most.
 """
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 
 RELATION_SET_SECONDS = 600
 
@@ -48,3 +49,23 @@ def forget_relation_sets(*user_ids: int) -> None:
     keys = [_key(kind, user_id) for user_id in user_ids for kind in ("followed", "hidden")]
     cache.delete_many(keys)
     transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def _follow_changed(sender, instance, **kwargs):
+    forget_relation_sets(instance.follower_id)
+
+
+def _block_changed(sender, instance, **kwargs):
+    forget_relation_sets(instance.blocker_id, instance.blocked_id)  # hidden both ways
+
+
+def _mute_changed(sender, instance, **kwargs):
+    forget_relation_sets(instance.muter_id)
+
+
+def connect() -> None:
+    from atelier.social.models import Block, Follow, Mute
+
+    for model, receiver in ((Follow, _follow_changed), (Block, _block_changed), (Mute, _mute_changed)):
+        for name, signal in (("saved", post_save), ("deleted", post_delete)):
+            signal.connect(receiver, sender=model, dispatch_uid=f"social.relation_sets.{model.__name__}.{name}")

@@ -17,7 +17,6 @@ from atelier.posts.models import Post, PostState, hidden_author_ids
 from atelier.posts.services import post_engagement_refresh
 from atelier.social.mentions import render_comment
 from atelier.social.models import Block, Comment, Follow, Like, Mute
-from atelier.social.relation_sets import forget_relation_sets
 
 MAX_COMMENT_LENGTH = 2000
 
@@ -53,7 +52,6 @@ def follow_create(*, follower, followee) -> Follow:
     if Block.objects.filter(blocker=follower, blocked=followee).exists():
         raise ValidationError("Unblock this person before following them.", code="blocked")
     follow, created = Follow.objects.get_or_create(follower=follower, followee=followee)
-    forget_relation_sets(follower.pk)
     if created:
         notify(recipient=followee, actor=follower, verb=Verb.FOLLOW)
     return follow
@@ -61,7 +59,6 @@ def follow_create(*, follower, followee) -> Follow:
 
 def follow_delete(*, follower, followee) -> None:
     Follow.objects.filter(follower=follower, followee=followee).delete()
-    forget_relation_sets(follower.pk)
 
 
 @transaction.atomic
@@ -70,26 +67,21 @@ def block_create(*, blocker, blocked) -> Block:
     _require_other(blocker, blocked, "block")
     block = Block.objects.get_or_create(blocker=blocker, blocked=blocked)[0]
     Follow.objects.filter(Q(follower=blocker, followee=blocked) | Q(follower=blocked, followee=blocker)).delete()
-    forget_relation_sets(blocker.pk, blocked.pk)
     return block
 
 
 def block_delete(*, blocker, blocked) -> None:
     """Unblocking does not restore the follows the block removed: following again is a choice."""
     Block.objects.filter(blocker=blocker, blocked=blocked).delete()
-    forget_relation_sets(blocker.pk, blocked.pk)
 
 
 def mute_create(*, muter, muted) -> Mute:
     _require_other(muter, muted, "mute")
-    mute = Mute.objects.get_or_create(muter=muter, muted=muted)[0]
-    forget_relation_sets(muter.pk)
-    return mute
+    return Mute.objects.get_or_create(muter=muter, muted=muted)[0]
 
 
 def mute_delete(*, muter, muted) -> None:
     Mute.objects.filter(muter=muter, muted=muted).delete()
-    forget_relation_sets(muter.pk)
 
 
 # --- likes and comments

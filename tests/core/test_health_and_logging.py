@@ -72,7 +72,7 @@ def test_healthz_reports_database_cache_and_broker(client):
     assert all(check["ok"] for check in report["checks"].values())
     expected_database = "postgresql" if "postgresql" in settings.DATABASES["default"]["ENGINE"] else "sqlite"
     assert report["checks"]["database"]["detail"] == expected_database
-    expected_cache = "RedisCache" if settings.REDIS_URL else "LocMemCache"
+    expected_cache = "PooledRedisCache" if settings.REDIS_URL else "LocMemCache"
     assert report["checks"]["cache"]["detail"] == expected_cache
     expected_broker = "redis" if settings.REDIS_URL else "memory"
     assert report["checks"]["broker"]["detail"] == expected_broker

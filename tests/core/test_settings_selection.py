@@ -219,7 +219,7 @@ def test_database_and_redis_urls_select_postgresql_and_redis(tmp_path):
     )
     assert database["CONN_MAX_AGE"] == 60
     assert "init_command" not in json.dumps(database)
-    assert values["CACHE"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["CACHE"]["BACKEND"] == "atelier.core.redis_cache.PooledRedisCache"
     assert values["CACHE"]["LOCATION"] == "redis://cache.internal:6379/2"
     assert values["BROKER"] == "redis://cache.internal:6379/2"
     assert values["BROKER_OPTIONS"] == {"visibility_timeout": 3600}

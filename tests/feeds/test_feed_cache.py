@@ -5,6 +5,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from atelier.albums import bookmark_sets
+from atelier.albums.selectors import mark_bookmarked
+from atelier.albums.services import bookmark_add, bookmark_remove
 from atelier.feeds import feed_cache, selectors
 from atelier.posts.services import post_unpublish
 from atelier.social.services import block_create, follow_create, mute_create
@@ -114,3 +117,48 @@ def test_pages_beyond_the_shared_ranking_read_the_database_in_the_same_order(
     monkeypatch.setattr(feed_cache, "_generation", lambda: 999)  # a fresh cache key
     assert all_pages(lambda cursor: selectors.discover_feed(user, cursor)) == whole
     assert sorted(whole) == sorted(f"post {index:03d}" for index in range(150))  # each exactly once
+
+
+def test_both_following_plans_give_the_same_pages(make_user, make_published_post, monkeypatch, user):
+    """Following few artists reads per artist, following many reads newest first (PostgreSQL):
+    the same posts in the same order either way, hidden and removed posts excluded by both."""
+    artists = [make_user(f"artist{index}") for index in range(8)]
+    for artist in artists[:6]:
+        follow_create(follower=user, followee=artist)
+    for index in range(90):
+        make_published_post(artists[index % 8], title=f"post {index:02d}", hours_ago=index / 7)
+    removed = make_published_post(artists[0], title="removed", hours_ago=0.01)
+    removed.removed_at = removed.published_at
+    removed.save()
+    block_create(blocker=artists[5], blocked=user)  # also ends the follow
+
+    def pages():
+        return all_pages(lambda cursor: selectors.following_feed(user, cursor))
+
+    monkeypatch.setattr(selectors, "NEWEST_FIRST_MIN_FOLLOWS", 10**6)
+    per_artist = pages()
+    monkeypatch.setattr(selectors, "NEWEST_FIRST_MIN_FOLLOWS", 1)
+    newest_first = pages()
+    assert per_artist == newest_first
+    expected = [f"post {index:02d}" for index in range(90) if index % 8 < 5]
+    assert per_artist == expected
+
+
+@pytest.mark.parametrize("cache_limit", [2000, 1])  # cached set, and the per-page query past the limit
+def test_bookmark_marks_follow_every_change(make_user, make_published_post, user, monkeypatch, cache_limit):
+    monkeypatch.setattr(bookmark_sets, "CACHED_BOOKMARKS_MAX", cache_limit)
+    first = make_published_post(make_user("a"), title="first")
+    second = make_published_post(make_user("b"), title="second", hours_ago=2)
+
+    def marks():
+        page = selectors.discover_feed(user)
+        mark_bookmarked(page.posts, user)
+        return {post.title: post.viewer_bookmarked for post in page.posts}
+
+    assert marks() == {"first": False, "second": False}
+    bookmark_add(user=user, post_id=first.pk)
+    assert marks() == {"first": True, "second": False}
+    bookmark_add(user=user, post_id=second.pk)
+    assert marks() == {"first": True, "second": True}
+    bookmark_remove(user=user, post_id=first.pk)
+    assert marks() == {"first": False, "second": True}

@@ -242,7 +242,7 @@ def test_constant_queries_whatever_the_page_length(signed_in_client, make_user, 
 
     add(3, "heron")
     add(15, "otter")
-    _count_queries(signed_in_client, {"q": "warm", "type": kind})  # feed settings are cached after one page
+    _count_queries(signed_in_client, {"q": "heron", "type": kind})  # per-person sets are cached after one page
     few = _count_queries(signed_in_client, {"q": "heron", "type": kind})
     many = _count_queries(signed_in_client, {"q": "otter", "type": kind})
     assert few == many
