@@ -32,6 +32,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
+
+import redis
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -47,6 +50,7 @@ from bench.feeds_seed import (  # noqa: E402 - after ROOT is importable
     LOAD_SECONDS,
     PG,
     PORT,
+    SEARCHES,
     SEED_FACTS,
     SINGLE_REQUESTS,
     covers_json,
@@ -284,10 +288,12 @@ def main() -> None:
         SEED_FACTS.write_text(json.dumps(seeded))
         print(json.dumps(seeded["rows"]), seeded["timings"], flush=True)
     viewers = make_viewers(FOLLOWED_BY_HEAVY_USER)
+    # The site's caches start empty: the viewers' follows were just rewritten behind its back.
+    redis.Redis.from_url(env["REDIS_URL"]).flushdb()
     log = ROOT / "var" / "bench-feeds-gunicorn.log"
     log.parent.mkdir(exist_ok=True)
     server = start_gunicorn(env, log)
-    results = {}
+    results, searches = {}, {}
     try:
         baselines = []
 
@@ -308,6 +314,13 @@ def main() -> None:
                 results[label] = {"case": case, "feed": feed, **figures}
                 print(f"  {label}: {figures}", flush=True)
         baseline("baseline-end")
+        for label, query in SEARCHES:  # server time only: search pages are not a throughput goal
+            path = f"/search/?{urlencode({'q': query, 'type': 'posts'})}"
+            searches[label] = {
+                "query": query,
+                **single_requests(path, viewers["new"]["cookie"], f"search-{label}", log),
+            }
+            print(f"  search {label}: {searches[label]}", flush=True)
     finally:
         server.terminate()
         server.wait(10)
@@ -344,6 +357,11 @@ def main() -> None:
             f"{figures['rps_ratio']:>7.2f}{figures['rps_ratio_signed_in']:>14.2f}"
             f"  {'ok' if figures['meets_goals'] else 'MISS'}"
         )
+    for label, figures in searches.items():
+        print(
+            f"search {label:<10} {figures['query']!r:<18} {figures['cards']:>3} cards  "
+            f"p50 {figures['server_p50_ms']} ms  p95 {figures['server_p95_ms']} ms"
+        )
     report = {
         "goals": {"p95_ms_max": GOAL_P95_MS, "rps_ratio_min": GOAL_RATIO},
         "method": {
@@ -358,6 +376,7 @@ def main() -> None:
         "viewers": {case: {k: v for k, v in viewer.items() if k != "cookie"} for case, viewer in viewers.items()},
         "baseline": base,
         "feeds": results,
+        "search": searches,
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     out = ROOT / "bench" / "results" / "feeds.json"

@@ -27,6 +27,31 @@ CONCURRENCY = 12
 GOAL_P95_MS = 50.0
 GOAL_RATIO = 0.8
 FEEDS = ("following", "discover", "home")
+TITLE_ADJECTIVES = ["Quiet", "Stormy", "Golden", "Ruined", "Floating", "Ancient", "Neon", "Frozen", "Sunlit", "Hidden"]
+TITLE_SUBJECTS = [
+    "lighthouse",
+    "harbour",
+    "forest",
+    "dragon",
+    "portrait",
+    "city",
+    "temple",
+    "robot",
+    "garden",
+    "ship",
+    "mountain",
+    "library",
+    "market",
+    "castle",
+    "bridge",
+    "desert",
+    "station",
+    "orchard",
+    "tower",
+    "canyon",
+]
+# (label, query): a word, the same word with a typo (trigram), two words.
+SEARCHES = [("word", "lighthouse"), ("typo", "lighthuose"), ("two_words", "stormy harbour")]
 # A few shared rendition names: the feeds only read the covers JSON, no files are needed.
 COVER_VARIANTS = 8
 
@@ -152,6 +177,9 @@ def seed(env: dict, scale: float) -> dict:
     mediums = ["digital_2d", "traditional", "3d", "photography"]
     decay = 12 * 3600  # atelier.posts.models.DISCOVER_DECAY_SECONDS
 
+    def title(pk: int) -> str:  # varied words, so search has something to rank
+        return f"{TITLE_ADJECTIVES[pk % len(TITLE_ADJECTIVES)]} {TITLE_SUBJECTS[(pk // 7) % len(TITLE_SUBJECTS)]} {pk}"
+
     def post_lines():
         for index in range(n_posts):
             pk = index + 1
@@ -161,7 +189,7 @@ def seed(env: dict, scale: float) -> dict:
             score = base + float(np.log10(1 + likes + 2 * comments))
             iso = at.isoformat()
             yield (
-                f"{pk}\t{authors[index]}\tWork {pk}\t\t{mediums[pk % 4]}\t{categories[pk % 6]}\t[]\t"
+                f"{pk}\t{authors[index]}\t{title(pk)}\t\t{mediums[pk % 4]}\t{categories[pk % 6]}\t[]\t"
                 f"{'t' if pk % 50 == 0 else 'f'}\tf\tpublished\tt\t{covers[pk % COVER_VARIANTS]}\t1\t1\t"
                 f"{iso}\t{iso}\t{iso}\t{base!r}\t{likes}\t{comments}\t{score!r}\n"
             )
@@ -175,6 +203,10 @@ def seed(env: dict, scale: float) -> dict:
         post_lines(),
     )
     timings["posts_s"] = time.perf_counter() - step
+    step = time.perf_counter()
+    # The search document trigger (search migration 0002) does not fire in replica mode: fill it here.
+    cursor.execute("UPDATE posts_post SET search_document = setweight(to_tsvector('english', title), 'A')")
+    timings["search_documents_s"] = time.perf_counter() - step
 
     step = time.perf_counter()
     _copy(
