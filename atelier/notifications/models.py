@@ -27,7 +27,11 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"], name="notif_recipient_unread")]
+        indexes = [
+            models.Index(fields=["recipient", "read_at", "-created_at"], name="notif_recipient_unread"),
+            # The paged list, newest first, read or not.
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notif_recipient_newest"),
+        ]
 
     def __str__(self):
         return f"{self.verb} from {self.actor_id} to {self.recipient_id}"

@@ -11,11 +11,12 @@ from datetime import datetime
 from django.db.models import Q
 from django.urls import reverse
 
+from atelier.feeds.cursors import decode_cursor, encode_cursor
 from atelier.notifications.models import Notification, Verb
 from atelier.posts.models import Post, PostState, hidden_author_ids
 
-# The page shows this many of the newest notifications (before grouping); older ones are not paged.
-LIST_LIMIT = 200
+# Notifications per page (before grouping); older ones follow through a signed keyset cursor.
+PAGE_SIZE = 50
 
 _PHRASES = {
     Verb.LIKE: "liked",
@@ -102,9 +103,28 @@ def group_notifications(notifications) -> list[NotificationGroup]:
     return groups
 
 
-def notification_page(*, recipient) -> list[NotificationGroup]:
-    """The newest LIST_LIMIT notifications, grouped: one query whatever their number."""
-    return group_notifications(visible_notifications(recipient)[:LIST_LIMIT])
+@dataclass
+class NotificationPage:
+    groups: list[NotificationGroup]
+    next_cursor: str | None
+
+
+def notification_page(*, recipient, cursor: str | None = None) -> NotificationPage:
+    """PAGE_SIZE notifications after `cursor` (newest first), grouped: one query whatever their number.
+
+    A run of one verb on one post that crosses a page boundary continues as a line on the next page.
+    Raises feeds.cursors.InvalidCursor for a tampered or foreign cursor."""
+    rows = visible_notifications(recipient)
+    position = (decode_cursor("notifications", cursor) or {}).get("position")
+    if position:
+        created_at, pk = datetime.fromisoformat(position[0]), position[1]
+        rows = rows.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk))
+    rows = list(rows[: PAGE_SIZE + 1])
+    page, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+    next_cursor = (
+        encode_cursor("notifications", {"position": [page[-1].created_at.isoformat(), page[-1].pk]}) if more else None
+    )
+    return NotificationPage(group_notifications(page), next_cursor)
 
 
 def unread_count(*, recipient) -> int:

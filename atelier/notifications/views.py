@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from atelier.feeds.cursors import InvalidCursor
 from atelier.notifications import selectors, services
 from atelier.notifications.forms import NotificationSettingsForm
 from atelier.notifications.models import NotificationSettings
@@ -14,12 +15,20 @@ from atelier.notifications.models import NotificationSettings
 @login_required
 @require_GET
 def notification_list(request):
-    """Opening the page marks what it shows read (the lines keep their unread look this once)."""
-    groups = selectors.notification_page(recipient=request.user)
-    shown = [pk for group in groups if group.unread for pk in group.ids]
+    """Opening a page marks what it shows read (the lines keep their unread look this once). htmx's
+    "load more" gets the next lines only; plain browsers get the whole page."""
+    cursor = request.GET.get("cursor")
+    try:
+        page = selectors.notification_page(recipient=request.user, cursor=cursor)
+    except InvalidCursor as error:
+        return render(request, "notifications/list.html", {"error": str(error)}, status=400)
+    shown = [pk for group in page.groups if group.unread for pk in group.ids]
     if shown:
         services.notifications_mark_read(recipient=request.user, ids=shown)
-    return render(request, "notifications/list.html", {"groups": groups})
+    context = {"page": page, "more_url": request.path}
+    if request.htmx and cursor:
+        return render(request, "notifications/includes/page.html", context)
+    return render(request, "notifications/list.html", context)
 
 
 @login_required

@@ -1,5 +1,6 @@
 """The notifications page, grouping, read state, the nav badge and the settings page."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from atelier.feeds.cursors import encode_cursor
 from atelier.notifications.models import Notification, NotificationSettings, Verb
 from atelier.posts.models import PostState
 from atelier.social import services
@@ -166,3 +168,38 @@ def test_settings_page_saves(author, author_client):
     assert response.status_code == 302
     preferences = NotificationSettings.objects.get(user=author)
     assert preferences.digest and preferences.email_follow and not preferences.email_like
+
+
+def test_older_notifications_come_page_by_page(make_user, author, author_client, make_published_post):
+    """120 follows read in pages of 50 through the signed cursor: plain links for browsers without
+    JavaScript, fragments for htmx; a run crossing a page boundary continues on the next page."""
+    followers = [make_user(f"f{number:03d}") for number in range(120)]
+    now = timezone.now()
+    Notification.objects.bulk_create(
+        Notification(recipient=author, actor=follower, verb=Verb.FOLLOW, created_at=now - timedelta(minutes=number))
+        for number, follower in enumerate(followers)
+    )
+    seen, url, pages = [], reverse("notifications:list"), 0
+    response = author_client.get(url)
+    while True:
+        pages += 1
+        body = response.content.decode()
+        seen += [int(count) for count in re.findall(r"(\d+) people followed you", body)]
+        found = re.search(r'href="(/notifications/\?cursor=[^"]+)"', body)
+        if not found:
+            break
+        response = author_client.get(found.group(1).replace("&amp;", "&"), HTTP_HX_REQUEST="true")
+        assert response.status_code == 200
+        assert "<html" not in response.content.decode()  # only the next lines
+    assert pages == 3
+    assert seen == [50, 50, 20]
+    assert not Notification.objects.filter(recipient=author, read_at__isnull=True).exists()
+
+
+def test_a_tampered_cursor_is_a_clear_400(author_client):
+    response = author_client.get(reverse("notifications:list"), {"cursor": "forged:cursor"})
+    assert response.status_code == 400
+    assert "broken or too old" in response.content.decode()
+    feed_cursor = encode_cursor("discover", {"position": [1.0, 1]})  # a real cursor of another list
+    response = author_client.get(reverse("notifications:list"), {"cursor": feed_cursor})
+    assert response.status_code == 400
