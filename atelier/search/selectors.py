@@ -77,38 +77,65 @@ def _typo_tolerant(query: str) -> bool:
     return not ('"' in query or "or" in words or any(word.startswith("-") for word in words))
 
 
+# Each way of matching contributes at most this many of its newest matches to be ranked. A common
+# word matches tens of thousands of posts (bench/feeds.py: "lighthouse", 50,000 of 1M); ranking them
+# all took 1.8 s, and only MAX_PAGE × PAGE_SIZE results can be shown anyway.
+CANDIDATES_PER_BRANCH = 500
+_PUBLIC_POST = "state = 'published' AND media_ready AND removed_at IS NULL"
+
+
+def _union_with_typo_fallback(exact: list[str], fuzzy: list[str]) -> str:
+    """SQL for the ids matched by the `exact` branches, plus the `fuzzy` (trigram) ones only when the
+    exact ones fill less than a page: a typo finds its word, a common word is not buried in look-alikes,
+    and the costly similarity scan runs only then (PostgreSQL skips it with a one-time filter)."""
+    limited = [f"({branch} LIMIT {CANDIDATES_PER_BRANCH})" for branch in exact]
+    sql = f"WITH exact AS ({' UNION '.join(limited)}) SELECT id FROM exact"
+    for branch in fuzzy:
+        sql += (
+            f" UNION (SELECT * FROM ({branch} LIMIT {CANDIDATES_PER_BRANCH}) AS fuzzy"
+            f" WHERE (SELECT count(*) FROM exact) < {PAGE_SIZE})"
+        )
+    return sql
+
+
 def _matching_post_ids(query: str) -> RawSQL:
-    """Ids of posts whose text, title (allowing typos) or tags match: each branch uses its index."""
-    branches = ["SELECT id FROM posts_post WHERE search_document @@ websearch_to_tsquery(%s, %s)"]
-    params: list = [SEARCH_CONFIG, query]
+    """Ids of public posts whose text or tags match, or (typos) whose title is similar: the newest
+    CANDIDATES_PER_BRANCH of each, each branch answered by an index (its GIN index when matches are
+    rare, the newest-first index when they are common)."""
+    newest = "ORDER BY published_at DESC, id DESC"
+    exact = [
+        f"SELECT id FROM posts_post WHERE {_PUBLIC_POST} AND search_document @@ websearch_to_tsquery(%s, %s) {newest}",
+        "SELECT tagged.post_id AS id FROM posts_post_tags tagged JOIN posts_tag tag ON tag.id = tagged.tag_id"
+        " WHERE tag.name = ANY(%s) ORDER BY tagged.post_id DESC",
+    ]
+    params: list = [SEARCH_CONFIG, query, _tag_words(query)]
+    fuzzy = []
     if _typo_tolerant(query):
-        branches.append("SELECT id FROM posts_post WHERE %s <%% title")
+        fuzzy.append(f"SELECT id FROM posts_post WHERE {_PUBLIC_POST} AND %s <%% title {newest}")
         params.append(query)
-    branches.append(
-        "SELECT tagged.post_id FROM posts_post_tags tagged JOIN posts_tag tag ON tag.id = tagged.tag_id"
-        " WHERE tag.name = ANY(%s)"
-    )
-    params.append(_tag_words(query))
-    return RawSQL(" UNION ".join(branches), params)  # noqa: S611 (fixed SQL; the query is a parameter)
+    # Fixed SQL text; the query is only ever a parameter.
+    return RawSQL(_union_with_typo_fallback(exact, fuzzy), params)  # noqa: S611
 
 
 def _matching_profile_ids(query: str) -> RawSQL:
     """Ids of profiles matching by name, handle, headline or skills, in English or unstemmed, or
-    (typos) by trigram word similarity on each of those."""
-    branches = [
-        "SELECT user_id FROM accounts_profile WHERE search_document @@ websearch_to_tsquery(%s, %s)"
-        " OR search_document @@ websearch_to_tsquery('simple', %s)"
+    (typos) by trigram word similarity on each of those; the newest CANDIDATES_PER_BRANCH of each."""
+    newest = "ORDER BY user_id DESC"
+    exact = [
+        "SELECT user_id AS id FROM accounts_profile WHERE search_document @@ websearch_to_tsquery(%s, %s)"
+        f" OR search_document @@ websearch_to_tsquery('simple', %s) {newest}"
     ]
     params: list = [SEARCH_CONFIG, query, query]
+    fuzzy = []
     if _typo_tolerant(query):
-        branches += [
-            "SELECT user_id FROM accounts_profile WHERE %s <%% display_name",
-            "SELECT user_id FROM accounts_profile WHERE %s <%% headline",
-            "SELECT user_id FROM accounts_profile WHERE %s <%% (skills::text)",
-            "SELECT id FROM accounts_user WHERE %s <%% handle",
+        fuzzy = [
+            f"SELECT user_id AS id FROM accounts_profile WHERE %s <%% display_name {newest}",
+            f"SELECT user_id AS id FROM accounts_profile WHERE %s <%% headline {newest}",
+            f"SELECT user_id AS id FROM accounts_profile WHERE %s <%% (skills::text) {newest}",
+            "SELECT id FROM accounts_user WHERE %s <%% handle ORDER BY id DESC",
         ]
         params += [query] * 4
-    return RawSQL(" UNION ".join(branches), params)  # noqa: S611 (fixed SQL; the query is a parameter)
+    return RawSQL(_union_with_typo_fallback(exact, fuzzy), params)  # noqa: S611
 
 
 def _rank(table: str, query: str) -> RawSQL:
