@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("atelier.social.urls")),
     path("", include("atelier.notifications.urls")),
     path("", include("atelier.search.urls")),
+    path("", include("atelier.jobs.urls")),
 ]

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "atelier.feeds",
     "atelier.notifications",
     "atelier.search",
+    "atelier.jobs",
 ]
 
 MIDDLEWARE = [
@@ -236,6 +237,8 @@ CELERY_TASK_ROUTES = {
     "atelier.uploads.tasks.*": {"queue": "default"},
     "atelier.posts.tasks.*": {"queue": "media"},
     "atelier.notifications.tasks.*": {"queue": "email"},
+    "atelier.jobs.tasks.send_*": {"queue": "email"},
+    "atelier.jobs.tasks.*": {"queue": "default"},
 }
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
@@ -245,6 +248,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "atelier.notifications.tasks.send_daily_digests",
         "schedule": crontab(hour=8, minute=0),
     },
+    "close-expired-jobs": {"task": "atelier.jobs.tasks.close_expired_jobs", "schedule": 3600.0},
+    "send-job-alerts": {"task": "atelier.jobs.tasks.send_job_alerts", "schedule": crontab(hour=7, minute=30)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
