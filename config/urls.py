@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("atelier.notifications.urls")),
     path("", include("atelier.search.urls")),
     path("", include("atelier.jobs.urls")),
+    path("", include("atelier.protection.shield.urls")),
 ]

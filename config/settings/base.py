@@ -47,17 +47,20 @@ INSTALLED_APPS = [
     "atelier.notifications",
     "atelier.search",
     "atelier.jobs",
+    "atelier.protection.shield",
 ]
 
 MIDDLEWARE = [
     "atelier.core.request_logging.RequestLoggingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "atelier.core.security_headers.SecurityHeadersMiddleware",
+    "atelier.protection.shield.gate.ShieldMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "atelier.protection.shield.gate.ShieldAccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -240,6 +243,14 @@ CELERY_TASK_ROUTES = {
     "atelier.jobs.tasks.send_*": {"queue": "email"},
     "atelier.jobs.tasks.*": {"queue": "default"},
 }
+# --- Anti-scraping budgets per minute (protection.shield.gate). A feed page with all its images is
+# about 60 requests, so people browsing never come near them; a scraper pulling files does.
+SHIELD_PAGES_PER_MINUTE = env_int("SHIELD_PAGES_PER_MINUTE", 240)
+SHIELD_ACCOUNT_PAGES_PER_MINUTE = env_int("SHIELD_ACCOUNT_PAGES_PER_MINUTE", 240)
+SHIELD_MEDIA_PER_MINUTE = env_int("SHIELD_MEDIA_PER_MINUTE", 1200)
+# Hotlink protection: when set, media may only be embedded by these hosts (and our own).
+SHIELD_HOTLINK_ALLOWED_HOSTS = [host.lower() for host in env_list("SHIELD_HOTLINK_ALLOWED_HOSTS", [])]
+
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BEAT_SCHEDULE: dict = {

@@ -24,6 +24,8 @@ def test_openapi_schema_is_valid_json_and_lists_every_endpoint(client):
         "/api/v1/me",
         "/api/v1/posts/{post_id}",
         "/api/v1/profiles/{handle}/posts",
+        "/api/v1/jobs",
+        "/api/v1/jobs/{job_id}",
     }
     assert set(schema["paths"]["/api/v1/profiles/{handle}"]) == {"get"}
     assert schema["paths"]["/api/v1/me"]["get"]["security"] == [{"SessionAuth": []}]

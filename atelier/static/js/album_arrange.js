@@ -13,6 +13,8 @@
     list.sortable = window.Sortable.create(list, {
       handle: ".drag-handle",
       animation: 150,
+      // Pointer events rather than native drag-and-drop: the same path for mouse, pen and touch.
+      forceFallback: true,
       async onEnd(event) {
         if (event.oldIndex === event.newIndex) return;
         const order = [...list.querySelectorAll("li[data-post]")].map((item) => item.dataset.post).join(",");

@@ -1,0 +1,54 @@
+"""The AI crawlers refused (data admins edit) and the aggregated counts of what was refused."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class CrawlerAgent(models.Model):
+    """A robots.txt user-agent token: listed as `Disallow: /` in robots.txt and, when `refused`,
+    answered 403 on every page and file whose User-Agent contains it."""
+
+    token = models.CharField(max_length=60, unique=True, help_text="As in robots.txt, e.g. GPTBot.")
+    operator = models.CharField(max_length=80, blank=True, help_text="Who runs it, for the report.")
+    purpose = models.CharField(max_length=120, blank=True)
+    refused = models.BooleanField(default=True, help_text="Answer 403 when its User-Agent comes anyway.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["token"]
+
+    def __str__(self):
+        return self.token
+
+
+class Rule(models.TextChoices):
+    AI_CRAWLER = "ai_crawler", "AI crawler refused"
+    RATE_LIMIT = "rate_limit", "Too many requests"
+    HOTLINK = "hotlink", "Hotlinking refused"
+
+
+class ProtectionCount(models.Model):
+    """How many requests one rule refused, per day, user agent, network and artist: one row per
+    combination with a counter, not one row per request."""
+
+    day = models.DateField()
+    rule = models.CharField(max_length=12, choices=Rule.choices)
+    agent = models.CharField(max_length=60, help_text="The crawler token, or the user agent's first word.")
+    network = models.CharField(max_length=50, help_text="The caller's /24 (IPv4) or /48 (IPv6) network.")
+    artist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["artist", "-day"], name="shield_counts_artist"),
+            models.Index(fields=["-day", "rule"], name="shield_counts_day"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "rule", "agent", "network", "artist"], name="shield_count_once")
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.rule} {self.agent} {self.network}: {self.count}"

@@ -1,0 +1,66 @@
+"""The do-not-train statements in the formats crawlers and dataset tools read: robots.txt with
+Cloudflare's Content-Signal line, Spawning's ai.txt, and W3C TDMRep (tdmrep.json + an ODRL policy)."""
+
+from django.conf import settings
+from django.urls import reverse
+
+from atelier.protection.shield.models import CrawlerAgent
+
+CONTENT_SIGNAL = "Content-Signal: search=yes, ai-input=no, ai-train=no"
+# Places nobody should index, AI or not: private or per-person pages.
+PRIVATE_PATHS = ["/settings/", "/accounts/", "/bookmarks/", "/notifications/", "/uploads/", "/api/", "/admin/"]
+
+
+def robots_txt() -> str:
+    lines = ["# Atelier: human-made art. Not for AI training, AI datasets or AI answers.", ""]
+    for token in CrawlerAgent.objects.values_list("token", flat=True):
+        lines += [f"User-agent: {token}", "Disallow: /", ""]
+    # Disallows first: some parsers (Python's among them) take the first matching line, not the longest.
+    lines += ["User-agent: *", CONTENT_SIGNAL]
+    lines += [f"Disallow: {path}" for path in PRIVATE_PATHS]
+    lines += ["Allow: /"]
+    return "\n".join(lines) + "\n"
+
+
+def ai_txt() -> str:
+    """Spawning's ai.txt (robots syntax): no file type of any page may be used for AI."""
+    lines = ["# Atelier: no AI training or dataset use of any content, images or text.", "User-Agent: *"]
+    lines += ["Disallow: /"]
+    lines += [
+        f"Disallow: *.{ext}" for ext in ("jpg", "jpeg", "png", "webp", "avif", "gif", "mp4", "webm", "txt", "html")
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def policy_url() -> str:
+    return settings.SITE_URL + reverse("shield:tdm_policy")
+
+
+def tdmrep_json() -> list[dict]:
+    """/.well-known/tdmrep.json: rights reserved on the whole site, with the policy to ask."""
+    return [{"location": "/*", "tdm-reservation": 1, "tdm-policy": policy_url()}]
+
+
+def tdm_policy() -> dict:
+    """The ODRL policy the reservation points to (TDMRep profile): mining is allowed only with the
+    artist's consent, asked through their profile, and never for training generative AI."""
+    return {
+        "@context": ["http://www.w3.org/ns/odrl.jsonld", {"tdm": "http://www.w3.org/ns/tdmrep#"}],
+        "@type": "Offer",
+        "profile": "http://www.w3.org/ns/tdmrep",
+        "uid": policy_url(),
+        "target": settings.SITE_URL + "/",
+        "assigner": {"uid": settings.SITE_URL + "/", "vcard:fn": "Atelier, on behalf of each artist"},
+        "permission": [
+            {
+                "action": "tdm:mine",
+                "duty": [{"action": "obtainConsent", "consentingParty": "the artist who posted the work"}],
+            }
+        ],
+        "prohibition": [
+            {
+                "action": "tdm:mine",
+                "constraint": [{"leftOperand": "purpose", "operator": "eq", "rightOperand": "generative-ai-training"}],
+            }
+        ],
+    }
