@@ -65,8 +65,10 @@ def inspect_animation(
     return _inspect(_read_bytes(file), max_frames=max_frames, max_total_pixels=max_total_pixels)
 
 
-def render_animated_webp(source, *, crop: CropBox | None, long_side: int, quality: int = 80) -> bytes:
-    """An animated WebP with the original's timing and looping, and no metadata."""
+def render_animated_webp(
+    source, *, crop: CropBox | None, long_side: int, quality: int = 80, xmp: bytes | None = None
+) -> bytes:
+    """An animated WebP with the original's timing and looping; no metadata but `xmp` when given."""
     image, facts = _open(source)
     frames = _frames(image, facts, crop, long_side)
     first = next(frames)
@@ -83,6 +85,7 @@ def render_animated_webp(source, *, crop: CropBox | None, long_side: int, qualit
         quality=quality,
         method=4,
         allow_mixed=True,  # flat GIF art is often smaller lossless; photographic frames lossy
+        **({"xmp": xmp} if xmp else {}),
     )
     return buffer.getvalue()
 

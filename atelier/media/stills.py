@@ -96,23 +96,28 @@ def oriented_original_size(file) -> tuple[int, int]:
     return width, height
 
 
-def render_stills(file, long_sides=RENDITION_LONG_SIDES, *, quality: int = WEBP_QUALITY) -> StillRenditions:
+def render_stills(
+    file, long_sides=RENDITION_LONG_SIDES, *, quality: int = WEBP_QUALITY, xmp: bytes | None = None
+) -> StillRenditions:
     """Every size in `long_sides` not larger than the original (the original's own size when it is
-    smaller than all of them), encoded as WebP."""
+    smaller than all of them), encoded as WebP. `xmp` (the do-not-train and rights statement) is
+    the only metadata written; everything of the original's is left behind."""
     width, height = oriented_original_size(file)
     largest = min(max(long_sides), max(width, height))
     # Only the cascade holds pixels, so the full decode is freed as soon as the first size exists.
-    return _render_cascade(open_for_renditions(file, largest), long_sides, quality, (width, height))
+    return _render_cascade(open_for_renditions(file, largest), long_sides, quality, (width, height), xmp)
 
 
 def render_stills_from_image(
-    image: Image.Image, long_sides=RENDITION_LONG_SIDES, *, quality: int = WEBP_QUALITY
+    image: Image.Image, long_sides=RENDITION_LONG_SIDES, *, quality: int = WEBP_QUALITY, xmp: bytes | None = None
 ) -> StillRenditions:
     """The same sizes from pixels already decoded (a video poster, an animation's first frame)."""
-    return _render_cascade(to_srgb(image), long_sides, quality, image.size)
+    return _render_cascade(to_srgb(image), long_sides, quality, image.size, xmp)
 
 
-def _render_cascade(image: Image.Image, long_sides, quality: int, original_size: tuple[int, int]) -> StillRenditions:
+def _render_cascade(
+    image: Image.Image, long_sides, quality: int, original_size: tuple[int, int], xmp: bytes | None = None
+) -> StillRenditions:
     width, height = original_size
     sizes = sorted({min(side, max(width, height)) for side in long_sides}, reverse=True)
     pending = []
@@ -121,13 +126,15 @@ def _render_cascade(image: Image.Image, long_sides, quality: int, original_size:
     for long_side in sizes:
         resample = _SMALL_STEP_FILTER if long_side < _SMALL_STEP_BELOW else _LARGE_STEP_FILTER
         current = _scale_long_side(current, long_side, resample)
-        pending.append(_encoder_pool.submit(encode_webp_fast, current, quality))
+        pending.append(_encoder_pool.submit(encode_webp_fast, current, quality, xmp=xmp))
     colour = dominant_colour(current)
     renditions = [future.result() for future in pending]
     return StillRenditions(width=width, height=height, colour=colour, renditions=renditions)
 
 
-def render_crop_sizes(image: Image.Image, crop: CropBox, sizes: list[tuple[int, int]]) -> list[EncodedRendition]:
+def render_crop_sizes(
+    image: Image.Image, crop: CropBox, sizes: list[tuple[int, int]], *, xmp: bytes | None = None
+) -> list[EncodedRendition]:
     """A cropped image (thumbnail or cover) at each box size, largest first, never upscaled."""
     cropped = image.crop(crop.to_pixels(image.width, image.height))
     pending = []
@@ -135,7 +142,7 @@ def render_crop_sizes(image: Image.Image, crop: CropBox, sizes: list[tuple[int, 
     for box in sorted(sizes, reverse=True):
         if current.width > box[0] or current.height > box[1]:
             current = current.resize(_fit(current.size, box), Image.Resampling.LANCZOS, reducing_gap=3.0)
-        pending.append(_encoder_pool.submit(encode_webp_fast, current, WEBP_QUALITY, with_avif=True))
+        pending.append(_encoder_pool.submit(encode_webp_fast, current, WEBP_QUALITY, with_avif=True, xmp=xmp))
     results = [future.result() for future in pending]
     # Sizes the source was too small for collapse into the same rendition: keep each width once.
     unique = {}
@@ -189,15 +196,19 @@ def _resize_in_strips(image: Image.Image, size: tuple[int, int], resample) -> Im
     return result
 
 
-def encode_webp_fast(image: Image.Image, quality: int = WEBP_QUALITY, *, with_avif: bool = False) -> EncodedRendition:
-    """WebP (and AVIF when asked) from pixels only: no EXIF, XMP or ICC is written."""
+def encode_webp_fast(
+    image: Image.Image, quality: int = WEBP_QUALITY, *, with_avif: bool = False, xmp: bytes | None = None
+) -> EncodedRendition:
+    """WebP (and AVIF when asked) from pixels only: no EXIF or ICC of the source is written, and XMP
+    only when `xmp` is given (our own statement, never the source's)."""
     method = _FAST_METHOD if image.width * image.height > _FAST_METHOD_ABOVE_PIXELS else _DEFAULT_METHOD
+    metadata = {"xmp": xmp} if xmp else {}
     buffer = io.BytesIO()
-    image.save(buffer, format="WEBP", quality=quality, method=method)
+    image.save(buffer, format="WEBP", quality=quality, method=method, **metadata)
     avif = None
     if with_avif:
         avif_buffer = io.BytesIO()
-        image.save(avif_buffer, format="AVIF", quality=_avif_quality(max(image.size)), speed=AVIF_SPEED)
+        image.save(avif_buffer, format="AVIF", quality=_avif_quality(max(image.size)), speed=AVIF_SPEED, **metadata)
         avif = avif_buffer.getvalue()
     return EncodedRendition(width=image.width, height=image.height, data=buffer.getvalue(), avif=avif)
 

@@ -23,6 +23,7 @@ from atelier.media.storages import delete_stored_files, original_as_local_file, 
 from atelier.posts.media_states import MediaState
 from atelier.posts.models import MediaItem, MediaKind, Post
 from atelier.posts.processing import save_renditions, sized_file_names
+from atelier.protection.shield.xmp import post_xmp
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +91,8 @@ def _render_cover(post: Post, item: MediaItem, kind: str, spec: dict, crop_value
     crop = (
         CropBox.from_values(**crop_values) if crop_values else centred_crop(image.width, image.height, spec["aspect"])
     )
-    renditions = stills.render_crop_sizes(image, crop, spec["sizes"])
+    xmp = post_xmp(post)
+    renditions = stills.render_crop_sizes(image, crop, spec["sizes"], xmp=xmp)
     cover = {
         "item": item.pk,
         "crop": crop.as_dict(),
@@ -98,17 +100,17 @@ def _render_cover(post: Post, item: MediaItem, kind: str, spec: dict, crop_value
         "sizes": save_renditions(stem, renditions),
     }
     if item.kind == MediaKind.ANIMATION:
-        cover["animated"] = _render_animated_cover(item, crop, stem, max(box[0] for box in spec["sizes"]))
+        cover["animated"] = _render_animated_cover(item, crop, stem, max(box[0] for box in spec["sizes"]), xmp)
     return cover
 
 
-def _render_animated_cover(item: MediaItem, crop: CropBox, stem: str, long_side: int) -> dict:
+def _render_animated_cover(item: MediaItem, crop: CropBox, stem: str, long_side: int, xmp: bytes) -> dict:
     from atelier.media import animation
 
     long_side = min(long_side, settings.ANIMATION_LONG_SIDE)
     with original_as_local_file(item.original_name) as path:
         with path.open("rb") as original:
-            webp = animation.render_animated_webp(original, crop=crop, long_side=long_side)
+            webp = animation.render_animated_webp(original, crop=crop, long_side=long_side, xmp=xmp)
         with tempfile.TemporaryDirectory() as folder, path.open("rb") as original:
             target = Path(folder, "loop.mp4")
             animation.render_animated_mp4(original, target, crop=crop, long_side=long_side)

@@ -4,7 +4,7 @@ from django import forms
 
 from atelier.core.form_fields import CommaListField
 from atelier.media.crops import CropBox
-from atelier.posts.models import Category, Medium
+from atelier.posts.models import Category, Licence, Medium
 from atelier.posts.services import MAX_SOFTWARE, MAX_TAGS
 
 
@@ -27,6 +27,14 @@ class PostDetailsForm(forms.Form):
         help_text="Honest disclosure. Works made with generative AI are not shown in feeds.",
     )
 
+    licence = forms.ChoiceField(
+        choices=Licence.choices,
+        required=False,  # left out (older clients, autosave of other fields): the post keeps its licence
+        initial=Licence.ALL_RIGHTS_RESERVED,
+        help_text="Shown on the post and written into every image file. Whatever you choose, Atelier "
+        "marks your work as not for AI training.",
+    )
+
     @classmethod
     def initial_from(cls, post) -> dict:
         return {
@@ -38,6 +46,7 @@ class PostDetailsForm(forms.Form):
             "software": post.software,
             "is_mature": post.is_mature,
             "made_with_ai": post.made_with_ai,
+            "licence": post.licence,
         }
 
 

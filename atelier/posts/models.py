@@ -56,6 +56,29 @@ class Category(models.TextChoices):
     UI = "ui", "UI and graphic design"
 
 
+class Licence(models.TextChoices):
+    """The terms a post's work is shared under; shown on the post and written into every rendition."""
+
+    ALL_RIGHTS_RESERVED = "arr", "All rights reserved"
+    CC_BY = "cc-by-4.0", "CC BY 4.0"
+    CC_BY_SA = "cc-by-sa-4.0", "CC BY-SA 4.0"
+    CC_BY_NC = "cc-by-nc-4.0", "CC BY-NC 4.0"
+    CC_BY_NC_SA = "cc-by-nc-sa-4.0", "CC BY-NC-SA 4.0"
+    CC_BY_ND = "cc-by-nd-4.0", "CC BY-ND 4.0"
+    CC_BY_NC_ND = "cc-by-nc-nd-4.0", "CC BY-NC-ND 4.0"
+    CC0 = "cc0-1.0", "CC0 1.0 (public domain dedication)"
+
+
+def licence_url(code: str) -> str:
+    """The licence's deed, or "" for all rights reserved."""
+    if code == Licence.CC0:
+        return "https://creativecommons.org/publicdomain/zero/1.0/"
+    if code.startswith("cc-"):
+        kind = code.removeprefix("cc-").removesuffix("-4.0")
+        return f"https://creativecommons.org/licenses/{kind}/4.0/"
+    return ""
+
+
 class PostState(models.TextChoices):
     DRAFT = "draft", "Draft"
     # Published by its author; shown to others once all media items are ready.
@@ -115,6 +138,7 @@ class Post(models.Model):
     software = models.JSONField(default=list, blank=True)
     is_mature = models.BooleanField("mature content", default=False)
     made_with_ai = models.BooleanField("made with AI tools", default=False)
+    licence = models.CharField(max_length=16, choices=Licence.choices, default=Licence.ALL_RIGHTS_RESERVED)
     state = models.CharField(max_length=10, choices=PostState.choices, default=PostState.DRAFT)
     # Kept in step with the items by `posts.processing.post_refresh_readiness`, so lists can
     # filter on it without joining the items.
@@ -164,6 +188,10 @@ class Post(models.Model):
 
     def get_absolute_url(self):
         return reverse("posts:detail", kwargs={"post_id": self.pk})
+
+    @property
+    def licence_url(self) -> str:
+        return licence_url(self.licence)
 
     @property
     def is_draft(self) -> bool:

@@ -22,6 +22,7 @@ from atelier.media.storages import delete_stored_files, original_as_local_file, 
 from atelier.posts.covers_schedule import post_covers_schedule
 from atelier.posts.media_states import MediaState, can_transition, transition
 from atelier.posts.models import MediaItem, MediaKind, Post
+from atelier.protection.shield.xmp import post_xmp
 
 logger = logging.getLogger(__name__)
 
@@ -136,7 +137,7 @@ def save_renditions(stem: str, renditions: list[stills.EncodedRendition]) -> lis
 
 def _render_image(item: MediaItem, path: Path) -> tuple[dict, dict]:
     with path.open("rb") as original:
-        result = stills.render_stills(original)
+        result = stills.render_stills(original, xmp=post_xmp(item.post))
     stem = _stem(item)
     renditions = {"sizes": save_renditions(stem, result.renditions), "colour": result.colour}
     return renditions, {"width": result.width, "height": result.height}
@@ -149,11 +150,12 @@ def _render_animation(item: MediaItem, path: Path) -> tuple[dict, dict]:
     with path.open("rb") as original:
         poster = animation.render_poster(original, crop=None, long_side=stills.RENDITION_LONG_SIDES[0])
     # The still sizes (srcset for reduced motion and for the lightbox) come from the first frame.
-    still = stills.render_stills_from_image(poster)
+    xmp = post_xmp(item.post)
+    still = stills.render_stills_from_image(poster, xmp=xmp)
     renditions = {"sizes": save_renditions(stem, still.renditions), "colour": still.colour, "animated": {}}
     long_side = settings.ANIMATION_LONG_SIDE
     with path.open("rb") as original:
-        webp = animation.render_animated_webp(original, crop=None, long_side=long_side)
+        webp = animation.render_animated_webp(original, crop=None, long_side=long_side, xmp=xmp)
     renditions["animated"]["webp"] = _save_public(f"{stem}-anim.webp", webp)
     with tempfile.TemporaryDirectory() as folder, path.open("rb") as original:
         target = Path(folder, "loop.mp4")
@@ -177,7 +179,7 @@ def _render_video(item: MediaItem, path: Path) -> tuple[dict, dict]:
             on_progress=lambda fraction: media_item_report_progress(item.pk, item.version, fraction * 0.95),
         )
         mp4_name = public_storage().save(f"{stem}.mp4", ContentFile(target.read_bytes()))
-    still = stills.render_stills_from_image(result.poster, long_sides=(1920, 1280, 640, 320))
+    still = stills.render_stills_from_image(result.poster, long_sides=(1920, 1280, 640, 320), xmp=post_xmp(item.post))
     renditions = {
         "mp4": mp4_name,
         "sizes": save_renditions(stem, still.renditions),

@@ -27,7 +27,7 @@ from atelier.posts.processing import post_refresh_readiness, rendition_names
 MAX_ITEMS_PER_POST = 20
 MAX_TAGS = 10
 MAX_SOFTWARE = 15
-_DETAIL_FIELDS = ("title", "description", "medium", "category", "software", "is_mature", "made_with_ai")
+_DETAIL_FIELDS = ("title", "description", "medium", "category", "software", "is_mature", "made_with_ai", "licence")
 
 
 def post_create_draft(*, author) -> Post:
@@ -52,6 +52,7 @@ def post_update_details(
     software: list[str],
     is_mature: bool,
     made_with_ai: bool,
+    licence: str | None = None,
 ) -> Post:
     """Save the text fields of a draft or a published post (editing after publishing is allowed)."""
     _require_author(post, user)
@@ -65,6 +66,8 @@ def post_update_details(
     post.software = [name.strip()[:60] for name in software if name.strip()]
     post.is_mature = is_mature
     post.made_with_ai = made_with_ai
+    if licence:
+        post.licence = licence
     post.full_clean(exclude=["author", "thumbnail_item", "cover_item"])
     # Only the fields edited here: the caller's instance may predate the worker's updates of
     # media_ready, covers or state, and saving those stale values would hide a ready post.

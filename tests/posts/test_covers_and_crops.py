@@ -7,6 +7,7 @@ from PIL import Image
 
 from atelier.posts.models import MediaItem
 from atelier.posts.services import post_create_draft
+from atelier.protection.shield.xmp import post_xmp
 from tests.conftest import image_bytes
 from tests.media.sample_files import QUADRANT_COLOURS, animated_gif, close_to, quadrant_bytes
 from tests.posts.support import (
@@ -257,7 +258,8 @@ def test_thumbnails_and_covers_also_come_as_avif_for_grids_and_feeds(client, dra
         for size in post.covers[kind]["sizes"]:
             avif = Image.open(io.BytesIO(read_public(size["avif"])))
             assert (avif.format, avif.size) == ("AVIF", (size["w"], size["h"]))
-            assert not avif.getexif() and "icc_profile" not in avif.info and "xmp" not in avif.info
+            assert not avif.getexif() and "icc_profile" not in avif.info
+            assert avif.info["xmp"] == post_xmp(post)  # only Atelier's rights and do-not-train packet
     # Full-size renditions stay WebP: an AVIF srcset without the large sizes would blur big screens.
     assert all("avif" not in size for size in post.items.get().sizes)
     grid = client.get(f"/@{post.author.handle}").content.decode()
