@@ -248,6 +248,8 @@ CELERY_TASK_ROUTES = {
 SHIELD_PAGES_PER_MINUTE = env_int("SHIELD_PAGES_PER_MINUTE", 240)
 SHIELD_ACCOUNT_PAGES_PER_MINUTE = env_int("SHIELD_ACCOUNT_PAGES_PER_MINUTE", 240)
 SHIELD_MEDIA_PER_MINUTE = env_int("SHIELD_MEDIA_PER_MINUTE", 1200)
+# Public media URLs are signed for a window of this many seconds (valid this window and the next).
+SHIELD_MEDIA_URL_WINDOW_SECONDS = env_int("SHIELD_MEDIA_URL_WINDOW_SECONDS", 86400)
 # Hotlink protection: when set, media may only be embedded by these hosts (and our own).
 SHIELD_HOTLINK_ALLOWED_HOSTS = [host.lower() for host in env_list("SHIELD_HOTLINK_ALLOWED_HOSTS", [])]
 

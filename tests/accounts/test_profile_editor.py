@@ -119,8 +119,9 @@ def test_the_original_is_kept_privately_and_never_served(
     assert rendition.status_code == 200
     assert Image.open(io.BytesIO(b"".join(rendition.streaming_content))).size == (256, 256)
     for private_name in (avatar.original_name, avatar.renditions["editor"]):
-        assert client.get(f"/media/{private_name}").status_code == 404
-        assert client.get(f"/media/../originals/{private_name}").status_code in {400, 404}
+        assert client.get(f"/media/{private_name}").status_code == 403  # no signature
+        assert client.get(public_storage().url(private_name)).status_code == 404  # signed, but not public
+        assert client.get(f"/media/../originals/{private_name}").status_code in {400, 403, 404}
 
 
 def test_editor_source_is_only_for_the_owner(with_avatar, signed_in_client, client, make_user):

@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, storages
 from storages.backends.s3 import S3Storage
 
+from atelier.protection.shield.signed_media import SignedFileSystemStorage
 from config.settings.environment import env_bool, env_int, env_list, env_str
 from config.settings.storage import build_storages
 
@@ -68,13 +69,13 @@ def test_local_storages_are_two_folders_and_originals_have_no_url(tmp_path):
     built = build_storages(env={}, media_root=tmp_path, media_url="/media/")
 
     assert set(built) == {"default", "originals"}
-    public = FileSystemStorage(**built["default"]["OPTIONS"])
+    public = SignedFileSystemStorage(**built["default"]["OPTIONS"])
     originals = FileSystemStorage(**built["originals"]["OPTIONS"])
-    for kind in ("default", "originals"):
-        assert built[kind]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
+    assert built["default"]["BACKEND"] == "atelier.protection.shield.signed_media.SignedFileSystemStorage"
+    assert built["originals"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
     assert Path(public.location) == tmp_path / "public"
     assert Path(originals.location) == tmp_path / "originals"
-    assert public.url("a/b.webp") == "/media/a/b.webp"
+    assert public.url("a/b.webp").startswith("/media/a/b.webp?w=")
     assert built["originals"]["OPTIONS"]["base_url"] is None
     assert not Path(originals.location).is_relative_to(public.location)
 
@@ -86,9 +87,10 @@ def test_a_local_original_is_not_reachable_under_media(client, db):
     name = storages["originals"].save("uploads/secret.png", ContentFile(b"original bytes"))
     public_name = storages["default"].save("renditions/shown.txt", ContentFile(b"rendition bytes"))
 
-    assert client.get(f"/media/{name}").status_code == 404
-    assert client.get(f"/media/../originals/{name}").status_code in (400, 404)
-    assert b"".join(client.get(f"/media/{public_name}").streaming_content) == b"rendition bytes"
+    assert client.get(f"/media/{name}").status_code == 403  # unsigned
+    assert client.get(storages["default"].url(name)).status_code == 404  # signed, yet not in the public folder
+    assert client.get(f"/media/../originals/{name}").status_code in (400, 403, 404)
+    assert b"".join(client.get(storages["default"].url(public_name)).streaming_content) == b"rendition bytes"
 
 
 S3_ENV = {

@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.utils.html import escape
 from PIL import Image
 
 from atelier.posts.models import MediaItem
@@ -235,7 +236,7 @@ def test_a_gif_chosen_as_thumbnail_gives_an_animated_thumbnail(author_client, st
     assert sizes_of(post.covers["thumbnail"]) == [(120, 120)]
     assert "animated" not in post.covers["cover"]  # the cover still comes from the still image
     profile = stranger_client.get(post.author.get_absolute_url()).content.decode()
-    assert f'<source srcset="{post.thumbnail["animated_webp"]}" type="image/webp"' in profile
+    assert f'<source srcset="{escape(post.thumbnail["animated_webp"])}" type="image/webp"' in profile
 
 
 def test_a_cover_task_delivered_twice_builds_once(draft, capture):

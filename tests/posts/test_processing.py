@@ -7,6 +7,7 @@ import re
 import av
 import numpy as np
 import pytest
+from django.utils.html import escape
 from PIL import Image
 
 from atelier.media import stills
@@ -142,7 +143,8 @@ def test_a_video_is_transcoded_with_a_poster(author_client, draft, capture, tmp_
     poster = open_public_image(item.sizes[0]["name"])
     assert close_to(poster.getpixel((40, 30)), (255, 0, 0), tolerance=30)  # the clip's red quadrant
     page = author_client.get(draft.get_absolute_url()).content.decode()
-    assert f'poster="{item.src}"' in page and f'<source src="{item.video_url}" type="video/mp4">' in page
+    assert f'poster="{escape(item.src)}"' in page
+    assert f'<source src="{escape(item.video_url)}" type="video/mp4">' in page
 
 
 def test_exif_orientation_turns_the_renditions_upright(draft, capture):

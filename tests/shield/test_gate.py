@@ -23,7 +23,7 @@ def artwork(make_user, make_published_post, isolated_media):
     artist = make_user("painter")
     post = make_published_post(artist, title="Harbour")
     name = public_storage().save(f"posts/{post.pk}/1-abc.webp", ContentFile(image_bytes("WEBP", size=(64, 64))))
-    return artist, post, f"/media/{name}"
+    return artist, post, public_storage().url(name)
 
 
 def test_ai_crawlers_are_refused_on_pages_and_files_and_counted(client, artwork):

@@ -95,7 +95,7 @@ def test_images_and_videos_carry_x_robots_tag(client, settings, isolated_media):
     public_storage().save("posts/1/1-abc.webp", ContentFile(image_bytes("WEBP", size=(64, 64))))
     public_storage().save("posts/1/2-abc.mp4", ContentFile(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64))
     for name, kind in (("posts/1/1-abc.webp", "image/"), ("posts/1/2-abc.mp4", "video/")):
-        response = client.get(f"/media/{name}")
+        response = client.get(public_storage().url(name))
         assert response.status_code == 200 and response["Content-Type"].startswith(kind)
         assert response["X-Robots-Tag"] == "noai, noimageai"
         _assert_tdm_headers(response, settings)
