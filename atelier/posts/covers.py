@@ -22,7 +22,7 @@ from atelier.media.rendering import to_srgb
 from atelier.media.storages import delete_stored_files, original_as_local_file, public_storage
 from atelier.posts.media_states import MediaState
 from atelier.posts.models import MediaItem, MediaKind, Post
-from atelier.posts.processing import save_renditions, sized_file_names
+from atelier.posts.processing import save_renditions, signed_animation, sized_file_names
 from atelier.protection.shield.xmp import post_xmp
 
 logger = logging.getLogger(__name__)
@@ -97,14 +97,14 @@ def _render_cover(post: Post, item: MediaItem, kind: str, spec: dict, crop_value
         "item": item.pk,
         "crop": crop.as_dict(),
         "colour": stills.dominant_colour(image.crop(crop.to_pixels(image.width, image.height))),
-        "sizes": save_renditions(stem, renditions),
+        "sizes": save_renditions(stem, renditions, post=post),
     }
     if item.kind == MediaKind.ANIMATION:
-        cover["animated"] = _render_animated_cover(item, crop, stem, max(box[0] for box in spec["sizes"]), xmp)
+        cover["animated"] = _render_animated_cover(post, item, crop, stem, max(box[0] for box in spec["sizes"]), xmp)
     return cover
 
 
-def _render_animated_cover(item: MediaItem, crop: CropBox, stem: str, long_side: int, xmp: bytes) -> dict:
+def _render_animated_cover(post: Post, item: MediaItem, crop: CropBox, stem: str, long_side: int, xmp: bytes) -> dict:
     from atelier.media import animation
 
     long_side = min(long_side, settings.ANIMATION_LONG_SIDE)
@@ -117,6 +117,6 @@ def _render_animated_cover(item: MediaItem, crop: CropBox, stem: str, long_side:
             mp4 = target.read_bytes()
     storage = public_storage()
     return {
-        "webp": storage.save(f"{stem}-anim.webp", ContentFile(webp)),
+        "webp": storage.save(f"{stem}-anim.webp", ContentFile(signed_animation(webp, post))),
         "mp4": storage.save(f"{stem}-loop.mp4", ContentFile(mp4)),
     }

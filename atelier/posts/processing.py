@@ -22,6 +22,8 @@ from atelier.media.storages import delete_stored_files, original_as_local_file, 
 from atelier.posts.covers_schedule import post_covers_schedule
 from atelier.posts.media_states import MediaState, can_transition, transition
 from atelier.posts.models import MediaItem, MediaKind, Post
+from atelier.protection.shield import content_credentials
+from atelier.protection.shield.content_credentials import post_manifest
 from atelier.protection.shield.xmp import post_xmp
 
 logger = logging.getLogger(__name__)
@@ -123,23 +125,35 @@ def _save_public(name: str, data: bytes) -> str:
     return public_storage().save(name, ContentFile(data))
 
 
-def save_renditions(stem: str, renditions: list[stills.EncodedRendition]) -> list[dict]:
-    """Store each size as WebP (and AVIF where made); the dicts are what templates read."""
+def save_renditions(stem: str, renditions: list[stills.EncodedRendition], *, post: Post | None = None) -> list[dict]:
+    """Store each size as WebP (and AVIF where made); the dicts are what templates read. With `post`,
+    each file gets the instance-signed C2PA manifest for that post (protection.shield)."""
+    credentials = post_manifest(post) if post is not None and settings.C2PA_CONTENT_CREDENTIALS else None
+
+    def signed(data: bytes, kind: str) -> bytes:
+        return content_credentials.sign(data, kind, credentials) if credentials else data
+
     saved = []
     for rendition in renditions:
         size = {"w": rendition.width, "h": rendition.height}
-        size["name"] = _save_public(f"{stem}-{rendition.width}.webp", rendition.data)
+        size["name"] = _save_public(f"{stem}-{rendition.width}.webp", signed(rendition.data, "webp"))
         if rendition.avif:
-            size["avif"] = _save_public(f"{stem}-{rendition.width}.avif", rendition.avif)
+            size["avif"] = _save_public(f"{stem}-{rendition.width}.avif", signed(rendition.avif, "avif"))
         saved.append(size)
     return saved
+
+
+def signed_animation(webp: bytes, post: Post) -> bytes:
+    if not settings.C2PA_CONTENT_CREDENTIALS:
+        return webp
+    return content_credentials.sign(webp, "webp", post_manifest(post))
 
 
 def _render_image(item: MediaItem, path: Path) -> tuple[dict, dict]:
     with path.open("rb") as original:
         result = stills.render_stills(original, xmp=post_xmp(item.post))
     stem = _stem(item)
-    renditions = {"sizes": save_renditions(stem, result.renditions), "colour": result.colour}
+    renditions = {"sizes": save_renditions(stem, result.renditions, post=item.post), "colour": result.colour}
     return renditions, {"width": result.width, "height": result.height}
 
 
@@ -152,11 +166,15 @@ def _render_animation(item: MediaItem, path: Path) -> tuple[dict, dict]:
     # The still sizes (srcset for reduced motion and for the lightbox) come from the first frame.
     xmp = post_xmp(item.post)
     still = stills.render_stills_from_image(poster, xmp=xmp)
-    renditions = {"sizes": save_renditions(stem, still.renditions), "colour": still.colour, "animated": {}}
+    renditions = {
+        "sizes": save_renditions(stem, still.renditions, post=item.post),
+        "colour": still.colour,
+        "animated": {},
+    }
     long_side = settings.ANIMATION_LONG_SIDE
     with path.open("rb") as original:
         webp = animation.render_animated_webp(original, crop=None, long_side=long_side, xmp=xmp)
-    renditions["animated"]["webp"] = _save_public(f"{stem}-anim.webp", webp)
+    renditions["animated"]["webp"] = _save_public(f"{stem}-anim.webp", signed_animation(webp, item.post))
     with tempfile.TemporaryDirectory() as folder, path.open("rb") as original:
         target = Path(folder, "loop.mp4")
         animation.render_animated_mp4(original, target, crop=None, long_side=long_side)
@@ -182,7 +200,7 @@ def _render_video(item: MediaItem, path: Path) -> tuple[dict, dict]:
     still = stills.render_stills_from_image(result.poster, long_sides=(1920, 1280, 640, 320), xmp=post_xmp(item.post))
     renditions = {
         "mp4": mp4_name,
-        "sizes": save_renditions(stem, still.renditions),
+        "sizes": save_renditions(stem, still.renditions, post=item.post),
         "colour": still.colour,
         "has_audio": result.has_audio,
     }

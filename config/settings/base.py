@@ -250,6 +250,11 @@ SHIELD_ACCOUNT_PAGES_PER_MINUTE = env_int("SHIELD_ACCOUNT_PAGES_PER_MINUTE", 240
 SHIELD_MEDIA_PER_MINUTE = env_int("SHIELD_MEDIA_PER_MINUTE", 1200)
 # Public media URLs are signed for a window of this many seconds (valid this window and the next).
 SHIELD_MEDIA_URL_WINDOW_SECONDS = env_int("SHIELD_MEDIA_URL_WINDOW_SECONDS", 86400)
+# C2PA Content Credentials in renditions (protection.shield.content_credentials): the instance's
+# certificate chain and key as PEM files; unset, a self-signed pair is made in var/c2pa/.
+C2PA_CONTENT_CREDENTIALS = env_bool("C2PA_CONTENT_CREDENTIALS", True)
+C2PA_SIGNING_CERT = env_str("C2PA_SIGNING_CERT", "")
+C2PA_SIGNING_KEY = env_str("C2PA_SIGNING_KEY", "")
 # Hotlink protection: when set, media may only be embedded by these hosts (and our own).
 SHIELD_HOTLINK_ALLOWED_HOSTS = [host.lower() for host in env_list("SHIELD_HOTLINK_ALLOWED_HOSTS", [])]
 

@@ -133,3 +133,66 @@ def test_the_licence_is_chosen_in_the_composer_and_shown_on_the_post(
     assert bad.status_code == 400
     draft.refresh_from_db()
     assert draft.licence == Licence.CC_BY_SA
+
+
+def _kind(name: str) -> str:
+    return "avif" if name.endswith(".avif") else "webp"
+
+
+def test_every_rendition_carries_signed_content_credentials(artist, isolated_media, django_capture_on_commit_callbacks):
+    from atelier.protection.shield.content_credentials import read
+
+    draft = services.post_create_draft(author=artist)
+    add_image(draft, capture=django_capture_on_commit_callbacks, size=(1200, 800))
+    publish(draft, capture=django_capture_on_commit_callbacks)
+    gif_post = services.post_create_draft(author=artist)
+    item = add_file(gif_post, animated_gif(), capture=django_capture_on_commit_callbacks)
+    names = [*_public_names(f"posts/{draft.pk}"), item.renditions["animated"]["webp"]]
+    assert len(names) >= 10
+    for name in names:
+        with public_storage().open(name, "rb") as stored:
+            data = stored.read()
+        manifest, state = read(data, _kind(name))
+        assert state == "Valid", name  # well-formed and intact (the self-made CA is simply not on a trust list)
+        by_label = {assertion["label"]: assertion["data"] for assertion in manifest["assertions"]}
+        for label, prefix in (("cawg.training-mining", "cawg"), ("c2pa.training-mining", "c2pa")):
+            entries = by_label[label]["entries"]
+            for use in ("ai_training", "ai_generative_training", "ai_inference", "data_mining"):
+                assert entries[f"{prefix}.{use}"]["use"] == "notAllowed", (name, label, use)
+        author = by_label["stds.schema-org.CreativeWork"]["author"][0]
+        assert (author["name"], author["url"].endswith("/@ines")) == ("Inès Ortega", True)
+
+
+@needs_exiftool
+def test_signing_keeps_the_xmp_statement(artist, isolated_media, django_capture_on_commit_callbacks):
+    draft = services.post_create_draft(author=artist)
+    add_image(draft, capture=django_capture_on_commit_callbacks)
+    names = _public_names(f"posts/{draft.pk}")
+    for name, tags in _read_all(names).items():
+        assert tags["XMP-plus:DataMining"] == DATA_MINING_PROHIBITED, name
+
+
+def test_a_tampered_rendition_no_longer_validates(artist, isolated_media, django_capture_on_commit_callbacks):
+    from atelier.protection.shield.content_credentials import read
+
+    draft = services.post_create_draft(author=artist)
+    add_image(draft, capture=django_capture_on_commit_callbacks)
+    name = next(name for name in _public_names(f"posts/{draft.pk}") if name.endswith(".webp"))
+    with public_storage().open(name, "rb") as stored:
+        data = bytearray(stored.read())
+    data[-40] ^= 0xFF  # one byte of the image data
+    try:
+        _, state = read(bytes(data), "webp")
+    except Exception:
+        return
+    assert state != "Valid"
+
+
+def test_a_failed_signature_keeps_the_rendition(monkeypatch, caplog):
+    from atelier.protection.shield import content_credentials
+
+    monkeypatch.setattr(content_credentials, "_get_signer", lambda: (_ for _ in ()).throw(RuntimeError("no key")))
+    assert (
+        content_credentials.sign(b"RIFF\x00\x00\x00\x00WEBP", "webp", {"assertions": []}) == b"RIFF\x00\x00\x00\x00WEBP"
+    )
+    assert "C2PA signing failed" in caplog.text
