@@ -22,7 +22,7 @@ from atelier.media.rendering import to_srgb
 from atelier.media.storages import delete_stored_files, original_as_local_file, public_storage
 from atelier.posts.media_states import MediaState
 from atelier.posts.models import MediaItem, MediaKind, Post
-from atelier.posts.processing import save_renditions, signed_animation, sized_file_names
+from atelier.posts.processing import save_renditions, signed_file, sized_file_names
 from atelier.protection.shield.xmp import post_xmp
 
 logger = logging.getLogger(__name__)
@@ -117,6 +117,6 @@ def _render_animated_cover(post: Post, item: MediaItem, crop: CropBox, stem: str
             mp4 = target.read_bytes()
     storage = public_storage()
     return {
-        "webp": storage.save(f"{stem}-anim.webp", ContentFile(signed_animation(webp, post))),
-        "mp4": storage.save(f"{stem}-loop.mp4", ContentFile(mp4)),
+        "webp": storage.save(f"{stem}-anim.webp", ContentFile(signed_file(webp, "webp", post))),
+        "mp4": storage.save(f"{stem}-loop.mp4", ContentFile(signed_file(mp4, "mp4", post))),
     }

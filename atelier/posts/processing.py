@@ -143,10 +143,11 @@ def save_renditions(stem: str, renditions: list[stills.EncodedRendition], *, pos
     return saved
 
 
-def signed_animation(webp: bytes, post: Post) -> bytes:
+def signed_file(data: bytes, kind: str, post: Post) -> bytes:
+    """An animated WebP or an MP4 (which carry no XMP) with the post's signed C2PA manifest."""
     if not settings.C2PA_CONTENT_CREDENTIALS:
-        return webp
-    return content_credentials.sign(webp, "webp", post_manifest(post))
+        return data
+    return content_credentials.sign(data, kind, post_manifest(post))
 
 
 def _render_image(item: MediaItem, path: Path) -> tuple[dict, dict]:
@@ -174,11 +175,13 @@ def _render_animation(item: MediaItem, path: Path) -> tuple[dict, dict]:
     long_side = settings.ANIMATION_LONG_SIDE
     with path.open("rb") as original:
         webp = animation.render_animated_webp(original, crop=None, long_side=long_side, xmp=xmp)
-    renditions["animated"]["webp"] = _save_public(f"{stem}-anim.webp", signed_animation(webp, item.post))
+    renditions["animated"]["webp"] = _save_public(f"{stem}-anim.webp", signed_file(webp, "webp", item.post))
     with tempfile.TemporaryDirectory() as folder, path.open("rb") as original:
         target = Path(folder, "loop.mp4")
         animation.render_animated_mp4(original, target, crop=None, long_side=long_side)
-        renditions["animated"]["mp4"] = _save_public(f"{stem}-loop.mp4", target.read_bytes())
+        renditions["animated"]["mp4"] = _save_public(
+            f"{stem}-loop.mp4", signed_file(target.read_bytes(), "mp4", item.post)
+        )
     with Image.open(path) as gif:
         width, height = gif.size
     return renditions, {"width": width, "height": height}
@@ -196,7 +199,7 @@ def _render_video(item: MediaItem, path: Path) -> tuple[dict, dict]:
             max_height=settings.VIDEO_MAX_HEIGHT,
             on_progress=lambda fraction: media_item_report_progress(item.pk, item.version, fraction * 0.95),
         )
-        mp4_name = public_storage().save(f"{stem}.mp4", ContentFile(target.read_bytes()))
+        mp4_name = public_storage().save(f"{stem}.mp4", ContentFile(signed_file(target.read_bytes(), "mp4", item.post)))
     still = stills.render_stills_from_image(result.poster, long_sides=(1920, 1280, 640, 320), xmp=post_xmp(item.post))
     renditions = {
         "mp4": mp4_name,

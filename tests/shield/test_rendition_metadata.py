@@ -196,3 +196,22 @@ def test_a_failed_signature_keeps_the_rendition(monkeypatch, caplog):
         content_credentials.sign(b"RIFF\x00\x00\x00\x00WEBP", "webp", {"assertions": []}) == b"RIFF\x00\x00\x00\x00WEBP"
     )
     assert "C2PA signing failed" in caplog.text
+
+
+def test_videos_and_animation_loops_carry_signed_content_credentials(
+    artist, isolated_media, django_capture_on_commit_callbacks, tmp_path
+):
+    from atelier.protection.shield.content_credentials import read
+    from tests.media.sample_files import make_clip
+
+    gif_post = services.post_create_draft(author=artist)
+    loop = add_file(gif_post, animated_gif(), capture=django_capture_on_commit_callbacks).renditions["animated"]["mp4"]
+    video_post = services.post_create_draft(author=artist)
+    clip = make_clip(tmp_path / "clip.mov", size=(320, 240), seconds=1.0)
+    video = add_file(video_post, clip.read_bytes(), capture=django_capture_on_commit_callbacks).renditions["mp4"]
+    for name in (loop, video):
+        with public_storage().open(name, "rb") as stored:
+            manifest, state = read(stored.read(), "mp4")
+        assert state == "Valid", name
+        labels = {assertion["label"] for assertion in manifest["assertions"]}
+        assert {"cawg.training-mining", "c2pa.training-mining"} <= labels, name

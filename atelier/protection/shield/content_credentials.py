@@ -24,7 +24,7 @@ from django.conf import settings
 logger = logging.getLogger(__name__)
 
 TRAINING_USES = ("ai_training", "ai_generative_training", "ai_inference", "data_mining")
-MIME_TYPES = {"webp": "image/webp", "avif": "image/avif", "jpeg": "image/jpeg"}
+MIME_TYPES = {"webp": "image/webp", "avif": "image/avif", "jpeg": "image/jpeg", "mp4": "video/mp4"}
 # Photographs and scans of physical work are captures; everything else is made with digital tools.
 _CAPTURED_MEDIUMS = {"traditional", "photography", "sculpture"}
 _SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/{}"
