@@ -66,6 +66,7 @@ def post_update_details(
     post.software = [name.strip()[:60] for name in software if name.strip()]
     post.is_mature = is_mature
     post.made_with_ai = made_with_ai
+    licence_changed = bool(licence) and licence != post.licence
     if licence:
         post.licence = licence
     post.full_clean(exclude=["author", "thumbnail_item", "cover_item"])
@@ -73,6 +74,10 @@ def post_update_details(
     # media_ready, covers or state, and saving those stale values would hide a ready post.
     post.save(update_fields=[*_DETAIL_FIELDS, "updated_at"])
     post.tags.set([Tag.objects.get_or_create(name=name)[0] for name in tag_names])
+    if licence_changed and post.covers:
+        # Thumbnails and covers (what feeds and shares carry) are redrawn with the new licence in
+        # their XMP and C2PA; the item-size renditions keep the licence they were made under.
+        post_covers_schedule(post.pk, force=True)
     return post
 
 

@@ -215,3 +215,19 @@ def test_videos_and_animation_loops_carry_signed_content_credentials(
         assert state == "Valid", name
         labels = {assertion["label"] for assertion in manifest["assertions"]}
         assert {"cawg.training-mining", "c2pa.training-mining"} <= labels, name
+
+
+@needs_exiftool
+def test_a_new_licence_redraws_the_thumbnail_and_cover(artist, isolated_media, django_capture_on_commit_callbacks):
+    draft = services.post_create_draft(author=artist)
+    add_image(draft, capture=django_capture_on_commit_callbacks)
+    post = publish(draft, capture=django_capture_on_commit_callbacks)
+    old_cover = post.covers["cover"]["sizes"][0]["name"]
+    with django_capture_on_commit_callbacks(execute=True):
+        save_details(post, title="Harbour at dawn", licence=Licence.CC0)
+    post.refresh_from_db()
+    new_cover = post.covers["cover"]["sizes"][0]["name"]
+    assert new_cover != old_cover
+    tags = _read_all([new_cover])[new_cover]
+    assert tags["XMP-cc:License"] == "https://creativecommons.org/publicdomain/zero/1.0/"
+    assert tags["XMP-plus:DataMining"] == DATA_MINING_PROHIBITED  # CC0 or not: not for AI training
