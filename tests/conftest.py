@@ -24,6 +24,16 @@ def _clean_cache():
     cache.clear()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _refused_crawlers_known(django_db_setup, django_db_blocker):
+    """Every web process reads the refused-crawler list once and keeps it (test settings: for good),
+    so no test's query count depends on being the first to serve a page."""
+    from atelier.protection.shield.crawlers import refused_tokens
+
+    with django_db_blocker.unblock():
+        refused_tokens()
+
+
 @pytest.fixture
 def make_user(db):
     counter = iter(range(1, 10_000))

@@ -248,6 +248,8 @@ CELERY_TASK_ROUTES = {
 SHIELD_PAGES_PER_MINUTE = env_int("SHIELD_PAGES_PER_MINUTE", 240)
 SHIELD_ACCOUNT_PAGES_PER_MINUTE = env_int("SHIELD_ACCOUNT_PAGES_PER_MINUTE", 240)
 SHIELD_MEDIA_PER_MINUTE = env_int("SHIELD_MEDIA_PER_MINUTE", 1200)
+# How long a process trusts its copy of the refused-crawler list (admin edits reach all within this).
+SHIELD_CRAWLER_LIST_LOCAL_SECONDS = env_int("SHIELD_CRAWLER_LIST_LOCAL_SECONDS", 15)
 # Public media URLs are signed for a window of this many seconds (valid this window and the next).
 SHIELD_MEDIA_URL_WINDOW_SECONDS = env_int("SHIELD_MEDIA_URL_WINDOW_SECONDS", 86400)
 # C2PA Content Credentials in renditions (protection.shield.content_credentials): the instance's

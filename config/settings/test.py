@@ -36,3 +36,6 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+
+# Read once per test process (see tests/conftest.py): query counts never depend on test order.
+SHIELD_CRAWLER_LIST_LOCAL_SECONDS = 10**9

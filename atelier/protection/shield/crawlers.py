@@ -2,19 +2,18 @@
 
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 
 _KEY = "shield:crawler-tokens"
 _SECONDS = 300
-# Every request asks; a process keeps its answer this long before asking the shared cache again.
-_LOCAL_SECONDS = 15
 _local: dict = {"tokens": None, "until": 0.0}
 
 
 def refused_tokens() -> list[str]:
     """Lower-cased tokens of the crawlers answered 403 (cached; every admin edit forgets it, and
-    other processes see the edit within _LOCAL_SECONDS)."""
+    other processes see the edit within SHIELD_CRAWLER_LIST_LOCAL_SECONDS)."""
     from atelier.protection.shield.models import CrawlerAgent
 
     now = time.monotonic()
@@ -24,7 +23,8 @@ def refused_tokens() -> list[str]:
     if tokens is None:
         tokens = [token.lower() for token in CrawlerAgent.objects.filter(refused=True).values_list("token", flat=True)]
         cache.set(_KEY, tokens, timeout=_SECONDS)
-    _local.update(tokens=tokens, until=now + _LOCAL_SECONDS)
+    # Every request asks; a process keeps its answer this long before asking the shared cache again.
+    _local.update(tokens=tokens, until=now + settings.SHIELD_CRAWLER_LIST_LOCAL_SECONDS)
     return tokens
 
 
