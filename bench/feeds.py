@@ -284,7 +284,8 @@ def main() -> None:
     os.environ.update(env)
     if args.reuse:
         seeded = json.loads(SEED_FACTS.read_text())
-        print("Reusing the seeded database.")
+        print("Reusing the seeded database (bringing its schema up to date).")
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], check=True, cwd=ROOT, env=env)
     else:
         print(f"Seeding {DB_NAME} at scale {args.scale} …", flush=True)
         seeded = seed(env, args.scale)

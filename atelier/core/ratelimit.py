@@ -19,15 +19,15 @@ class RateLimit:
         return f"rl:{self.name}:{key}:{window_start}", window_start
 
     def hit(self, key: str) -> int:
-        """Count one hit and return the count in the current window."""
+        """Count one hit and return the count in the current window (one cache round trip when the
+        window's counter exists, which is every hit but the first)."""
         cache_key, _ = self._cache_key(key)
-        if cache.add(cache_key, 1, timeout=self.window + 1):
-            return 1
         try:
             return cache.incr(cache_key)
-        except ValueError:  # expired between add and incr
-            cache.set(cache_key, 1, timeout=self.window + 1)
-            return 1
+        except ValueError:  # the window's first hit (or its counter just expired)
+            if cache.add(cache_key, 1, timeout=self.window + 1):
+                return 1
+            return cache.incr(cache_key)  # another process added it a moment ago
 
     def count(self, key: str) -> int:
         cache_key, _ = self._cache_key(key)
