@@ -108,11 +108,12 @@ def hidden_author_ids(viewer):
 
 class PostQuerySet(models.QuerySet):
     def visible_to(self, viewer) -> "PostQuerySet":
-        """Posts `viewer` may see: published, every item ready, not removed; plus their own posts;
-        never posts of someone who blocked the viewer, whom the viewer blocked or muted.
+        """Posts `viewer` may see: published, every item ready, not removed, not held as AI-generated;
+        plus their own posts (held ones included, with the reason); never posts of someone who
+        blocked the viewer, whom the viewer blocked or muted.
 
-        The feeds, profiles, search and counts all start here (a later issue adds held posts)."""
-        public = models.Q(state=PostState.PUBLISHED, media_ready=True, removed_at__isnull=True)
+        The feeds, profiles, search and counts all start here."""
+        public = models.Q(state=PostState.PUBLISHED, media_ready=True, removed_at__isnull=True, held_at__isnull=True)
         if viewer is None or not viewer.is_authenticated:
             return self.filter(public)
         own = models.Q(author=viewer, removed_at__isnull=True)
@@ -166,6 +167,9 @@ class Post(models.Model):
     comment_count = models.PositiveIntegerField(default=0)
     discover_score = models.FloatField(default=0)
     removed_at = models.DateTimeField(null=True, blank=True)
+    # Held by AI detection (protection.detection): shown only to the author, with the reason.
+    held_at = models.DateTimeField(null=True, blank=True)
+    held_reason = models.TextField(blank=True)
 
     objects = PostQuerySet.as_manager()
 
@@ -199,7 +203,9 @@ class Post(models.Model):
 
     @property
     def is_public(self) -> bool:
-        return self.state == PostState.PUBLISHED and self.media_ready and self.removed_at is None
+        return (
+            self.state == PostState.PUBLISHED and self.media_ready and self.removed_at is None and self.held_at is None
+        )
 
     @property
     def thumbnail(self) -> dict | None:

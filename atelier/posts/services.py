@@ -283,9 +283,12 @@ def post_delete(*, post: Post, user) -> None:
 
 def _queue_processing(item: MediaItem) -> None:
     from atelier.posts.tasks import process_media_item
+    from atelier.protection.detection.tasks import detect_media_item
 
     item_id, version = item.pk, item.version
     transaction.on_commit(lambda: process_media_item.delay(item_id, version))
+    # AI detection reads the same original on its own queue (protection.detection).
+    transaction.on_commit(lambda: detect_media_item.delay(item_id))
 
 
 def max_upload_bytes() -> int:

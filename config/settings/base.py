@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "atelier.search",
     "atelier.jobs",
     "atelier.protection.shield",
+    "atelier.protection.detection",
 ]
 
 MIDDLEWARE = [
@@ -241,6 +242,7 @@ CELERY_TASK_ROUTES = {
     "atelier.posts.tasks.*": {"queue": "media"},
     "atelier.notifications.tasks.*": {"queue": "email"},
     "atelier.jobs.tasks.send_*": {"queue": "email"},
+    "atelier.protection.detection.tasks.*": {"queue": "detection"},
     "atelier.jobs.tasks.*": {"queue": "default"},
 }
 # --- Anti-scraping budgets per minute (protection.shield.gate). A feed page with all its images is

@@ -1,0 +1,143 @@
+"""Provenance signals: what an uploaded file says about its own origin, read from the ORIGINAL
+(renditions are stripped). Near-certain when present: generators and AI tools write them.
+
+Each reader returns a `Finding` (hit, clear, or error with the message). A hostile or broken file is
+that reader's error, never an exception: the other readers still decide. Every parse is bounded.
+"""
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from PIL import Image
+
+# What image generators and AI tools put in EXIF Software / UserComment or PNG text.
+GENERATOR_NAMES = re.compile(
+    r"midjourney|dall[·\-\s]?e|adobe firefly|firefly|stable diffusion|stablediffusion|novelai|comfyui|"
+    r"automatic1111|invokeai|leonardo\.ai|ideogram|flux\.1|imagen|bing image creator|nightcafe",
+    re.IGNORECASE,
+)
+AI_SOURCE_TYPES = ("trainedAlgorithmicMedia", "compositeWithTrainedAlgorithmicMedia")
+MAX_TEXT = 64 * 1024  # bytes of one text field looked at
+MAX_XMP_SCAN = 2 * 1024 * 1024  # bytes of the file searched for an XMP packet
+
+
+@dataclass
+class Finding:
+    signal: str
+    outcome: str  # "hit", "clear" or "error"
+    detail: dict = field(default_factory=dict)
+
+    @property
+    def hit(self) -> bool:
+        return self.outcome == "hit"
+
+
+def _clip(value) -> str:
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    return text[:MAX_TEXT]
+
+
+def png_text_chunks(path) -> Finding:
+    """A1111 `parameters`, ComfyUI `prompt`/`workflow`, InvokeAI `invokeai_metadata`/`sd-metadata`/
+    `Dream`, NovelAI (`Software` = NovelAI with a JSON `Comment`), or a generator's name."""
+    try:
+        with Image.open(path) as image:
+            if image.format != "PNG":
+                return Finding("png_text", "clear", {"format": image.format})
+            texts = {key: _clip(value) for key, value in (getattr(image, "text", None) or {}).items()}
+    except Exception as error:
+        return Finding("png_text", "error", {"error": str(error)[:300]})
+    generators = {
+        "parameters": "Automatic1111 / Stable Diffusion web UI",
+        "prompt": "ComfyUI",
+        "workflow": "ComfyUI",
+        "invokeai_metadata": "InvokeAI",
+        "sd-metadata": "InvokeAI",
+        "Dream": "InvokeAI",
+    }
+    for key, generator in generators.items():
+        if key in texts and texts[key].strip():
+            return Finding("png_text", "hit", {"generator": generator, "chunk": key, "excerpt": texts[key][:300]})
+    if texts.get("Software", "").strip().lower().startswith("novelai"):
+        comment = texts.get("Comment", "")
+        try:
+            parsed = json.loads(comment) if comment else {}
+        except ValueError:
+            parsed = {}
+        return Finding(
+            "png_text", "hit", {"generator": "NovelAI", "chunk": "Software", "prompt_in_comment": bool(parsed)}
+        )
+    for key, value in texts.items():
+        if GENERATOR_NAMES.search(value):
+            return Finding("png_text", "hit", {"generator": GENERATOR_NAMES.search(value).group(0), "chunk": key})
+    return Finding("png_text", "clear", {"chunks": sorted(texts)[:20]})
+
+
+def exif_software(path) -> Finding:
+    """EXIF Software (0x0131) and UserComment (0x9286) naming an image generator."""
+    try:
+        with Image.open(path) as image:
+            exif = image.getexif()
+            values = {"Software": exif.get(0x0131, "")}
+            values["UserComment"] = exif.get_ifd(0x8769).get(0x9286, "")
+    except Exception as error:
+        return Finding("exif", "error", {"error": str(error)[:300]})
+    for name, value in values.items():
+        text = _clip(value)
+        if found := GENERATOR_NAMES.search(text):
+            return Finding("exif", "hit", {"field": name, "generator": found.group(0), "excerpt": text[:300]})
+    return Finding("exif", "clear")
+
+
+def xmp_source_type(path) -> Finding:
+    """IPTC `Iptc4xmpExt:DigitalSourceType` naming trained algorithmic media, in any XMP packet."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(MAX_XMP_SCAN)
+    except OSError as error:
+        return Finding("xmp", "error", {"error": str(error)[:300]})
+    for match in re.finditer(rb"DigitalSourceType[^>]{0,40}?(?:=\"|>|resource=\")([^\"<]{1,200})", head):
+        value = match.group(1).decode("utf-8", "replace")
+        if value.endswith(AI_SOURCE_TYPES):
+            return Finding("xmp", "hit", {"digital_source_type": value})
+    return Finding("xmp", "clear")
+
+
+def c2pa_manifest(path, mime: str) -> Finding:
+    """A C2PA manifest whose actions declare a trained-algorithmic (AI) digital source type; the
+    signer and validation state are recorded whatever the verdict."""
+    import c2pa
+
+    try:
+        with open(path, "rb") as file:
+            reader = c2pa.Reader(mime, file)
+            store = json.loads(reader.json())
+            state = reader.get_validation_state()
+    except Exception as error:
+        message = str(error)
+        if "ManifestNotFound" in type(error).__name__ or "no JUMBF" in message or "not found" in message.lower():
+            return Finding("c2pa", "clear", {"manifest": False})
+        return Finding("c2pa", "error", {"error": message[:300]})
+    active = store.get("manifests", {}).get(store.get("active_manifest", ""), {})
+    signer = (active.get("signature_info") or {}).get("issuer", "")
+    detail = {"manifest": True, "validation_state": state, "signer": signer}
+    for manifest in store.get("manifests", {}).values():
+        for assertion in manifest.get("assertions", []):
+            if assertion.get("label", "").startswith("c2pa.actions"):
+                for action in (assertion.get("data") or {}).get("actions", []):
+                    source = str(action.get("digitalSourceType", ""))
+                    if source.endswith(AI_SOURCE_TYPES):
+                        return Finding("c2pa", "hit", {**detail, "digital_source_type": source})
+    return Finding("c2pa", "clear", detail)
+
+
+MIME_BY_FORMAT = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "avif": "image/avif",
+                  "heic": "image/heic", "heif": "image/heif", "gif": "image/gif", "tiff": "image/tiff"}  # fmt: skip
+
+
+def read_all(path, original_format: str) -> list[Finding]:
+    findings = [png_text_chunks(path), exif_software(path), xmp_source_type(path)]
+    mime = MIME_BY_FORMAT.get((original_format or "").lower())
+    findings.append(c2pa_manifest(path, mime) if mime else Finding("c2pa", "clear", {"format": original_format}))
+    return findings
