@@ -108,12 +108,19 @@ def hidden_author_ids(viewer):
 
 class PostQuerySet(models.QuerySet):
     def visible_to(self, viewer) -> "PostQuerySet":
-        """Posts `viewer` may see: published, every item ready, not removed, not held as AI-generated;
-        plus their own posts (held ones included, with the reason); never posts of someone who
-        blocked the viewer, whom the viewer blocked or muted.
+        """Posts `viewer` may see: published, every item ready, not removed, not held as AI-generated
+        and not disclosed by their author as made with AI tools; plus their own posts (held or
+        disclosed ones included, with the reason); never posts of someone who blocked the viewer,
+        whom the viewer blocked or muted.
 
         The feeds, profiles, search and counts all start here."""
-        public = models.Q(state=PostState.PUBLISHED, media_ready=True, removed_at__isnull=True, held_at__isnull=True)
+        public = models.Q(
+            state=PostState.PUBLISHED,
+            media_ready=True,
+            removed_at__isnull=True,
+            held_at__isnull=True,
+            made_with_ai=False,
+        )
         if viewer is None or not viewer.is_authenticated:
             return self.filter(public)
         own = models.Q(author=viewer, removed_at__isnull=True)
@@ -204,7 +211,11 @@ class Post(models.Model):
     @property
     def is_public(self) -> bool:
         return (
-            self.state == PostState.PUBLISHED and self.media_ready and self.removed_at is None and self.held_at is None
+            self.state == PostState.PUBLISHED
+            and self.media_ready
+            and self.removed_at is None
+            and self.held_at is None
+            and not self.made_with_ai
         )
 
     @property

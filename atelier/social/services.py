@@ -96,7 +96,9 @@ def _public_post_for(*, user, post_id: int) -> Post:
     """A public post `user` may see; 404 for drafts (even their own), processing, removed or blocked."""
     post = (
         Post.objects.visible_to(user)
-        .filter(pk=post_id, state=PostState.PUBLISHED, media_ready=True, removed_at__isnull=True, held_at__isnull=True)
+        .filter(pk=post_id)
+        .filter(state=PostState.PUBLISHED, media_ready=True, removed_at__isnull=True, held_at__isnull=True)
+        .filter(made_with_ai=False)
         .select_related("author")
         .first()
     )

@@ -153,3 +153,19 @@ def test_a_human_upload_is_not_held(make_user, django_capture_on_commit_callback
     assert ItemVerdict.objects.get(item=item).verdict == "human"
     assert SignalEvidence.objects.filter(item=item).count() == 4
     assert Post.objects.public().filter(pk=post.pk).exists()
+
+
+def test_a_disclosed_ai_work_stays_out_of_feeds_search_and_portfolio(make_user, client, make_published_post):
+    """The author's own "made with AI tools" disclosure: labelled, visible to them, kept from others."""
+    artist = make_user("honest")
+    disclosed = make_published_post(artist, title="Lighthouse experiment", made_with_ai=True)
+    make_published_post(artist, title="Lighthouse by hand")
+    assert not Post.objects.public().filter(pk=disclosed.pk).exists()
+    assert client.get(disclosed.get_absolute_url()).status_code == 404
+    for path in ("/feed/discover/", f"/@{artist.handle}", "/search/?q=lighthouse"):
+        body = client.get(path).content.decode()
+        assert "Lighthouse by hand" in body and "Lighthouse experiment" not in body, path
+    author = Client()
+    author.force_login(artist)
+    page = author.get(disclosed.get_absolute_url()).content.decode()
+    assert "You disclosed that generative AI tools were used" in page

@@ -37,7 +37,6 @@ DETAILS = {
     "tags": "Sea, #boats, sea",
     "software": "Krita, Blender",
     "is_mature": "on",
-    "made_with_ai": "on",
     "action": "save",
 }
 
@@ -77,7 +76,7 @@ def test_details_are_saved_and_tags_normalised(author_client, draft):
     assert (draft.medium, draft.category) == ("traditional", "environment")
     assert sorted(tag.name for tag in draft.tags.all()) == ["boats", "sea"]
     assert draft.software == ["Krita", "Blender"]
-    assert draft.is_mature is True and draft.made_with_ai is True
+    assert draft.is_mature is True and draft.made_with_ai is False
     assert draft.state == PostState.DRAFT
 
 
