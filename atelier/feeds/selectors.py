@@ -36,8 +36,6 @@ from atelier.social.relation_sets import followed_author_ids, hidden_author_id_s
 
 PAGE_SIZE = 24
 MAX_POSTS_PER_ARTIST_PER_PAGE = 2
-# From this many follows on, Following reads newest-first instead of per artist (_by_followed_authors).
-NEWEST_FIRST_MIN_FOLLOWS = 300
 # Discover reads this many ranked candidates per page to fill it despite the per-artist cap.
 _DISCOVER_CANDIDATES = PAGE_SIZE * 4
 
@@ -117,23 +115,18 @@ def _newest_position(post: Post) -> list:
 
 
 def _by_followed_authors(posts, viewer, wanted: int):
-    """The newest `wanted` of `posts` by people `viewer` follows, by one of two plans on PostgreSQL
-    (bench/feeds.py, 1M posts; a plain JOIN reads and sorts every post of every followed artist:
-    0.86 s cold for 1,000 follows):
+    """The newest `wanted` of `posts` by people `viewer` follows.
 
-    - Following few artists: a LATERAL join reads each followed artist's newest `wanted` posts from
-      the posts_author_published index (author, -published_at, -id, covering the visibility
-      columns: an index-only scan) and sorts only those: at most followed × wanted index entries.
-    - Following many (NEWEST_FIRST_MIN_FOLLOWS or more): newest posts first from the posts_published
-      index, kept when their author is followed (a memoized probe of the follow index); with that
-      many follows a page fills within a few hundred posts. 1,000 follows: 1.0 ms against 11.5 ms.
-
-    Either way the per-artist or scanned rows are `posts` itself, so visibility, the person's
-    filters and the cursor apply before the limit."""
+    On PostgreSQL, a LATERAL join reads each followed artist's newest `wanted` posts from the
+    posts_author_published index (author, -published_at, -id, covering every visibility column: an
+    index-only scan) and sorts only those: at most followed × wanted index entries however many
+    posts the followed artists have (bench/feeds.py, 1,000 follows: ~10 ms). A plain join or an
+    IN-subquery leaves the plan to the planner's follow-count estimate, which at 1,000 follows chose
+    to read all 249,000 posts of the followed artists and sort them (76 ms warm, 1.2 s cold). The
+    per-artist subquery is `posts` itself, so visibility, the person's filters and the cursor apply
+    before the limit."""
     if connection.vendor != "postgresql":
         return posts.filter(author__followers__follower=viewer)
-    if len(followed_author_ids(viewer)) >= NEWEST_FIRST_MIN_FOLLOWS:
-        return posts.filter(author_id__in=Follow.objects.filter(follower=viewer).values("followee_id"))
     follows = connection.ops.quote_name(Follow._meta.db_table)
     # Only identifiers from the model's metadata are formatted in; every value is a parameter.
     per_artist = posts.filter(author_id=RawSQL(f"{follows}.followee_id", ()))  # noqa: S611

@@ -187,7 +187,7 @@ class Post(models.Model):
             # let PostgreSQL check visibility without visiting the table (an index-only scan).
             models.Index(
                 fields=["author", "-published_at", "-id"],
-                include=["state", "media_ready", "removed_at", "is_mature"],
+                include=["state", "media_ready", "removed_at", "held_at", "made_with_ai", "is_mature"],
                 name="posts_author_published",
             ),
             models.Index(fields=["-published_at", "-id"], name="posts_published"),
