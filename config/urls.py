@@ -22,4 +22,5 @@ urlpatterns = [
     path("", include("atelier.search.urls")),
     path("", include("atelier.jobs.urls")),
     path("", include("atelier.protection.shield.urls")),
+    path("", include("atelier.moderation.urls")),
 ]

@@ -6,6 +6,14 @@ from dataclasses import dataclass
 from django.core.cache import cache
 
 
+class RateLimited(Exception):
+    """Too many actions of one kind in the current window; `retry_after` seconds until the next."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 @dataclass(frozen=True)
 class RateLimit:
     """At most `limit` hits per `window` seconds for one key (an account, an address, ...)."""

@@ -11,19 +11,13 @@ from django.utils import timezone
 
 from atelier.core.email import queue_templated_email
 from atelier.core.html import render_user_markdown
-from atelier.core.ratelimit import RateLimit
+from atelier.core.ratelimit import RateLimit, RateLimited
 from atelier.jobs.choices import ApplicationStatus, ApplyMethod, JobStatus
 from atelier.jobs.models import DEFAULT_LIFETIME, Application, ApplicationPiece, Job, JobReport, ModerationEntry
 from atelier.posts.models import Post
 
 REPORTS_PER_HOUR = 10
 APPLICATIONS_PER_HOUR = 30
-
-
-class RateLimited(Exception):
-    def __init__(self, message: str, retry_after: int):
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 def _absolute(path: str) -> str:

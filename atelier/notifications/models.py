@@ -1,4 +1,5 @@
-"""Notifications of what others did to you (followed, liked, commented, replied, mentioned), and email choices.
+"""Notifications of what others did to you (followed, liked, commented, replied, mentioned), what
+moderation decided about your work, and email choices.
 
 Rows are written only by `notifications.services.notify`, which the social services call in the same
 transaction as the action itself; what a person may see of them is decided by `selectors`.
@@ -15,11 +16,22 @@ class Verb(models.TextChoices):
     COMMENT = "comment", "Comment"
     REPLY = "reply", "Reply"
     MENTION = "mention", "Mention"
+    # From moderation: what happened to the recipient's own post (no actor is named).
+    HELD = "held", "Post held for review"
+    APPROVED = "approved", "Post approved"
+    CONFIRMED_AI = "confirmed", "Post confirmed AI-generated"
+    PROOF_REQUESTED = "proof", "Process proof requested"
+
+
+REVIEW_VERBS = (Verb.HELD, Verb.APPROVED, Verb.CONFIRMED_AI, Verb.PROOF_REQUESTED)
 
 
 class Notification(models.Model):
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # None for what the site itself tells the recipient (moderation of their own work).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     verb = models.CharField(max_length=10, choices=Verb.choices)
     post = models.ForeignKey("posts.Post", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     comment = models.ForeignKey("social.Comment", null=True, blank=True, on_delete=models.CASCADE, related_name="+")

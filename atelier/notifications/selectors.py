@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from atelier.feeds.cursors import decode_cursor, encode_cursor
-from atelier.notifications.models import Notification, Verb
+from atelier.notifications.models import REVIEW_VERBS, Notification, Verb
 from atelier.posts.models import Post, PostState, hidden_author_ids
 
 # Notifications per page (before grouping); older ones follow through a signed keyset cursor.
@@ -23,6 +23,12 @@ _PHRASES = {
     Verb.COMMENT: "commented on",
     Verb.REPLY: "replied to your comment on",
     Verb.MENTION: "mentioned you on",
+}
+_REVIEW_LINES = {
+    Verb.HELD: "Your post “{post}” is held for review: only you can see it. Open it to read why or to appeal.",
+    Verb.APPROVED: "A moderator approved “{post}” as human-made: it is public again.",
+    Verb.CONFIRMED_AI: "A moderator confirmed “{post}” as AI-generated: it stays hidden.",
+    Verb.PROOF_REQUESTED: "A moderator asks for process proof for “{post}”.",
 }
 
 
@@ -61,6 +67,8 @@ class NotificationGroup:
     @property
     def text(self) -> str:
         """The line in words: "Inés Ortega and 11 others liked “Harbour”", "3 people followed you"."""
+        if self.verb in REVIEW_VERBS:
+            return _REVIEW_LINES[self.verb].format(post=self.post)
         first = self.actors[0].profile.name
         if self.verb == Verb.FOLLOW:
             return f"{first} followed you" if len(self.actors) == 1 else f"{len(self.actors)} people followed you"
@@ -77,7 +85,9 @@ class NotificationGroup:
         if self.verb == Verb.FOLLOW:
             return self.actors[0].get_absolute_url()
         anchor = f"#comment-{self.comment_id}" if self.comment_id and len(self.ids) == 1 else ""
-        if self.verb in (Verb.COMMENT, Verb.REPLY, Verb.MENTION) and not anchor:
+        if self.verb in REVIEW_VERBS:
+            anchor = "#review"
+        elif self.verb in (Verb.COMMENT, Verb.REPLY, Verb.MENTION) and not anchor:
             anchor = "#comments"
         return reverse("posts:detail", kwargs={"post_id": self.post.pk}) + anchor
 
@@ -98,7 +108,7 @@ def group_notifications(notifications) -> list[NotificationGroup]:
             groups.append(last)
         last.ids.append(notification.pk)
         last.unread = last.unread or notification.read_at is None
-        if all(actor.pk != notification.actor_id for actor in last.actors):
+        if notification.actor_id and all(actor.pk != notification.actor_id for actor in last.actors):
             last.actors.append(notification.actor)
     return groups
 

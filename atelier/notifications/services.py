@@ -51,3 +51,21 @@ def notifications_mark_read(*, recipient, ids=None) -> int:
     if ids is not None:
         unread = unread.filter(pk__in=list(ids))
     return unread.update(read_at=timezone.now())
+
+
+def notify_review(*, post, verb: str, note: str = "") -> Notification:
+    """Tell an author what moderation did with their post: in the app, and by email at once when
+    their address is confirmed (it concerns their own work, so no setting turns it off)."""
+    from django.conf import settings
+
+    from atelier.core.email import queue_templated_email
+
+    author = post.author
+    notification = Notification.objects.create(recipient=author, actor=None, verb=verb, post=post)
+    if author.email and author.email_verified_at:
+        queue_templated_email(
+            template="notifications/email/review",
+            context={"user": author, "post": post, "verb": verb, "note": note, "site_url": settings.SITE_URL},
+            to=author.email,
+        )
+    return notification

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 
-from atelier.core.ratelimit import RateLimit
+from atelier.core.ratelimit import RateLimit, RateLimited
 from atelier.notifications.models import Verb
 from atelier.notifications.services import notify, notify_comment
 from atelier.posts.models import Post, PostState, hidden_author_ids
@@ -19,14 +19,6 @@ from atelier.social.mentions import render_comment
 from atelier.social.models import Block, Comment, Follow, Like, Mute
 
 MAX_COMMENT_LENGTH = 2000
-
-
-class RateLimited(Exception):
-    """Too many actions of one kind in the current window; `retry_after` seconds until the next."""
-
-    def __init__(self, message: str, retry_after: int):
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 def comment_rate_limit() -> RateLimit:

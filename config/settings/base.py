@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "atelier.jobs",
     "atelier.protection.shield",
     "atelier.protection.detection",
+    "atelier.moderation",
 ]
 
 MIDDLEWARE = [
@@ -194,6 +195,10 @@ POST_IMAGE_MAX_BYTES = env_int("POST_IMAGE_MAX_BYTES", 50 * 1024 * 1024)
 POST_IMAGE_MAX_PIXELS = env_int("POST_IMAGE_MAX_PIXELS", 100_000_000)
 POST_VIDEO_MAX_BYTES = env_int("POST_VIDEO_MAX_BYTES", 500 * 1024 * 1024)
 POST_VIDEO_MAX_SECONDS = env_int("POST_VIDEO_MAX_SECONDS", 10 * 60)
+# Process proof attached to an appeal (moderation): up to this many files of this size each.
+MODERATION_PROOF_MAX_BYTES = env_int("MODERATION_PROOF_MAX_BYTES", 200 * 1024 * 1024)
+MODERATION_PROOF_MAX_FILES = env_int("MODERATION_PROOF_MAX_FILES", 5)
+AI_REPORTS_PER_HOUR = env_int("AI_REPORTS_PER_HOUR", 10)
 VIDEO_MAX_HEIGHT = env_int("VIDEO_MAX_HEIGHT", 1080)
 # Animated GIFs: frames × pixels is what costs memory and time, so both are capped.
 ANIMATION_MAX_FRAMES = env_int("ANIMATION_MAX_FRAMES", 1000)

@@ -3,19 +3,23 @@
 from django.shortcuts import render
 
 from atelier.core.html import render_user_markdown
+from atelier.moderation.selectors import case_for_author
 from atelier.posts.selectors import post_for_page
 
 
 def post_detail(request, post_id: int):
     post = post_for_page(post_id=post_id, viewer=request.user)
     items = list(post.items.all())
+    owner = request.user == post.author
     return render(
         request,
         "posts/detail.html",
         {
             "post": post,
             "items": items,
-            "owner": request.user == post.author,
+            "owner": owner,
+            # The author sees how the review of their work stands (one query, only for them).
+            "review_case": case_for_author(post=post, viewer=request.user) if owner else None,
             "profile": post.author.profile,
             "description_html": render_user_markdown(post.description),
         },

@@ -6,11 +6,10 @@ still to come (issue 5); this step already records per-signal evidence in the sh
 """
 
 from django.db import transaction
-from django.utils import timezone
 
-from atelier.feeds.feed_cache import forget_posts
 from atelier.media.storages import original_as_local_file
-from atelier.posts.models import MediaItem, MediaKind, Post
+from atelier.moderation import services as moderation
+from atelier.posts.models import MediaItem, MediaKind
 from atelier.protection.detection import provenance
 from atelier.protection.detection.models import ItemVerdict, SignalEvidence, Verdict
 
@@ -43,12 +42,6 @@ def media_item_detect(*, item_id: int) -> str | None:
             for finding in findings
         )
         ItemVerdict.objects.update_or_create(item=item, defaults={"verdict": verdict, "reason": reason})
-        if hits:
-            post_hold(post_id=item.post_id, reason=f"Held: {reason}.")
+        if hits and not moderation.approved_by_moderator(item.post_id):
+            moderation.case_open_from_detection(post=item.post, reason=f"Held: {reason}.", labelled=True)
     return verdict
-
-
-def post_hold(*, post_id: int, reason: str) -> None:
-    """Keep the post out of every feed, page, search and count for everyone but its author."""
-    Post.objects.filter(pk=post_id, held_at__isnull=True).update(held_at=timezone.now(), held_reason=reason)
-    forget_posts([post_id])

@@ -1,0 +1,180 @@
+"""Writing moderation: opening cases, reports, appeals with process proof, and decisions.
+
+Who may do what is decided here. Every decision is logged (`Decision`) and told to the author in
+the same transaction, so a rolled-back decision leaves neither a log line nor a notification.
+"""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from atelier.core.ratelimit import RateLimit, RateLimited
+from atelier.feeds.feed_cache import forget_posts
+from atelier.media.storages import delete_stored_files
+from atelier.moderation import proofs
+from atelier.moderation.models import (
+    Action,
+    AIReport,
+    Appeal,
+    CaseStatus,
+    Decision,
+    ProofFile,
+    ReviewCase,
+    Strike,
+)
+from atelier.notifications.models import Verb
+from atelier.notifications.services import notify_review
+from atelier.posts.intake import upload_as_local_path
+from atelier.posts.models import Post
+
+REVIEW_PERMISSION = "moderation.review_case"
+_DECISION_VERBS = {
+    Action.APPROVE: Verb.APPROVED,
+    Action.CONFIRM_AI: Verb.CONFIRMED_AI,
+    Action.REQUEST_PROOF: Verb.PROOF_REQUESTED,
+}
+_DECISION_STATUS = {
+    Action.APPROVE: CaseStatus.APPROVED,
+    Action.CONFIRM_AI: CaseStatus.CONFIRMED_AI,
+    Action.REQUEST_PROOF: CaseStatus.PROOF_REQUESTED,
+}
+
+
+def can_review(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_perm(REVIEW_PERMISSION))
+
+
+def post_hold(*, post: Post, reason: str) -> bool:
+    """Keep the post out of every feed, page, search and count for everyone but its author.
+    False when it was already held (the first reason stays)."""
+    held = Post.objects.filter(pk=post.pk, held_at__isnull=True).update(held_at=timezone.now(), held_reason=reason)
+    forget_posts([post.pk])
+    return bool(held)
+
+
+def case_open_from_detection(*, post: Post, reason: str, labelled: bool, flag_score: float | None = None) -> ReviewCase:
+    """The detector held `post`: put it in the queue with why, and tell its author (once per hold).
+
+    A post a moderator already approved is not held again for the same kind of evidence: the
+    caller checks `approved_by_moderator` first (see protection.detection.services)."""
+    with transaction.atomic():
+        case, _ = ReviewCase.objects.select_for_update().get_or_create(post=post)
+        case.labelled = case.labelled or labelled
+        if flag_score is not None:
+            case.flag_score = max(case.flag_score or 0.0, flag_score)
+        case.detection_reason = reason
+        if not case.is_pending:
+            case.status, case.opened_at, case.decided_at = CaseStatus.OPEN, timezone.now(), None
+        case.save()
+        if post_hold(post=post, reason=reason):
+            notify_review(post=post, verb=Verb.HELD, note=reason)
+    return case
+
+
+def approved_by_moderator(post_id: int) -> bool:
+    return ReviewCase.objects.filter(post_id=post_id, status=CaseStatus.APPROVED).exists()
+
+
+def post_report_ai(*, post_id: int, reporter, note: str = "") -> AIReport:
+    """Anyone signed in who can see a published post may report it as AI-generated, once.
+
+    The post stays up until a moderator decides; the report joins (or re-opens) its case."""
+    post = Post.objects.visible_to(reporter).filter(pk=post_id).first()
+    if post is None or not post.is_public:
+        raise PermissionDenied("You can only report published work you can see.")
+    if post.author_id == reporter.pk:
+        raise ValidationError("You can't report your own work.")
+    limit = RateLimit("ai-report", settings.AI_REPORTS_PER_HOUR, 3600)
+    if limit.hit(f"user:{reporter.pk}") > limit.limit:
+        raise RateLimited("You've sent many reports this hour. Thank you — try again later.", limit.retry_after())
+    try:
+        with transaction.atomic():
+            report = AIReport.objects.create(post=post, reporter=reporter, note=note.strip()[:1000])
+            case, _ = ReviewCase.objects.select_for_update().get_or_create(post=post)
+            case.report_count = F("report_count") + 1
+            if not case.is_pending:
+                case.status, case.opened_at, case.decided_at = CaseStatus.OPEN, timezone.now(), None
+            case.save()
+    except IntegrityError:
+        raise ValidationError("You've already reported this work. A moderator will look at it.") from None
+    return report
+
+
+def appeal_submit(*, post_id: int, author, message: str, uploads=()) -> Appeal:
+    """The author of a held post asks a moderator to look again, with optional process proof.
+
+    Every file is checked before anything is stored, so a refused file loses nothing: the form
+    comes back with the message the author typed and says which file was refused and why."""
+    case = ReviewCase.objects.filter(post_id=post_id, post__author=author, post__removed_at__isnull=True).first()
+    if case is None or (case.post.held_at is None and case.status != CaseStatus.PROOF_REQUESTED):
+        raise PermissionDenied("Only the author of a held post can appeal.")
+    if case.status == CaseStatus.OPEN and case.appealed_at:
+        raise ValidationError("Your appeal is already with a moderator. You'll be told when they decide.")
+    message = message.strip()
+    if not message:
+        raise ValidationError("Tell the moderator how you made this work.")
+    uploads = list(uploads)
+    if len(uploads) > settings.MODERATION_PROOF_MAX_FILES:
+        raise ValidationError(f"Attach up to {settings.MODERATION_PROOF_MAX_FILES} files.")
+    stored: list[tuple[proofs.CheckedProof, str]] = []
+    try:
+        for upload in uploads:
+            with upload_as_local_path(upload) as path:
+                try:
+                    checked = proofs.check_proof_file(path)
+                except ValidationError as error:
+                    raise ValidationError(f"{upload.name}: {' '.join(error.messages)}") from None
+                stored.append((checked, proofs.store_proof(case_id=case.pk, path=path, checked=checked)))
+        with transaction.atomic():
+            appeal = Appeal.objects.create(case=case, author=author, message=message)
+            ProofFile.objects.bulk_create(
+                ProofFile(appeal=appeal, kind=checked.kind, format=checked.format, stored_name=name, size=checked.size)
+                for checked, name in stored
+            )
+            ReviewCase.objects.filter(pk=case.pk).update(
+                status=CaseStatus.OPEN, appealed_at=timezone.now(), decided_at=None
+            )
+    except BaseException:
+        delete_stored_files([], [name for _, name in stored])
+        raise
+    return appeal
+
+
+def case_decide(*, case_id: int, moderator, action: str, note: str, strike: bool = False) -> Decision:
+    """A moderator's decision: approve (publish), confirm AI (hidden; optional strike) or ask for proof."""
+    if not can_review(moderator):
+        raise PermissionDenied("Only moderators can decide cases.")
+    if action not in Action.values:
+        raise ValidationError("Choose approve, confirm AI-generated, or ask for process proof.")
+    note = note.strip()
+    if not note:
+        raise ValidationError("Say why: the author reads this.")
+    if strike and action != Action.CONFIRM_AI:
+        raise ValidationError("A strike goes only with a confirmed AI-generated decision.")
+    with transaction.atomic():
+        case = ReviewCase.objects.select_for_update().select_related("post__author").filter(pk=case_id).first()
+        if case is None:
+            raise ValidationError("This case no longer exists.")
+        post = case.post
+        if post.author_id == moderator.pk:
+            raise PermissionDenied("You can't decide a case about your own work.")
+        decision = Decision.objects.create(case=case, moderator=moderator, action=action, note=note, strike=strike)
+        if strike:
+            Strike.objects.create(user=post.author, decision=decision)
+        if action == Action.APPROVE:
+            Post.objects.filter(pk=post.pk).update(held_at=None, held_reason="")
+            forget_posts([post.pk])
+        elif action == Action.CONFIRM_AI:
+            reason = f"A moderator confirmed this work as AI-generated: {note}"
+            if not post_hold(post=post, reason=reason):
+                Post.objects.filter(pk=post.pk).update(held_reason=reason)
+        elif post.held_at:
+            Post.objects.filter(pk=post.pk).update(held_reason=f"A moderator asks for process proof: {note}")
+        case.status = _DECISION_STATUS[action]
+        case.decided_at = timezone.now()
+        case.save(update_fields=["status", "decided_at"])
+        post.refresh_from_db()
+        notify_review(post=post, verb=_DECISION_VERBS[action], note=note)
+    return decision

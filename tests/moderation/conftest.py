@@ -1,0 +1,50 @@
+import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
+
+from atelier.moderation import services
+from tests.conftest import image_bytes
+
+
+@pytest.fixture
+def moderator(make_user):
+    person = make_user("moderator")
+    person.is_staff = True
+    person.save(update_fields=["is_staff"])
+    person.user_permissions.add(Permission.objects.get(codename="review_case"))
+    return person
+
+
+@pytest.fixture
+def moderator_client(moderator):
+    client = Client()
+    client.force_login(moderator)
+    return client
+
+
+@pytest.fixture
+def artist(make_user):
+    return make_user("inkwell")
+
+
+@pytest.fixture
+def artist_client(artist):
+    client = Client()
+    client.force_login(artist)
+    return client
+
+
+@pytest.fixture
+def held_post(artist, make_published_post, django_capture_on_commit_callbacks):
+    """A published post the detector held (as the detection step does, without running it)."""
+    post = make_published_post(artist, title="Lighthouse at dusk")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.case_open_from_detection(
+            post=post, reason="Held: the file carries the generation settings of ComfyUI.", labelled=True
+        )
+    post.refresh_from_db()
+    return post
+
+
+def wip_png() -> bytes:
+    return image_bytes("PNG", size=(320, 240), colour=(120, 80, 60))
