@@ -23,4 +23,5 @@ urlpatterns = [
     path("", include("atelier.jobs.urls")),
     path("", include("atelier.protection.shield.urls")),
     path("", include("atelier.moderation.urls")),
+    path("", include("atelier.protection.cloak.urls")),
 ]

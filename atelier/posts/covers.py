@@ -80,7 +80,7 @@ def _source_image(item: MediaItem) -> Image.Image:
         largest = max(item.renditions.get("sizes", []), key=lambda size: size["w"])
         with public_storage().open(largest["name"], "rb") as poster:
             return to_srgb(Image.open(io.BytesIO(poster.read())))
-    with original_as_local_file(item.original_name) as path, path.open("rb") as original:
+    with original_as_local_file(item.rendition_source_name) as path, path.open("rb") as original:
         # Decoded only as large as the biggest cover needs (JPEG draft scaling).
         return stills.open_for_renditions(original, 1440)
 

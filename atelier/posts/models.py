@@ -267,6 +267,9 @@ class MediaItem(models.Model):
     # Private original (name in the originals storage); empty for embeds.
     original_name = models.CharField(max_length=255, blank=True)
     original_format = models.CharField(max_length=20, blank=True)
+    # A private file the public renditions are made from instead of the original (the style-cloaked
+    # pixels, protection.cloak); empty: the original. The original itself is never altered.
+    public_source_name = models.CharField(max_length=255, blank=True)
     original_bytes = models.PositiveBigIntegerField(default=0)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
@@ -291,6 +294,14 @@ class MediaItem(models.Model):
     @property
     def is_ready(self) -> bool:
         return self.state == MediaState.READY
+
+    @property
+    def rendition_source_name(self) -> str:
+        return self.public_source_name or self.original_name
+
+    @property
+    def private_file_names(self) -> list[str]:
+        return [name for name in (self.original_name, self.public_source_name) if name]
 
     # --- what templates need, from the stored renditions
 

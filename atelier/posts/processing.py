@@ -46,7 +46,7 @@ def media_item_process(*, item_id: int, version: int) -> bool:
         item.save(update_fields=["state", "failure_reason", "progress", "updated_at"])
 
     try:
-        with original_as_local_file(item.original_name) as path:
+        with original_as_local_file(item.rendition_source_name) as path:
             renditions, facts = _RENDERERS[item.kind](item, path)
     except ValidationError as error:
         _fail(item_id, version, " ".join(error.messages))
@@ -72,6 +72,38 @@ def _publish_renditions(item_id: int, version: int, renditions: dict, facts: dic
         item.save()
         post_refresh_readiness(item.post_id)
         post_covers_schedule(item.post_id, changed_item_id=item_id)
+        transaction.on_commit(lambda: delete_stored_files(old, []))
+        # A still image of a post with the style cloak on gets cloaked now (protection.cloak).
+        if item.kind == MediaKind.IMAGE:
+            from atelier.protection.cloak.services import item_became_ready
+
+            transaction.on_commit(lambda: item_became_ready(item_id=item_id))
+    return True
+
+
+def media_item_swap_source(*, item_id: int, source_name: str, still_wanted) -> bool:
+    """Re-render a ready still image from `source_name` (a private file such as the style-cloaked
+    pixels; "" for the original) and swap its public renditions, covers included, in one
+    transaction: the item stays ready and public throughout, showing the old renditions until then.
+
+    `still_wanted()` is asked inside that transaction; False (the request changed meanwhile, or the
+    item did) throws the new renditions away. Returns True when the swap happened."""
+    item = MediaItem.objects.filter(pk=item_id, kind=MediaKind.IMAGE, state=MediaState.READY).first()
+    if item is None:
+        return False
+    with original_as_local_file(source_name or item.original_name) as path:
+        renditions, _ = _render_image(item, path)
+    with transaction.atomic():
+        locked = MediaItem.objects.select_for_update().filter(pk=item_id, state=MediaState.READY).first()
+        if locked is None or locked.version != item.version or not still_wanted():
+            delete_stored_files(rendition_names(renditions), [])
+            return False
+        old = rendition_names(locked.renditions)
+        locked.renditions = renditions
+        locked.public_source_name = source_name
+        locked.save(update_fields=["renditions", "public_source_name", "updated_at"])
+        post_covers_schedule(locked.post_id, changed_item_id=item_id)
+        forget_posts([locked.post_id])
         transaction.on_commit(lambda: delete_stored_files(old, []))
     return True
 

@@ -163,7 +163,7 @@ def media_reorder(*, post: Post, user, item_ids: list[int]) -> None:
 
 def media_remove(*, item: MediaItem, user) -> None:
     _require_author(item.post, user)
-    public, private = rendition_names(item.renditions), [item.original_name] if item.original_name else []
+    public, private = rendition_names(item.renditions), item.private_file_names
     with transaction.atomic():
         post = Post.objects.select_for_update().get(pk=item.post_id)
         for kind in COVER_KINDS:
@@ -267,8 +267,7 @@ def post_stored_files(posts) -> tuple[list[str], list[str]]:
     for post in posts:
         for item in post.items.all():
             public += rendition_names(item.renditions)
-            if item.original_name:
-                private.append(item.original_name)
+            private.extend(item.private_file_names)
         public += cover_names(post.covers)
     return public, private
 

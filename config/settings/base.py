@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "atelier.jobs",
     "atelier.protection.shield",
     "atelier.protection.detection",
+    "atelier.protection.cloak",
     "atelier.moderation",
 ]
 
@@ -248,6 +249,8 @@ CELERY_TASK_ROUTES = {
     "atelier.notifications.tasks.*": {"queue": "email"},
     "atelier.jobs.tasks.send_*": {"queue": "email"},
     "atelier.protection.detection.tasks.*": {"queue": "detection"},
+    "atelier.protection.cloak.tasks.cloak_*": {"queue": "cloak"},
+    "atelier.protection.cloak.tasks.uncloak_*": {"queue": "media"},
     "atelier.jobs.tasks.*": {"queue": "default"},
 }
 # --- Anti-scraping budgets per minute (protection.shield.gate). A feed page with all its images is
@@ -264,6 +267,13 @@ SHIELD_MEDIA_URL_WINDOW_SECONDS = env_int("SHIELD_MEDIA_URL_WINDOW_SECONDS", 864
 C2PA_CONTENT_CREDENTIALS = env_bool("C2PA_CONTENT_CREDENTIALS", True)
 C2PA_SIGNING_CERT = env_str("C2PA_SIGNING_CERT", "")
 C2PA_SIGNING_KEY = env_str("C2PA_SIGNING_KEY", "")
+# Style cloak (protection.cloak): the cloak is computed at most at this long side (public renditions
+# are made from it, so they are no larger), within this time per image; an estimate of seconds per
+# 512 px tile (bench/results/cloak_eval.json) gives the artist an ETA before the first step.
+CLOAK_MAX_LONG_SIDE = env_int("CLOAK_MAX_LONG_SIDE", 2048)
+CLOAK_TIME_LIMIT_SECONDS = env_int("CLOAK_TIME_LIMIT_SECONDS", 3 * 3600)
+CLOAK_SECONDS_PER_TILE = env_int("CLOAK_SECONDS_PER_TILE", 60)
+CLOAK_MAX_ATTEMPTS = env_int("CLOAK_MAX_ATTEMPTS", 3)
 # Hotlink protection: when set, media may only be embedded by these hosts (and our own).
 SHIELD_HOTLINK_ALLOWED_HOSTS = [host.lower() for host in env_list("SHIELD_HOTLINK_ALLOWED_HOSTS", [])]
 
@@ -277,6 +287,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     "close-expired-jobs": {"task": "atelier.jobs.tasks.close_expired_jobs", "schedule": 3600.0},
     "send-job-alerts": {"task": "atelier.jobs.tasks.send_job_alerts", "schedule": crontab(hour=7, minute=30)},
+    "requeue-stalled-cloaks": {"task": "atelier.protection.cloak.tasks.requeue_stalled_cloaks", "schedule": 600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
