@@ -12,7 +12,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 
-from config.settings.environment import env_bool, env_int, env_list, env_str
+from config.settings.environment import env_bool, env_float, env_int, env_list, env_str
 from config.settings.storage import build_storages
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -274,6 +274,8 @@ CLOAK_MAX_LONG_SIDE = env_int("CLOAK_MAX_LONG_SIDE", 2048)
 CLOAK_TIME_LIMIT_SECONDS = env_int("CLOAK_TIME_LIMIT_SECONDS", 3 * 3600)
 CLOAK_SECONDS_PER_TILE = env_int("CLOAK_SECONDS_PER_TILE", 60)
 CLOAK_MAX_ATTEMPTS = env_int("CLOAK_MAX_ATTEMPTS", 3)
+# Fraction of each strength's optimisation steps to run: below 1 trades effect for time on slow machines.
+CLOAK_STEP_SCALE = env_float("CLOAK_STEP_SCALE", 1.0)
 # Hotlink protection: when set, media may only be embedded by these hosts (and our own).
 SHIELD_HOTLINK_ALLOWED_HOSTS = [host.lower() for host in env_list("SHIELD_HOTLINK_ALLOWED_HOSTS", [])]
 

@@ -39,3 +39,4 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 
 # Read once per test process (see tests/conftest.py): query counts never depend on test order.
 SHIELD_CRAWLER_LIST_LOCAL_SECONDS = 10**9
+CLOAK_STEP_SCALE = 0.05  # the real engine, a handful of steps: tests check behaviour, bench/cloak_eval.py the effect

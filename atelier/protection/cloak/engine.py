@@ -22,7 +22,7 @@ Cost grows with the number of tiles (about a minute per 512² tile at the defaul
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -84,6 +84,7 @@ def cloak_image(
     seed: int = 0,
     style: int | None = None,
     progress: Callable[[float], None] | None = None,
+    step_scale: float = 1.0,
 ) -> CloakResult:
     """Cloak `image` and measure how visible the cloak is.
 
@@ -97,6 +98,8 @@ def cloak_image(
     started = time.perf_counter()
     limit_threads()
     settings = STRENGTHS[strength]
+    if step_scale != 1.0:  # fewer steps: less effect, less time (slow machines, the test suite)
+        settings = replace(settings, steps=max(1, round(settings.steps * step_scale)))
     rgb, alpha = _split_alpha(image)
     chosen_style = choose_style(rgb) if style is None else style
 

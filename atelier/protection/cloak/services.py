@@ -230,7 +230,9 @@ def _cloak_pixels(item: MediaItem, version: int, strength: str):
         if not updated:
             raise _Superseded
 
-    return cloak_image(image, strength=strength, seed=item.pk, progress=on_progress)
+    return cloak_image(
+        image, strength=strength, seed=item.pk, progress=on_progress, step_scale=settings.CLOAK_STEP_SCALE
+    )
 
 
 def _publish(item: MediaItem, version: int, result) -> bool:
