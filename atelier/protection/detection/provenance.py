@@ -18,6 +18,7 @@ GENERATOR_NAMES = re.compile(
     re.IGNORECASE,
 )
 AI_SOURCE_TYPES = ("trainedAlgorithmicMedia", "compositeWithTrainedAlgorithmicMedia")
+SIGNALS = ("png_text", "exif", "xmp", "c2pa")
 MAX_TEXT = 64 * 1024  # bytes of one text field looked at
 MAX_XMP_SCAN = 2 * 1024 * 1024  # bytes of the file searched for an XMP packet
 

@@ -1,0 +1,68 @@
+"""`manage.py retrain_detection_probe`: fit a logistic-regression probe on the CLIP embeddings of work
+moderators decided (approved = made by a person, confirmed = AI-generated), print its cross-validated
+AUC next to the shipped head's on the same examples, and adopt it only when it is better."""
+
+import numpy as np
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from atelier.moderation.models import CaseStatus, ReviewCase
+from atelier.protection.detection import probe
+from atelier.protection.detection.models import DetectionProbe, ItemEmbedding
+
+MIN_PER_CLASS = 10
+
+
+def decided_examples() -> tuple[np.ndarray, np.ndarray]:
+    """(embeddings, labels) of every item of every post a moderator approved or confirmed as AI."""
+    label_of = dict(
+        ReviewCase.objects.filter(status__in=[CaseStatus.APPROVED, CaseStatus.CONFIRMED_AI]).values_list(
+            "post_id", "status"
+        )
+    )
+    rows = ItemEmbedding.objects.filter(item__post_id__in=list(label_of)).values_list("item__post_id", "vector")
+    embeddings, labels = [], []
+    for post_id, vector in rows.iterator():
+        embeddings.append(np.frombuffer(bytes(vector), dtype=np.float32))
+        labels.append(1 if label_of[post_id] == CaseStatus.CONFIRMED_AI else 0)
+    return np.array(embeddings, dtype=np.float32).reshape(len(embeddings), -1), np.array(labels, dtype=int)
+
+
+class Command(BaseCommand):
+    help = "Retrain the AI-image probe on moderators' decisions; adopt it when it beats the shipped head."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--folds", type=int, default=5)
+
+    def handle(self, *args, folds: int, **options):
+        embeddings, labels = decided_examples()
+        ai, human = int(labels.sum()), int((labels == 0).sum())
+        if min(ai, human) < max(MIN_PER_CLASS, folds):
+            raise CommandError(
+                f"Not enough decisions to train on: {human} human and {ai} AI-generated examples; "
+                f"at least {max(MIN_PER_CLASS, folds)} of each are needed."
+            )
+        result = probe.compare(embeddings, labels, k=folds)
+        fit = result["probe"]
+        adopt = bool(result["adopt"])
+        with transaction.atomic():
+            if adopt:
+                DetectionProbe.objects.filter(adopted=True).update(adopted=False)
+            row = DetectionProbe.objects.create(
+                coef=np.asarray(fit.coef, dtype=np.float32).tobytes(),
+                intercept=float(fit.intercept),
+                threshold=float(fit.threshold),
+                cv_auc=float(fit.cv_auc),
+                head_auc=float(result["head_auc"]),
+                samples=len(labels),
+                adopted=adopt,
+            )
+        self.stdout.write(
+            f"{len(labels)} examples ({human} human, {ai} AI-generated), {folds}-fold cross-validation\n"
+            f"retrained probe AUC {fit.cv_auc:.4f}   shipped head AUC {result['head_auc']:.4f}\n"
+            + (
+                f"Adopted probe {row.pk}: new uploads are scored with it (review threshold {fit.threshold:.4f})."
+                if adopt
+                else "Kept the shipped head: the probe did not beat it."
+            )
+        )
