@@ -38,7 +38,7 @@ def test_the_vectorised_decoder_agrees_bit_for_bit_with_the_package(name):
 
 
 @pytest.mark.parametrize(("mark", "order"), MARKED_CASES)
-@pytest.mark.parametrize("name", ["astronaut.png", "coffee.png", "camera.png"])
+@pytest.mark.parametrize("name", ["astronaut.png", "chelsea.png", "motorcycle_left.png", "camera.png"])
 def test_each_generators_mark_is_found_and_named(name, mark, order):
     finding = watermark.read_watermarks(marked(name, mark, order))
     assert finding.hit, finding.detail
@@ -54,6 +54,14 @@ def test_human_samples_are_clear_with_room_to_spare(name):
         assert finding.outcome == "clear", finding.detail
         for score in finding.detail.get("scores", []):
             assert score["matched"] <= score["hit_bits"] - 5, score
+
+
+def test_a_mark_the_encoder_could_not_fully_write_stays_below_the_hit():
+    """Recorded: on saturated colours the encoder's uint8 round trip clips part of the mark. Coffee at
+    1024 px with SDXL's mark written on RGB decodes to 35 of 48 bits, Stability's "likely" band (34–35,
+    0.02 % of real images); a hit needs its "very likely" 36, so this one is clear, not held."""
+    finding = watermark.read_watermarks(marked("coffee.png", "sdxl", "rgb"))
+    assert finding.outcome == "clear" and finding.detail["best"]["matched"] == 35
 
 
 def test_a_jpeg_resave_keeps_the_mark_only_at_full_chroma_resolution():
@@ -74,12 +82,13 @@ def test_a_resize_loses_the_mark():
     assert not watermark.read_watermarks(image.resize((768, 768))).hit
 
 
-def test_a_large_image_is_decoded_on_a_full_width_stripe_that_keeps_the_mark():
-    big = fx.watermark(fx.sample("retina.jpg").convert("RGB"), "sdxl")  # 1411 × 1411 = 2 MP
+def test_a_large_image_is_decoded_on_full_width_bands_that_keep_the_mark():
+    big = fx.watermark(fx.sample("retina.jpg").convert("RGB"), "sdxl")  # 1411 × 1411 = 2 MP, black border
     finding = watermark.read_watermarks(big)
     assert finding.hit
-    assert finding.detail["decoded_rows"] * big.width <= watermark.MAX_STRIPE_PIXELS
+    assert finding.detail["decoded_rows"] * big.width <= watermark.MAX_DECODED_PIXELS
     assert finding.detail["decoded_rows"] < big.height
+    assert watermark.bands(*big.size) == [(0, 88), (440, 88), (880, 88), (1320, 88)]
 
 
 def truncated_png() -> Image.Image:

@@ -20,7 +20,7 @@ them into each message length. `tests/detection/test_watermark.py` checks it agr
 `imwatermark.WatermarkDecoder`. Importing `imwatermark` would also import torch (its RivaGAN module).
 
 The mark is tied to the pixel grid and the image width, so the image is never resized for decoding:
-work is bounded by decoding only a top stripe of full width, which keeps every block's bit index.
+work is bounded by decoding a few full-width bands, each block keeping its bit index.
 """
 
 from dataclasses import dataclass
@@ -34,7 +34,8 @@ from atelier.protection.detection.provenance import Finding
 SCALE = 36  # EmbedMaxDct's default scale for the U channel; Y is not marked
 BLOCK = 4
 MIN_PIXELS = 256 * 256  # the encoder refuses smaller images, so they cannot carry a mark
-MAX_STRIPE_PIXELS = 1_000_000  # ≥ 15,000 blocks: 110+ per bit of the longest message
+MAX_WHOLE_PIXELS = 1024 * 1024  # SDXL's native size and below: decoded whole, every vote counts
+MAX_DECODED_PIXELS = 512 * 1024  # larger images: ≥ 8,000 blocks, 60+ votes per bit of the longest message
 
 
 def _bits(message: bytes) -> np.ndarray:
@@ -75,23 +76,26 @@ def block_bits(bgr: np.ndarray) -> np.ndarray:
     return (values % SCALE) > 0.5 * SCALE
 
 
-def decode(bits_per_block: np.ndarray, length: int) -> np.ndarray:
-    """The message of `length` bits: block n votes for bit n mod length, as the decoder averages them."""
-    count = bits_per_block.size
-    index = np.arange(count) % length
+def decode(bits_per_block: np.ndarray, length: int, index: np.ndarray | None = None) -> np.ndarray:
+    """The message of `length` bits: block n (its number in the whole image, `index`) votes for bit
+    n mod length, and each bit is the rounded average of its votes, as the package's decoder does."""
+    index = (np.arange(bits_per_block.size) if index is None else index) % length
     ones = np.bincount(index, weights=bits_per_block, minlength=length)
     votes = np.bincount(index, minlength=length)
     with np.errstate(invalid="ignore", divide="ignore"):
         return ones / votes * 255 > 127
 
 
-def _stripe(image: Image.Image) -> np.ndarray:
-    """The top rows at full width (never resized: that would move every block), as 8-bit BGR."""
-    width, height = image.size
-    rows = min(height, max(8, MAX_STRIPE_PIXELS // max(width, 1) // 8 * 8))
-    if rows < height:
-        image = image.crop((0, 0, width, rows))
-    return np.ascontiguousarray(np.asarray(rgb8(image), dtype=np.uint8)[:, :, ::-1])
+def bands(width: int, height: int) -> list[tuple[int, int]]:
+    """(top, rows) of the full-width bands decoded: the whole image up to SDXL's 1024×1024, else
+    four bands spread down it (a top band alone is often sky or a black border, where the encoder's
+    clipping leaves no mark). Tops and heights are multiples of 8 px, one block row, so every block
+    keeps its place in the grid."""
+    if width * height <= MAX_WHOLE_PIXELS:
+        return [(0, height)]
+    rows = max(8, MAX_DECODED_PIXELS // width // 4 // 8 * 8)
+    last = max(0, (height - rows) // 8 * 8)
+    return sorted({(round(last * step / 3) // 8 * 8, rows) for step in range(4)})
 
 
 def read_watermarks(image: Image.Image) -> Finding:
@@ -100,13 +104,22 @@ def read_watermarks(image: Image.Image) -> Finding:
         width, height = image.size
         if width * height < MIN_PIXELS:
             return Finding("watermark", "clear", {"skipped": "smaller than 256×256 px: cannot carry the mark"})
-        bgr = _stripe(image)
-        per_order = {"bgr": block_bits(bgr)}
-        per_order["rgb"] = block_bits(np.ascontiguousarray(bgr[:, :, ::-1]))
+        blocks_per_row = (width // 4 * 4) // 2 // BLOCK  # blocks across the whole image, as the encoder numbers them
+        per_order = {"bgr": [], "rgb": []}
+        indexes = []
+        for top, rows in bands(width, height):
+            band = rgb8(image.crop((0, top, width, top + rows)) if rows < height else image)
+            rgb = np.asarray(band, dtype=np.uint8)
+            bits = block_bits(np.ascontiguousarray(rgb[:, :, ::-1]))
+            per_order["bgr"].append(bits)
+            per_order["rgb"].append(block_bits(np.ascontiguousarray(rgb)))
+            indexes.append(top // 8 * blocks_per_row + np.arange(bits.size))
+        index = np.concatenate(indexes)
         scores = []
         for mark in MARKS:
             for order in mark.orders:
-                matched = int(np.sum(decode(per_order[order], mark.bits.size) == mark.bits))
+                decoded = decode(np.concatenate(per_order[order]), mark.bits.size, index)
+                matched = int(np.sum(decoded == mark.bits))
                 scores.append({"mark": mark.key, "generator": mark.generator, "order": order,
                                "matched": matched, "bits": int(mark.bits.size), "hit_bits": mark.hit_bits})  # fmt: skip
     except Exception as error:
@@ -114,7 +127,7 @@ def read_watermarks(image: Image.Image) -> Finding:
     # Ranked by standard deviations above chance, so a 32-bit SD 2.x mark is not named as SD 1.x when its
     # repeats also half-agree with the 136-bit message (the two periods share a factor of 8).
     best = max(scores, key=lambda score: (score["matched"] - score["bits"] / 2) / (score["bits"] / 4) ** 0.5)
-    detail = {"best": best, "scores": scores, "decoded_rows": int(bgr.shape[0])}
+    detail = {"best": best, "scores": scores, "decoded_rows": int(index.size // max(blocks_per_row, 1) * 8)}
     if best["matched"] >= best["hit_bits"]:
         return Finding("watermark", "hit", {**detail, "generator": best["generator"]})
     return Finding("watermark", "clear", detail)
