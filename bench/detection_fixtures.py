@@ -31,7 +31,8 @@ HUMAN_SAMPLES = (
 # 1024x1024 or 512x512"), so the watermarked fixtures are square crops at those sizes.
 NATIVE_SIZE = {"sd1": 512, "sd2": 768, "sdxl": 1024}
 A1111 = "a lighthouse at dusk, masterpiece\nNegative prompt: blurry\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1"
-AI_SOURCE = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/{}"
+AI_SOURCE = SOURCE_TYPE.format("trainedAlgorithmicMedia")
 
 
 def samples_folder() -> Path:
@@ -113,14 +114,33 @@ GENERATOR_CHUNKS = {
 }
 
 
-def c2pa_ai_jpeg(image: Image.Image) -> bytes:
-    """A JPEG whose C2PA manifest, signed with the instance's (test) certificate, says the image was
-    created by a trained model. Needs Django set up (the signer's certificate lives in VAR_DIR)."""
+def xmp_packet(source_type: str) -> bytes:
+    return (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/" '
+        f'Iptc4xmpExt:DigitalSourceType="{SOURCE_TYPE.format(source_type)}"/></rdf:RDF></x:xmpmeta>'
+    ).encode()
+
+
+def jpeg_bytes(image: Image.Image, *, software: str = "", source_type: str = "") -> bytes:
+    """A JPEG with EXIF Software and an XMP DigitalSourceType, as editors and generators write them."""
+    exif = Image.Exif()
+    if software:
+        exif[0x0131] = software
+    buffer = io.BytesIO()
+    options = {"xmp": xmp_packet(source_type)} if source_type else {}
+    image.convert("RGB").save(buffer, "JPEG", quality=92, exif=exif, **options)
+    return buffer.getvalue()
+
+
+def c2pa_jpeg(image: Image.Image, source_type: str = "trainedAlgorithmicMedia") -> bytes:
+    """A JPEG whose C2PA manifest, signed with the instance's (test) certificate, gives its digital
+    source type. Needs Django set up (the signer's certificate lives in VAR_DIR)."""
     from atelier.protection.shield import content_credentials
 
     buffer = io.BytesIO()
     image.convert("RGB").save(buffer, "JPEG", quality=92)
-    created = {"action": "c2pa.created", "digitalSourceType": AI_SOURCE}
+    created = {"action": "c2pa.created", "digitalSourceType": SOURCE_TYPE.format(source_type)}
     manifest = {
         "claim_generator_info": [{"name": "SomeImageGenerator", "version": "3"}],
         "assertions": [{"label": "c2pa.actions.v2", "data": {"actions": [created]}}],
@@ -156,7 +176,10 @@ def ai_originals() -> dict[str, bytes]:
         for name in ("astronaut.png", "coffee.png", "rocket.jpg"):
             files[f"{kind}-{Path(name).stem}.png"] = png_bytes(sample(name).convert("RGB"), **chunks)
     for name in ("chelsea.png", "motorcycle_left.png", "hubble_deep_field.jpg"):
-        files[f"c2pa-{Path(name).stem}.jpg"] = c2pa_ai_jpeg(sample(name))
+        files[f"c2pa-{Path(name).stem}.jpg"] = c2pa_jpeg(sample(name))
+    for name in ("astronaut.png", "rocket.jpg"):
+        files[f"firefly-{Path(name).stem}.jpg"] = jpeg_bytes(sample(name), software="Adobe Firefly")
+        files[f"xmp-{Path(name).stem}.jpg"] = jpeg_bytes(sample(name), source_type="trainedAlgorithmicMedia")
     for mark, size in NATIVE_SIZE.items():
         orders = ("bgr", "rgb") if mark == "sdxl" else ("bgr",)
         # Photos the encoder marks fully (on saturated colours its uint8 round trip clips part of the
@@ -169,12 +192,20 @@ def ai_originals() -> dict[str, bytes]:
 
 
 def human_files() -> dict[str, bytes]:
-    """name → bytes: each sample as shipped, plus a JPEG re-save (human work gets re-saved too)."""
+    """name → bytes: each sample as shipped, plus a JPEG re-save (human work gets re-saved too), and a
+    few with the metadata honest tools write: an editor's EXIF Software, an XMP and a signed C2PA
+    manifest saying digitalCapture / digitalCreation."""
     files = {}
     for name in HUMAN_SAMPLES:
         data = (samples_folder() / name).read_bytes()
         files[name] = data
         files[f"{Path(name).stem}-q90.jpg"] = resaved_jpeg(data)
+    for name, software in (("coffee.png", "Adobe Photoshop 25.0 (Windows)"), ("chelsea.png", "Krita 5.2.2")):
+        files[f"{Path(name).stem}-edited.jpg"] = jpeg_bytes(
+            sample(name), software=software, source_type="digitalCapture"
+        )
+    files["astronaut-credentials.jpg"] = c2pa_jpeg(sample("astronaut.png"), "digitalCapture")
+    files["color-credentials.jpg"] = c2pa_jpeg(sample("color.png"), "digitalCreation")
     return files
 
 
