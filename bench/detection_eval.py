@@ -126,6 +126,19 @@ def evaluate(folder: Path) -> dict:
         for row in rows
         if row["label"] == "human" and any(f is not None and f.hit for f in row["findings"].values())
     ]
+    # The classifier's false alarms on human work at stricter review thresholds than the package's own,
+    # to choose the admin's default (DetectionPolicy.classifier_threshold).
+    human_scores = [
+        row["findings"]["classifier"].detail["score"]
+        for row in rows
+        if row["label"] == "human"
+        and row["findings"].get("classifier")
+        and "score" in row["findings"]["classifier"].detail
+    ]
+    sweep = {
+        f"{threshold:.3f}": rate(sum(score >= threshold for score in human_scores), len(human_scores))
+        for threshold in (0.879, 0.9, 0.93, 0.95, 0.97, 0.99)
+    }
     stage_ms = {
         stage: round(statistics.median(row["ms"][stage] for row in rows if stage in row["ms"]) * 1000, 2)
         for stage in ("provenance", "decode", "watermark", "classifier", "total")
@@ -137,6 +150,7 @@ def evaluate(folder: Path) -> dict:
         "hits_by_kind": {k: dict(v) for k, v in per_kind.items()},
         "untouched_ai_missed_by_provenance_and_watermark": misses,
         "human_flagged": human_flags,
+        "classifier_fpr_on_human_by_threshold": sweep,
         "median_ms_per_image": stage_ms,
     }
 

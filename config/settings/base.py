@@ -267,6 +267,13 @@ SHIELD_MEDIA_URL_WINDOW_SECONDS = env_int("SHIELD_MEDIA_URL_WINDOW_SECONDS", 864
 C2PA_CONTENT_CREDENTIALS = env_bool("C2PA_CONTENT_CREDENTIALS", True)
 C2PA_SIGNING_CERT = env_str("C2PA_SIGNING_CERT", "")
 C2PA_SIGNING_KEY = env_str("C2PA_SIGNING_KEY", "")
+# Hive's AI-generated content detection (protection.detection.hive): off unless a key is set. v3 is
+# POST /api/v3/hive/ai-generated-and-deepfake-content-detection (Bearer), v2 POST /api/v2/task/sync (Token).
+HIVE_API_KEY = env_str("HIVE_API_KEY", "")
+HIVE_API_VERSION = env_str("HIVE_API_VERSION", "v3")
+HIVE_API_URL = env_str("HIVE_API_URL", "")
+HIVE_TIMEOUT_SECONDS = env_int("HIVE_TIMEOUT_SECONDS", 20)
+HIVE_RETRIES = env_int("HIVE_RETRIES", 2)
 # Style cloak (protection.cloak): the cloak is computed at most at this long side (public renditions
 # are made from it, so they are no larger), within this time per image; an estimate of seconds per
 # 512 px tile (bench/results/cloak_eval.json) gives the artist an ETA before the first step.

@@ -7,6 +7,8 @@ that reader's error, never an exception: the other readers still decide. Every p
 
 import json
 import re
+import struct
+import zlib
 from dataclasses import dataclass, field
 
 from PIL import Image
@@ -39,14 +41,61 @@ def _clip(value) -> str:
     return text[:MAX_TEXT]
 
 
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+MAX_PNG_CHUNKS = 10_000  # a file with more chunks than this is not read further
+
+
+def _inflate(data: bytes) -> bytes:
+    """At most MAX_TEXT bytes out of a zlib stream, so a compressed-text bomb stays small."""
+    return zlib.decompressobj().decompress(data, MAX_TEXT)
+
+
+def png_metadata(path) -> tuple[dict[str, str], bytes | None]:
+    """The text chunks (tEXt, zTXt, iTXt) and the eXIf chunk of a PNG, read by walking the chunks and
+    seeking past the image data: Pillow's `image.text` and `getexif()` decode every pixel first
+    (about 290 ms each for 12 megapixels). Raises ValueError for what is not a PNG."""
+    texts: dict[str, str] = {}
+    exif = None
+    with open(path, "rb") as file:
+        if file.read(8) != PNG_SIGNATURE:
+            raise ValueError("not a PNG file")
+        for _ in range(MAX_PNG_CHUNKS):
+            header = file.read(8)
+            if len(header) < 8:
+                break
+            length, kind = struct.unpack(">I4s", header)
+            if kind == b"IEND":
+                break
+            if kind not in (b"tEXt", b"zTXt", b"iTXt", b"eXIf") or length > 8 * MAX_TEXT:
+                file.seek(length + 4, 1)  # the data and its CRC, unread
+                continue
+            data, crc = file.read(length), file.read(4)
+            if len(data) < length or len(crc) < 4 or zlib.crc32(kind + data) != struct.unpack(">I", crc)[0]:
+                raise ValueError(f"damaged {kind.decode()} chunk")  # cut short or altered: not evidence
+            if kind == b"eXIf":
+                exif = data
+                continue
+            keyword, _, rest = data.partition(b"\0")
+            name = keyword.decode("latin-1")[:80]
+            if kind == b"tEXt":
+                texts[name] = _clip(rest.decode("latin-1"))
+            elif kind == b"zTXt" and rest:
+                texts[name] = _clip(_inflate(rest[1:]).decode("latin-1"))
+            elif kind == b"iTXt" and len(rest) >= 2:
+                compressed, body = rest[0], rest[2:]
+                body = body.split(b"\0", 2)[-1]  # past the language tag and the translated keyword
+                texts[name] = _clip((_inflate(body) if compressed else body).decode("utf-8", "replace"))
+    return texts, exif
+
+
 def png_text_chunks(path) -> Finding:
     """A1111 `parameters`, ComfyUI `prompt`/`workflow`, InvokeAI `invokeai_metadata`/`sd-metadata`/
     `Dream`, NovelAI (`Software` = NovelAI with a JSON `Comment`), or a generator's name."""
     try:
-        with Image.open(path) as image:
-            if image.format != "PNG":
-                return Finding("png_text", "clear", {"format": image.format})
-            texts = {key: _clip(value) for key, value in (getattr(image, "text", None) or {}).items()}
+        with open(path, "rb") as file:
+            if file.read(8) != PNG_SIGNATURE:
+                return Finding("png_text", "clear", {"format": "not PNG"})
+        texts, _ = png_metadata(path)
     except Exception as error:
         return Finding("png_text", "error", {"error": str(error)[:300]})
     generators = {
@@ -78,10 +127,18 @@ def png_text_chunks(path) -> Finding:
 def exif_software(path) -> Finding:
     """EXIF Software (0x0131) and UserComment (0x9286) naming an image generator."""
     try:
-        with Image.open(path) as image:
-            exif = image.getexif()
-            values = {"Software": exif.get(0x0131, "")}
-            values["UserComment"] = exif.get_ifd(0x8769).get(0x9286, "")
+        with open(path, "rb") as file:
+            is_png = file.read(8) == PNG_SIGNATURE
+        if is_png:  # from the eXIf chunk, without decoding the pixels (see png_metadata)
+            exif = Image.Exif()
+            raw = png_metadata(path)[1]
+            if raw:
+                exif.load(raw)
+        else:
+            with Image.open(path) as image:
+                exif = image.getexif()
+        values = {"Software": exif.get(0x0131, "")}
+        values["UserComment"] = exif.get_ifd(0x8769).get(0x9286, "")
     except Exception as error:
         return Finding("exif", "error", {"error": str(error)[:300]})
     for name, value in values.items():

@@ -62,15 +62,16 @@ def adopted_probe() -> classifier.Probe | None:
     return classifier.Probe(coef=coef, intercept=row.intercept, name=f"probe-{row.pk}", threshold=row.threshold)
 
 
-def _read_signals(item: MediaItem, path, probe) -> tuple[list[Finding], np.ndarray | None]:
+def _read_signals(item: MediaItem, path, probe, policy) -> tuple[list[Finding], np.ndarray | None]:
     if item.kind != MediaKind.VIDEO:
         findings, embedding = signals.run_local_signals(path, item.original_format, probe=probe)
-        findings += _hive_findings(lambda: (path.read_bytes(), f"image/{item.original_format.lower()}"))
+        mime = f"image/{item.original_format.lower()}"
+        findings += _hive_findings(lambda: (path.read_bytes(), mime), policy)
         return findings, embedding
-    return _video_signals(item, path, probe)
+    return _video_signals(item, path, probe, policy)
 
 
-def _video_signals(item: MediaItem, path, probe) -> tuple[list[Finding], np.ndarray | None]:
+def _video_signals(item: MediaItem, path, probe, policy) -> tuple[list[Finding], np.ndarray | None]:
     """Container provenance (C2PA in MP4/MOV), then every frame through the pixel signals; a signal
     hits when any frame hits, and its score is the highest frame's."""
     from atelier.media.video import sample_frames
@@ -92,7 +93,7 @@ def _video_signals(item: MediaItem, path, probe) -> tuple[list[Finding], np.ndar
     findings.append(_strongest("classifier", [finding for finding, _ in classified]))
     embeddings = [embedding for _, embedding in classified if embedding is not None]
     if frames:
-        findings += _hive_findings(lambda: (_jpeg(frames[0]), "image/jpeg"))
+        findings += _hive_findings(lambda: (_jpeg(frames[0]), "image/jpeg"), policy)
     return findings, (np.mean(embeddings, axis=0) if embeddings else None)
 
 
@@ -110,11 +111,12 @@ def _jpeg(frame) -> bytes:
     return buffer.getvalue()
 
 
-def _hive_findings(read) -> list[Finding]:
-    if not getattr(settings, "HIVE_API_KEY", ""):
+def _hive_findings(read, policy) -> list[Finding]:
+    """Hive's answer, only when an API key is configured (it is a paid, remote service)."""
+    if not settings.HIVE_API_KEY:
         return []
     data, mime = read()
-    finding = hive.hive_check(data, mime)
+    finding = hive.hive_check(data, mime, threshold=policy.hive_threshold)
     return [finding] if finding is not None else []
 
 
@@ -160,7 +162,7 @@ def media_item_detect(*, item_id: int) -> str | None:
         return None
     policy = DetectionPolicy.current()
     with original_as_local_file(item.original_name) as path:
-        findings, embedding = _read_signals(item, path, adopted_probe())
+        findings, embedding = _read_signals(item, path, adopted_probe(), policy)
     verdict, reason, score = decide(findings, policy)
     with transaction.atomic():
         SignalEvidence.objects.filter(item=item).delete()

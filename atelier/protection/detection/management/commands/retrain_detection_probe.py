@@ -25,7 +25,9 @@ def decided_examples() -> tuple[np.ndarray, np.ndarray]:
     for post_id, vector in rows.iterator():
         embeddings.append(np.frombuffer(bytes(vector), dtype=np.float32))
         labels.append(1 if label_of[post_id] == CaseStatus.CONFIRMED_AI else 0)
-    return np.array(embeddings, dtype=np.float32).reshape(len(embeddings), -1), np.array(labels, dtype=int)
+    if not embeddings:
+        return np.zeros((0, 0), dtype=np.float32), np.zeros(0, dtype=int)
+    return np.stack(embeddings), np.array(labels, dtype=int)
 
 
 class Command(BaseCommand):

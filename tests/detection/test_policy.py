@@ -1,0 +1,160 @@
+"""The detection step end to end under the admin's policy: labels hold, scores flag for review,
+failures decide nothing, videos are checked frame by frame, Hive is asked when switched on, and a
+probe retrained on moderators' decisions replaces the shipped head only when it is better."""
+
+import numpy as np
+import pytest
+from django.core.management import CommandError, call_command
+
+from atelier.moderation import services as moderation
+from atelier.moderation.models import CaseStatus, ReviewCase
+from atelier.posts import services
+from atelier.posts.models import Post
+from atelier.protection.detection.models import (
+    DetectionPolicy,
+    DetectionProbe,
+    ItemEmbedding,
+    ItemVerdict,
+    SignalEvidence,
+)
+from atelier.protection.detection.services import adopted_probe, media_item_detect
+from tests.detection.test_hive import StandIn, v3_answer
+from tests.detection.test_provenance import A1111, png_with_text
+from tests.media.sample_files import make_clip, quadrant_bytes
+from tests.posts.support import add_file, publish
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("isolated_media")]
+
+
+def published(make_user, capture, data: bytes, handle="painter"):
+    draft = services.post_create_draft(author=make_user(handle))
+    item = add_file(draft, data, capture=capture)
+    return publish(draft, capture=capture, title="Harbour"), item
+
+
+def set_policy(**fields):
+    DetectionPolicy.objects.update_or_create(pk=1, defaults=fields)
+
+
+def test_a_classifier_score_over_the_threshold_holds_for_review_not_as_a_label(
+    make_user, django_capture_on_commit_callbacks
+):
+    set_policy(classifier_threshold=0.0)  # every score is over it: the path a real flag takes
+    post, item = published(make_user, django_capture_on_commit_callbacks, quadrant_bytes("PNG", (400, 300)))
+    verdict = ItemVerdict.objects.get(item=item)
+    assert verdict.verdict == "flagged" and "classifier scored it" in verdict.reason
+    post.refresh_from_db()
+    assert post.held_at and post.held_reason.startswith("Held for review: our AI-image classifier")
+    case = ReviewCase.objects.get(post=post)
+    assert not case.labelled and case.flag_score is not None
+    assert ItemEmbedding.objects.filter(item=item).exists()
+
+
+def test_under_the_threshold_nothing_is_held_and_the_score_is_kept(make_user, django_capture_on_commit_callbacks):
+    set_policy(classifier_threshold=1.01)
+    post, item = published(make_user, django_capture_on_commit_callbacks, quadrant_bytes("PNG", (400, 300)))
+    assert ItemVerdict.objects.get(item=item).verdict == "human"
+    evidence = SignalEvidence.objects.get(item=item, signal="classifier")
+    assert 0 <= evidence.detail["score"] <= 1 and evidence.detail["head"]
+    assert Post.objects.public().filter(pk=post.pk).exists()
+
+
+def test_the_admin_can_stop_provenance_from_holding(make_user, django_capture_on_commit_callbacks):
+    set_policy(hold_on_provenance=False, classifier_threshold=1.01)
+    post, item = published(make_user, django_capture_on_commit_callbacks, png_with_text(parameters=A1111))
+    assert SignalEvidence.objects.get(item=item, signal="png_text").outcome == "hit"  # still recorded
+    assert ItemVerdict.objects.get(item=item).verdict == "human"
+    assert Post.objects.public().filter(pk=post.pk).exists()
+
+
+def test_a_broken_original_is_errors_not_a_verdict(make_user, django_capture_on_commit_callbacks):
+    post, item = published(make_user, django_capture_on_commit_callbacks, quadrant_bytes("PNG", (400, 300)))
+    from atelier.media.storages import originals_storage
+
+    with originals_storage().open(item.original_name, "wb") as broken:
+        broken.write(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)  # the stored original is damaged since
+    assert media_item_detect(item_id=item.pk) == "human"
+    outcomes = dict(SignalEvidence.objects.filter(item=item).values_list("signal", "outcome"))
+    assert outcomes["watermark"] == "error" and outcomes["classifier"] == "error"
+    post.refresh_from_db()
+    assert post.held_at is None
+
+
+def test_a_video_is_checked_on_three_frames(make_user, django_capture_on_commit_callbacks, tmp_path):
+    set_policy(classifier_threshold=0.0)
+    make_clip(tmp_path / "timelapse.mp4", seconds=2)
+    data = (tmp_path / "timelapse.mp4").read_bytes()
+    _post, item = published(make_user, django_capture_on_commit_callbacks, data)
+    assert item.kind == "video"
+    evidence = {row.signal: row for row in SignalEvidence.objects.filter(item=item)}
+    assert set(evidence) == {"c2pa", "watermark", "classifier"}
+    assert evidence["classifier"].detail["frames"] == 3 and evidence["watermark"].detail["frames"] == 3
+    assert ItemVerdict.objects.get(item=item).verdict == "flagged"
+    assert ItemEmbedding.objects.filter(item=item).exists()
+
+
+def test_hive_is_asked_when_switched_on(settings, make_user, django_capture_on_commit_callbacks):
+    stand_in = StandIn()
+    try:
+        settings.HIVE_API_KEY, settings.HIVE_API_URL, settings.HIVE_API_VERSION = "test-key", stand_in.url, "v3"
+        set_policy(classifier_threshold=1.01, hive_threshold=0.9)
+        stand_in.reply(200, v3_answer(0.97))
+        _post, item = published(make_user, django_capture_on_commit_callbacks, quadrant_bytes("JPEG", (400, 300)))
+    finally:
+        stand_in.server.shutdown()
+        stand_in.server.server_close()
+    assert stand_in.requests[0]["headers"]["Authorization"] == "Bearer test-key"
+    hive = SignalEvidence.objects.get(item=item, signal="hive")
+    assert hive.outcome == "hit" and hive.detail["score"] == pytest.approx(0.97)
+    verdict = ItemVerdict.objects.get(item=item)
+    assert verdict.verdict == "flagged" and "Hive" in verdict.reason
+
+
+def test_a_hive_timeout_is_that_signals_error_and_the_rest_decide(
+    settings, make_user, django_capture_on_commit_callbacks
+):
+    stand_in = StandIn()
+    try:
+        settings.HIVE_API_KEY, settings.HIVE_API_URL = "test-key", stand_in.url
+        settings.HIVE_TIMEOUT_SECONDS, settings.HIVE_RETRIES = 0.3, 0
+        set_policy(classifier_threshold=1.01)
+        stand_in.reply(200, v3_answer(0.99), delay=1.0)
+        _post, item = published(make_user, django_capture_on_commit_callbacks, png_with_text(parameters=A1111))
+    finally:
+        stand_in.server.shutdown()
+        stand_in.server.server_close()
+    assert SignalEvidence.objects.get(item=item, signal="hive").outcome == "error"
+    assert ItemVerdict.objects.get(item=item).verdict == "ai_labelled"  # provenance still decided
+
+
+def _decided_case(post, moderator, action):
+    case = moderation.case_open_from_detection(post=post, reason="Held: test.", labelled=False, flag_score=0.9)
+    moderation.case_decide(case_id=case.pk, moderator=moderator, action=action, note="Checked.")
+
+
+def test_retraining_adopts_a_probe_only_when_it_beats_the_head(make_user, make_published_post, capsys):
+    from django.contrib.auth.models import Permission
+
+    moderator = make_user("mod")
+    moderator.user_permissions.add(Permission.objects.get(codename="review_case"))
+    rng = np.random.default_rng(0)
+    direction = rng.normal(size=512).astype(np.float32)
+    author = make_user("many")
+    with pytest.raises(CommandError, match="Not enough decisions"):
+        call_command("retrain_detection_probe")
+    for index in range(40):
+        is_ai = index % 2 == 0
+        post = make_published_post(author, title=f"Work {index}")
+        item = post.items.create(kind="image", state="ready")
+        # Embeddings that a linear probe separates perfectly: AI along +direction, human along -direction.
+        vector = rng.normal(size=512).astype(np.float32) + (3 if is_ai else -3) * direction
+        vector /= np.linalg.norm(vector)
+        ItemEmbedding.objects.create(item=item, vector=vector.astype(np.float32).tobytes())
+        _decided_case(post, moderator, "confirm" if is_ai else "approve")
+    call_command("retrain_detection_probe")
+    printed = capsys.readouterr().out
+    probe = DetectionProbe.objects.get()
+    assert probe.samples == 40 and probe.cv_auc > 0.95 and probe.cv_auc > probe.head_auc
+    assert probe.adopted and "Adopted probe" in printed and "AUC" in printed
+    assert adopted_probe() is not None
+    assert ReviewCase.objects.filter(status=CaseStatus.CONFIRMED_AI).count() == 20
