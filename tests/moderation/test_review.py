@@ -4,6 +4,7 @@ decision does to the post, the author's notifications and the record."""
 import pytest
 from django.core import mail
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from atelier.moderation import services
@@ -175,3 +176,30 @@ def test_confirming_a_reported_post_hides_it(stranger, artist, make_published_po
     assert decide(moderator_client, post.review_case, "confirm", note="Generator artefacts.").status_code == 302
     post.refresh_from_db()
     assert post.held_at and client.get(post.get_absolute_url()).status_code == 404
+
+
+def test_the_api_tells_the_author_how_the_review_stands(held_post, artist_client, stranger_client):
+    review = artist_client.get(f"/api/v1/posts/{held_post.pk}/review").json()
+    assert review["held"] and review["status"] == "open" and review["can_appeal"]
+    assert "ComfyUI" in review["reason"] and review["latest_decision"] is None
+    assert stranger_client.get(f"/api/v1/posts/{held_post.pk}/review").status_code == 404
+
+
+def test_the_api_takes_reports_with_csrf(stranger, artist, make_published_post):
+    post = make_published_post(artist, title="Harbour")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(stranger)
+    refused = client.post(f"/api/v1/posts/{post.pk}/ai-report", {"note": "x"}, content_type="application/json")
+    assert refused.status_code == 403  # a cookie alone is not enough: CSRF applies to the API too
+    client.get("/")  # the page sets the CSRF cookie, as a browser session would have
+    token = client.cookies["csrftoken"].value
+    made = client.post(
+        f"/api/v1/posts/{post.pk}/ai-report", {"note": "odd hands"}, content_type="application/json",
+        headers={"X-CSRFToken": token},
+    )  # fmt: skip
+    assert made.status_code == 201 and made.json()["reported"]
+    again = client.post(
+        f"/api/v1/posts/{post.pk}/ai-report", {}, content_type="application/json", headers={"X-CSRFToken": token}
+    )
+    assert again.status_code == 400 and "already reported" in again.json()["message"]
+    assert AIReport.objects.count() == 1
