@@ -22,6 +22,7 @@ from atelier.posts.intake import upload_as_local_path
 from atelier.posts.media_states import MediaState
 from atelier.posts.models import MediaItem
 from atelier.posts.selectors import post_for_editing
+from atelier.protection.cloak.figures import measured_figures
 from atelier.protection.cloak.models import Strength
 from atelier.protection.cloak.selectors import post_cloak_status
 from atelier.uploads.errors import UploadError
@@ -72,6 +73,7 @@ def _composer_context(post, details_form=None, media_form=None, media_error: str
         "max_upload_bytes": services.max_upload_bytes(),
         # The style cloak's toggle and each image's cloak job (protection.cloak).
         "cloak": post_cloak_status(post),
+        "cloak_figures": measured_figures(),
         "strengths": Strength.choices,
         "editable": True,
     }

@@ -1,6 +1,7 @@
 """The cloak's pages: the composer's toggle, status polling, re-cloak, the account default and the
 help page that says plainly what the cloak does and does not do."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -72,4 +73,5 @@ def cloak_settings(request):
 
 
 def cloak_help(request):
-    return render(request, "cloak/help.html", {"figures": measured_figures()})
+    context = {"figures": measured_figures(), "max_long_side": settings.CLOAK_MAX_LONG_SIDE}
+    return render(request, "cloak/help.html", context)
