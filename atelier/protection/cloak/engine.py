@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from atelier.protection.cloak.attack import STRENGTHS, cloak_tile
+from atelier.protection.cloak.attack import STRENGTHS, Strength, cloak_tile
 from atelier.protection.cloak.measures import visibility
 from atelier.protection.cloak.mobilenet import limit_threads
 from atelier.protection.cloak.style_targets import choose_style, render_style, to_tensor
@@ -80,7 +80,7 @@ def _split_alpha(image: Image.Image) -> tuple[Image.Image, Image.Image | None]:
 def cloak_image(
     image: Image.Image,
     *,
-    strength: str = "default",
+    strength: str | Strength = "default",
     seed: int = 0,
     style: int | None = None,
     progress: Callable[[float], None] | None = None,
@@ -88,16 +88,20 @@ def cloak_image(
 ) -> CloakResult:
     """Cloak `image` and measure how visible the cloak is.
 
+    `strength` is low, default or high; a `Strength` is accepted too, so tests can run fewer steps.
     Deterministic for the same image, strength, seed and style. `style` defaults to the built-in style
     farthest from the image. `progress(fraction_done)` is called after every optimisation step.
     Raises CloakRefused for animated or tiny images, ValueError for an unknown strength.
     """
-    if strength not in STRENGTHS:
+    if isinstance(strength, Strength):
+        settings = strength
+    elif strength in STRENGTHS:
+        settings = STRENGTHS[strength]
+    else:
         raise ValueError(f"unknown strength {strength!r}; use one of {', '.join(STRENGTHS)}")
     check_cloakable(image)
     started = time.perf_counter()
     limit_threads()
-    settings = STRENGTHS[strength]
     if step_scale != 1.0:  # fewer steps: less effect, less time (slow machines, the test suite)
         settings = replace(settings, steps=max(1, round(settings.steps * step_scale)))
     rgb, alpha = _split_alpha(image)
@@ -129,7 +133,7 @@ def cloak_image(
     return CloakResult(
         image=cloaked,
         style=chosen_style,
-        strength=strength,
+        strength=settings.name,
         psnr=measured.psnr,
         ssim=measured.ssim,
         max_change=measured.max_change,

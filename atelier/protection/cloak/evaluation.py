@@ -20,10 +20,26 @@ def mobilenet_embedding(image: Image.Image) -> list[torch.Tensor]:
         return feature_extractor()(to_tensor(image))
 
 
-def mobilenet_distance(a: list[torch.Tensor], b: list[torch.Tensor]) -> float:
-    """Euclidean distance over the five tapped blocks, each block's features scaled by 1/√size so every block
-    counts in proportion to its mean squared change rather than its number of values."""
-    return float(sum((x - y).pow(2).mean() for x, y in zip(a, b, strict=True)) ** 0.5)
+def block_distances(a: list[torch.Tensor], b: list[torch.Tensor]) -> list[float]:
+    return [float((x - y).pow(2).mean().sqrt()) for x, y in zip(a, b, strict=True)]
+
+
+def mobilenet_progress(original: list[torch.Tensor], cloaked: list[torch.Tensor], target: list[torch.Tensor]) -> float:
+    """Progress in MobileNetV2: the mean over the five tapped blocks of each block's progress.
+
+    Each block counts equally, as in the cloak's loss; a pooled distance would let whichever block has the
+    largest activations decide. `per_block_progress` gives the five figures behind the mean.
+    """
+    per_block = per_block_progress(original, cloaked, target)
+    return sum(per_block) / len(per_block)
+
+
+def per_block_progress(
+    original: list[torch.Tensor], cloaked: list[torch.Tensor], target: list[torch.Tensor]
+) -> list[float]:
+    before = block_distances(original, target)
+    after = block_distances(cloaked, target)
+    return [progress(moved, start) for moved, start in zip(after, before, strict=True)]
 
 
 def progress(after: float, before: float) -> float:

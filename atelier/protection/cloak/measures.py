@@ -1,6 +1,7 @@
 """How visible a cloak is: PSNR, SSIM and the largest pixel change, measured block by block so a huge image
 never needs a whole-image float copy."""
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -21,7 +22,7 @@ class Visibility:
 def _spans(length: int) -> list[tuple[int, int]]:
     count = max(1, math.ceil(length / BLOCK))
     edges = [round(index * length / count) for index in range(count + 1)]
-    return list(zip(edges[:-1], edges[1:], strict=True))
+    return list(itertools.pairwise(edges))
 
 
 def _tensor(array: np.ndarray) -> torch.Tensor:

