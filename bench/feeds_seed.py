@@ -191,7 +191,7 @@ def seed(env: dict, scale: float) -> dict:
             yield (
                 f"{pk}\t{authors[index]}\t{title(pk)}\t\t{mediums[pk % 4]}\t{categories[pk % 6]}\t[]\t"
                 f"{'t' if pk % 50 == 0 else 'f'}\tf\tpublished\tt\t{covers[pk % COVER_VARIANTS]}\t1\t1\t"
-                f"{iso}\t{iso}\t{iso}\t{base!r}\t{likes}\t{comments}\t{score!r}\n"
+                f"{iso}\t{iso}\t{iso}\t{base!r}\t{likes}\t{comments}\t{score!r}\tarr\t\n"
             )
 
     _copy(
@@ -199,7 +199,7 @@ def seed(env: dict, scale: float) -> dict:
         "posts_post",
         "id, author_id, title, description, medium, category, software, is_mature, made_with_ai, state, "
         "media_ready, covers, covers_version, covers_built_version, created_at, updated_at, published_at, "
-        "discover_base, like_count, comment_count, discover_score",
+        "discover_base, like_count, comment_count, discover_score, licence, held_reason",
         post_lines(),
     )
     timings["posts_s"] = time.perf_counter() - step

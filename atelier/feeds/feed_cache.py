@@ -50,8 +50,16 @@ def forget_posts(post_ids) -> None:
         cache.delete_many(keys)
 
     forget()
-    forget.cache_only = True  # bookkeeping, not work for a worker (tests tell them apart)
-    transaction.on_commit(forget)
+
+    def after_commit():
+        forget()
+        # A post that is public now goes into its author's followers' Following timelines.
+        from atelier.feeds.timelines import queue_fan_out
+
+        queue_fan_out(list(post_ids))
+
+    after_commit.cache_only = True  # bookkeeping, not work for a worker (tests tell them apart)
+    transaction.on_commit(after_commit)
 
 
 # --- Discover candidates

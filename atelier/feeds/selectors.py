@@ -27,7 +27,7 @@ from django.db import connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
-from atelier.feeds import feed_cache
+from atelier.feeds import feed_cache, timelines
 from atelier.feeds.cursors import decode_cursor, encode_cursor
 from atelier.feeds.models import FeedPreferences, MatureChoice
 from atelier.posts.models import Post, PostState
@@ -94,19 +94,31 @@ def _cards(ids: list[int]) -> list[Post]:
 
 
 def _newest(
-    posts, feed: str, cursor: str | None, limit: int = PAGE_SIZE, key: str = "position", *, followed_by=None
+    posts,
+    feed: str,
+    cursor: str | None,
+    limit: int = PAGE_SIZE,
+    key: str = "position",
+    *,
+    followed_by=None,
+    preferences: FeedPreferences | None = None,
 ) -> FeedPage:
-    """Newest first from `posts`; with `followed_by`, only posts by the people that person follows."""
+    """Newest first from `posts`; with `followed_by`, only posts by the people that person follows
+    (from their Redis timeline when it can answer, see feeds.timelines)."""
     position = (decode_cursor(feed, cursor) or {}).get(key)
-    if position:
-        published_at, pk = datetime.fromisoformat(position[0]), position[1]
-        posts = posts.filter(Q(published_at__lt=published_at) | Q(published_at=published_at, pk__lt=pk))
-    if followed_by is not None:
-        posts = _by_followed_authors(posts, followed_by, limit + 1)
-    ids = list(posts.order_by("-published_at", "-pk").values_list("pk", flat=True)[: limit + 1])
+    before = (datetime.fromisoformat(position[0]), position[1]) if position else None
+    ids = _timeline_ids(followed_by, preferences, before, limit + 1) if followed_by is not None else None
+    if ids is None:
+        if before:
+            posts = posts.filter(Q(published_at__lt=before[0]) | Q(published_at=before[0], pk__lt=before[1]))
+        if followed_by is not None:
+            posts = _by_followed_authors(posts, followed_by, limit + 1)
+        ids = list(posts.order_by("-published_at", "-pk").values_list("pk", flat=True)[: limit + 1])
     more = len(ids) > limit
     page = _cards(ids[:limit])
-    next_cursor = encode_cursor(feed, {key: _newest_position(page[-1])}) if more else None
+    if followed_by is not None and (preferences is None or preferences.mature == MatureChoice.HIDE):
+        page = [post for post in page if not post.is_mature]  # marked mature since it entered a timeline
+    next_cursor = encode_cursor(feed, {key: _newest_position(page[-1])}) if more and page else None
     return FeedPage(page, next_cursor)
 
 
@@ -139,8 +151,42 @@ def _by_followed_authors(posts, viewer, wanted: int):
     return Post.objects.filter(pk__in=RawSQL(newest, (*params, viewer.pk, wanted)))  # noqa: S611
 
 
+def _timeline_ids(viewer, preferences, before, wanted: int) -> list[int] | None:
+    """Up to `wanted` ids, newest first, from the person's Following timeline; None when it cannot
+    answer exactly (no Redis; filters a timeline entry does not carry; deeper than it keeps)."""
+    serves = preferences is None or not (
+        preferences.include_categories
+        or preferences.exclude_categories
+        or preferences.include_mediums
+        or preferences.exclude_mediums
+        or preferences.muted_tags
+    )
+    if not serves or not timelines.enabled():
+        return None
+    window = timelines.read(viewer.pk, before=before, size=wanted * 3)
+    if window is None:  # the first read: build it from the database (the per-artist read, once)
+        newest = _by_followed_authors(Post.objects.public(), viewer, timelines.TIMELINE_LENGTH)
+        rows = newest.values_list("pk", "author_id", "is_mature", "published_at")
+        timelines.store(viewer.pk, list(rows))
+        window = timelines.read(viewer.pk, before=before, size=wanted * 3)
+    followed, hidden = followed_author_ids(viewer), hidden_author_id_set(viewer)
+    hide_mature = preferences is None or preferences.mature == MatureChoice.HIDE
+    ids, seen = [], set()
+    for entry in window.entries:
+        if entry.post_id in seen or entry.author_id not in followed or entry.author_id in hidden:
+            continue
+        if hide_mature and entry.is_mature:
+            continue
+        seen.add(entry.post_id)
+        ids.append(entry.post_id)
+        if len(ids) == wanted:
+            return ids
+    return ids if window.complete else None  # short, and older posts may exist: the database answers
+
+
 def following_feed(viewer, cursor: str | None = None) -> FeedPage:
-    return _newest(_published(viewer, preferences_for(viewer)), "following", cursor, followed_by=viewer)
+    preferences = preferences_for(viewer)
+    return _newest(_published(viewer, preferences), "following", cursor, followed_by=viewer, preferences=preferences)
 
 
 def tag_feed(viewer, tag: str, cursor: str | None = None) -> FeedPage:
@@ -231,7 +277,7 @@ def home_feed(viewer, cursor: str | None = None) -> FeedPage:
     wanted_following = round(PAGE_SIZE * share / 100)
     published = _published(viewer, preferences)
     following = (
-        _newest(published, "home", cursor, wanted_following, "following", followed_by=viewer)
+        _newest(published, "home", cursor, wanted_following, "following", followed_by=viewer, preferences=preferences)
         if wanted_following and state.get("following_done") is not True
         else FeedPage([], None)
     )

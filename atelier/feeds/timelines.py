@@ -1,0 +1,192 @@
+"""Following timelines in Redis: each active person's newest post ids from the people they follow,
+written when a post goes public (fan-out on write) instead of gathered from 1,000 artists per read.
+
+At 1,000 follows the per-artist LATERAL read costs ~10 ms of the database on every page
+(bench/feeds.py); a timeline read is one ZREVRANGEBYSCORE. Only people who read their Following feed
+have a timeline (built from the database on the first read, kept TIMELINE_SECONDS), and each holds
+at most TIMELINE_LENGTH ids, so Redis holds ~13 KB per active reader, never a row per follow.
+
+A timeline is a *candidate list*, never the rule: the page reads every candidate again through the
+card cache under the public visibility rule and drops hidden authors, so a post held, removed or
+unpublished after it was written in is never shown. Follows, unfollows, blocks and mutes drop the
+person's timeline; the next read rebuilds it. Without Redis (the embedded default) feeds read the
+database as before.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
+TIMELINE_LENGTH = 200
+TIMELINE_SECONDS = 2 * 24 * 3600
+FAN_OUT_BATCH = 2000
+
+
+def _client():
+    """The raw Redis client behind the cache, or None when the cache is not Redis."""
+    if not settings.REDIS_URL:
+        return None
+    backend = getattr(cache, "_cache", None)  # django's RedisCache keeps its client here
+    return backend.get_client(write=True) if hasattr(backend, "get_client") else None
+
+
+def enabled() -> bool:
+    return _client() is not None
+
+
+def _key(user_id: int) -> str:
+    return cache.make_key(f"feeds:timeline:{user_id}")
+
+
+def _built_key(user_id: int) -> str:
+    return cache.make_key(f"feeds:timeline-built:{user_id}")
+
+
+def _fanned_key(post_id: int) -> str:
+    return cache.make_key(f"feeds:fanned-out:{post_id}")
+
+
+def _score(published_at: datetime) -> float:
+    return published_at.timestamp()
+
+
+@dataclass(frozen=True)
+class Entry:
+    post_id: int
+    author_id: int
+    is_mature: bool
+    published_at: float  # epoch seconds, the ZSET score
+
+    @property
+    def position(self) -> tuple[float, int]:
+        return (self.published_at, self.post_id)
+
+
+def _member(post_id: int, author_id: int, is_mature: bool) -> str:
+    # What the read filters on (hidden people, the mature setting) travels with the id, so a page
+    # loads cards only for the posts it shows.
+    return f"{post_id}:{author_id}:{int(is_mature)}"
+
+
+def _entry(member: bytes, score: float) -> Entry:
+    post_id, author_id, mature = member.decode().split(":")
+    return Entry(int(post_id), int(author_id), mature == "1", score)
+
+
+@dataclass(frozen=True)
+class Window:
+    entries: list[Entry]  # newest first, after the position
+    complete: bool  # nothing older exists beyond these (the timeline holds every followed post there is)
+
+
+def read(user_id: int, *, before: tuple[datetime, int] | None, size: int) -> Window | None:
+    """Up to `size` entries older than `before` (published_at, id), newest first; None when the
+    person has no timeline (the caller builds one)."""
+    client = _client()
+    if client is None or not client.exists(_built_key(user_id)):
+        return None
+    high = "+inf" if before is None else _score(before[0])
+    rows = client.zrevrangebyscore(_key(user_id), high, "-inf", start=0, num=size, withscores=True)
+    entries = sorted((_entry(member, score) for member, score in rows), key=lambda e: e.position, reverse=True)
+    if before is not None:
+        position = (_score(before[0]), before[1])
+        entries = [entry for entry in entries if entry.position < position]
+    # Fewer rows than asked for means the timeline ends here; it holds all there is unless it is full.
+    complete = len(rows) < size and client.zcard(_key(user_id)) < TIMELINE_LENGTH
+    return Window(entries, complete)
+
+
+def store(user_id: int, rows: list[tuple[int, int, bool, datetime]]) -> None:
+    """Write a freshly built timeline: (post id, author id, mature, published_at), newest posts of the followed."""
+    client = _client()
+    if client is None:
+        return
+    key, built = _key(user_id), _built_key(user_id)
+    pipe = client.pipeline()
+    pipe.delete(key)
+    if rows:
+        pipe.zadd(key, {_member(pk, author, mature): _score(at) for pk, author, mature, at in rows})
+    pipe.expire(key, TIMELINE_SECONDS)
+    pipe.set(built, 1, ex=TIMELINE_SECONDS)
+    pipe.execute()
+
+
+def drop(user_id: int) -> None:
+    """The person's follows or hidden people changed: rebuild on the next read."""
+    client = _client()
+    if client is not None:
+        client.delete(_key(user_id), _built_key(user_id))
+
+
+def fan_out(*, post_id: int, author_id: int, is_mature: bool, published_at: datetime, follower_ids) -> int:
+    """Write one public post into the timelines of the author's followers who have one. Returns how
+    many timelines it went into. Idempotent: the same post at the same time is written once."""
+    client = _client()
+    if client is None:
+        return 0
+    score = _score(published_at)
+    if not client.set(_fanned_key(post_id), score, ex=TIMELINE_SECONDS, nx=True):
+        if float(client.get(_fanned_key(post_id)) or 0) == score:
+            return 0  # already written at this time
+        client.set(_fanned_key(post_id), score, ex=TIMELINE_SECONDS)
+    written, member = 0, _member(post_id, author_id, is_mature)
+    batch: list[int] = []
+
+    def flush():
+        nonlocal written
+        pipe = client.pipeline(transaction=False)
+        for follower in batch:
+            pipe.exists(_built_key(follower))
+        active = [follower for follower, exists in zip(batch, pipe.execute(), strict=True) if exists]
+        pipe = client.pipeline(transaction=False)
+        for follower in active:
+            key = _key(follower)
+            pipe.zadd(key, {member: score})
+            pipe.zremrangebyrank(key, 0, -TIMELINE_LENGTH - 1)  # keep the newest TIMELINE_LENGTH
+        pipe.execute()
+        written += len(active)
+        batch.clear()
+
+    for follower in follower_ids:
+        batch.append(follower)
+        if len(batch) >= FAN_OUT_BATCH:
+            flush()
+    if batch:
+        flush()
+    logger.debug("post %s fanned out to %s timelines (author %s)", post_id, written, author_id)
+    return written
+
+
+def queue_fan_out(post_ids: list[int]) -> None:
+    """After a post changed: write it into timelines in the worker (only where timelines exist)."""
+    if post_ids and enabled():
+        from atelier.feeds.tasks import fan_out_posts
+
+        fan_out_posts.delay(post_ids)
+
+
+def fan_out_public_posts(post_ids: list[int]) -> int:
+    """The worker's part: each of these posts that is public now, into its author's followers' timelines."""
+    from atelier.posts.models import Post
+    from atelier.social.models import Follow
+
+    written = 0
+    for post in Post.objects.public().filter(pk__in=post_ids).values("pk", "author_id", "is_mature", "published_at"):
+        followers = (
+            Follow.objects.filter(followee_id=post["author_id"])
+            .values_list("follower_id", flat=True)
+            .iterator(chunk_size=FAN_OUT_BATCH)
+        )
+        written += fan_out(
+            post_id=post["pk"],
+            author_id=post["author_id"],
+            is_mature=post["is_mature"],
+            published_at=post["published_at"],
+            follower_ids=followers,
+        )
+    return written

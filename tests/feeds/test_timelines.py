@@ -1,0 +1,105 @@
+"""Following timelines in Redis (production config only): the same pages as the database gives,
+posts written in as they go public, and the visibility rule still deciding at read time."""
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from atelier.feeds import selectors, timelines
+from atelier.feeds.models import FeedPreferences, MatureChoice
+from atelier.moderation import services as moderation
+from atelier.social.models import Block, Follow, Mute
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(not settings.REDIS_URL, reason="timelines live in Redis: the production-config run"),
+]
+
+
+def titles(page) -> list[str]:
+    return [post.title for post in page.posts]
+
+
+def every_page(viewer) -> list[str]:
+    seen, cursor = [], None
+    while True:
+        page = selectors.following_feed(viewer, cursor)
+        seen += titles(page)
+        if not page.next_cursor:
+            return seen
+        cursor = page.next_cursor
+
+
+@pytest.fixture
+def followed(user, make_user, make_published_post):
+    artists = [make_user(f"artist{index}") for index in range(6)]
+    for index, artist in enumerate(artists):
+        Follow.objects.create(follower=user, followee=artist)
+        for number in range(6):
+            make_published_post(artist, hours_ago=index + number * 7 + 0.5, title=f"a{index}-{number}")
+    make_published_post(make_user("unfollowed"), hours_ago=0.1, title="not followed")
+    return artists
+
+
+def test_the_timeline_gives_the_same_pages_as_the_database(user, followed, settings):
+    from_timeline = every_page(user)
+    assert timelines.read(user.pk, before=None, size=5) is not None  # it was built and used
+    settings.REDIS_URL = ""  # the database path
+    assert every_page(user) == from_timeline and len(from_timeline) == 36
+
+
+def test_after_the_first_read_a_page_needs_no_query(user, followed):
+    selectors.following_feed(user)
+    with CaptureQueriesContext(connection) as queries:
+        page = selectors.following_feed(user)
+    assert len(page.posts) == selectors.PAGE_SIZE and len(queries) == 0
+
+
+def test_a_new_post_is_written_into_followers_timelines(
+    user, followed, make_published_post, django_capture_on_commit_callbacks
+):
+    selectors.following_feed(user)  # builds the timeline
+    with django_capture_on_commit_callbacks(execute=True):
+        make_published_post(followed[0], hours_ago=0.01, title="just now")
+    assert titles(selectors.following_feed(user))[0] == "just now"
+
+
+def test_held_removed_blocked_muted_and_mature_are_filtered_at_read(
+    user, followed, make_published_post, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        newest = make_published_post(followed[1], hours_ago=0.01, title="newest")
+        mature = make_published_post(followed[2], hours_ago=0.02, title="mature", is_mature=True)
+    FeedPreferences.objects.update_or_create(user=user, defaults={"mature": MatureChoice.HIDE})
+    selectors.following_feed(user)
+    first = titles(selectors.following_feed(user))
+    assert "newest" in first and "mature" not in first
+    moderation.post_hold(post=newest, reason="Held: test.")
+    Mute.objects.create(muter=user, muted=followed[3])
+    Block.objects.create(blocker=followed[4], blocked=user)
+    shown = every_page(user)
+    assert "newest" not in shown and not any(t.startswith(("a3-", "a4-")) for t in shown)
+    FeedPreferences.objects.update_or_create(user=user, defaults={"mature": MatureChoice.BLUR})
+    assert mature.title in every_page(user)
+
+
+def test_following_and_unfollowing_rebuild_the_timeline(
+    user, followed, make_user, make_published_post, django_capture_on_commit_callbacks
+):
+    newcomer = make_user("newcomer")
+    make_published_post(newcomer, hours_ago=0.2, title="newcomer's work")
+    selectors.following_feed(user)
+    with django_capture_on_commit_callbacks(execute=True):
+        Follow.objects.create(follower=user, followee=newcomer)
+    assert "newcomer's work" in titles(selectors.following_feed(user))
+    with django_capture_on_commit_callbacks(execute=True):
+        Follow.objects.filter(follower=user, followee=followed[0]).delete()
+    assert not any(title.startswith("a0-") for title in every_page(user))
+
+
+def test_deeper_than_the_timeline_keeps_the_database_answers(user, followed, monkeypatch):
+    monkeypatch.setattr(timelines, "TIMELINE_LENGTH", 10)
+    expected = [f"a{index}-{number}" for number in range(6) for index in range(6)]
+    expected.sort(key=lambda title: int(title[1]) + int(title[3]) * 7)  # hours_ago order
+    assert every_page(user) == expected
