@@ -9,6 +9,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
+from atelier.core.cache_batch import cached
+
 CACHED_BOOKMARKS_MAX = 2000
 BOOKMARK_SET_SECONDS = 600
 _TOO_MANY = "too-many"
@@ -18,11 +20,14 @@ def _key(user_id: int) -> str:
     return f"albums:bookmarked:{user_id}"
 
 
+bookmarks_key = _key
+
+
 def bookmarked_post_ids(viewer) -> frozenset[int] | None:
     """The ids of every post `viewer` bookmarked, or None when there are too many to cache."""
     from atelier.albums.models import Bookmark
 
-    ids = cache.get(_key(viewer.pk))
+    ids = cached(_key(viewer.pk))
     if ids is None:
         rows = list(Bookmark.objects.filter(user=viewer).values_list("post_id", flat=True)[: CACHED_BOOKMARKS_MAX + 1])
         ids = _TOO_MANY if len(rows) > CACHED_BOOKMARKS_MAX else frozenset(rows)

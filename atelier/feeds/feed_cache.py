@@ -16,6 +16,7 @@ Writes that bypass `Model.save` (QuerySet.update on visibility fields) call `for
 
 import hashlib
 import json
+import time
 
 from django.core.cache import cache
 from django.db import transaction
@@ -27,13 +28,22 @@ PREFERENCES_SECONDS = 600
 CACHED_CANDIDATES = 960
 
 _GENERATION_KEY = "feeds:generation"
+# A process trusts its copy of the generation this long: one round trip less per Discover page. A
+# post that left public view meanwhile is still never shown: its card is dropped at once and cards
+# are only ever loaded under the public rule; this process's own `forget_posts` resets the copy.
+GENERATION_LOCAL_SECONDS = 1.0
+_local_generation = {"value": None, "until": 0.0}
 
 
 def _generation() -> int:
+    now = time.monotonic()
+    if _local_generation["value"] is not None and now < _local_generation["until"]:
+        return _local_generation["value"]
     generation = cache.get(_GENERATION_KEY)
     if generation is None:
         cache.add(_GENERATION_KEY, 1, timeout=None)
         generation = cache.get(_GENERATION_KEY, 1)
+    _local_generation.update(value=generation, until=now + GENERATION_LOCAL_SECONDS)
     return generation
 
 
@@ -43,6 +53,7 @@ def forget_posts(post_ids) -> None:
     keys = [_card_key(pk) for pk in post_ids]
 
     def forget():
+        _local_generation["value"] = None
         try:
             cache.incr(_GENERATION_KEY)
         except ValueError:  # not set yet (or evicted): any new value invalidates the old keys

@@ -27,6 +27,7 @@ from django.db import connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
+from atelier.core.cache_batch import cached
 from atelier.feeds import feed_cache, timelines
 from atelier.feeds.cursors import decode_cursor, encode_cursor
 from atelier.feeds.models import FeedPreferences, MatureChoice
@@ -50,7 +51,7 @@ def preferences_for(viewer) -> FeedPreferences | None:
     if viewer is None or not viewer.is_authenticated:
         return None
     key = feed_cache.preferences_key(viewer.pk)
-    preferences = cache.get(key)
+    preferences = cached(key)
     if preferences is None:
         preferences = FeedPreferences.objects.filter(user=viewer).first() or FeedPreferences(user=viewer)
         cache.set(key, preferences, timeout=feed_cache.PREFERENCES_SECONDS)
@@ -93,7 +94,7 @@ def _cards(ids: list[int]) -> list[Post]:
     return [by_pk[pk] for pk in ids if pk in by_pk]
 
 
-def _newest(
+def _newest_ids(
     posts,
     feed: str,
     cursor: str | None,
@@ -102,24 +103,36 @@ def _newest(
     *,
     followed_by=None,
     preferences: FeedPreferences | None = None,
-) -> FeedPage:
-    """Newest first from `posts`; with `followed_by`, only posts by the people that person follows
-    (from their Redis timeline when it can answer, see feeds.timelines)."""
+) -> list[int]:
+    """Up to `limit` + 1 ids, newest first, from `posts` (a queryset, or a function making one);
+    with `followed_by`, only posts by the people that person follows (from their Redis timeline
+    when it can answer, see feeds.timelines)."""
     position = (decode_cursor(feed, cursor) or {}).get(key)
     before = (datetime.fromisoformat(position[0]), position[1]) if position else None
     ids = _timeline_ids(followed_by, preferences, before, limit + 1) if followed_by is not None else None
     if ids is None:
+        posts = posts() if callable(posts) else posts  # built only when the database answers
         if before:
             posts = posts.filter(Q(published_at__lt=before[0]) | Q(published_at=before[0], pk__lt=before[1]))
         if followed_by is not None:
             posts = _by_followed_authors(posts, followed_by, limit + 1)
         ids = list(posts.order_by("-published_at", "-pk").values_list("pk", flat=True)[: limit + 1])
+    return ids
+
+
+def _newest_page(ids, limit, feed, key, *, followed, preferences, cards=None) -> FeedPage:
+    """The page for `ids` (limit + 1 of them means there is more); `cards`: already loaded."""
     more = len(ids) > limit
-    page = _cards(ids[:limit])
-    if followed_by is not None and (preferences is None or preferences.mature == MatureChoice.HIDE):
+    page = cards if cards is not None else _cards(ids[:limit])
+    if followed and (preferences is None or preferences.mature == MatureChoice.HIDE):
         page = [post for post in page if not post.is_mature]  # marked mature since it entered a timeline
     next_cursor = encode_cursor(feed, {key: _newest_position(page[-1])}) if more and page else None
     return FeedPage(page, next_cursor)
+
+
+def _newest(posts, feed, cursor, limit=PAGE_SIZE, key="position", *, followed_by=None, preferences=None) -> FeedPage:
+    ids = _newest_ids(posts, feed, cursor, limit, key, followed_by=followed_by, preferences=preferences)
+    return _newest_page(ids, limit, feed, key, followed=followed_by is not None, preferences=preferences)
 
 
 def _newest_position(post: Post) -> list:
@@ -238,10 +251,10 @@ def _discover_candidates(viewer, preferences, position: list | None, excluded: f
     return list(_ranked(deeper, position)[:_DISCOVER_CANDIDATES])
 
 
-def _discover_rows(
+def _discover_choice(
     viewer, preferences, position: list | None, limit: int, excluded: frozenset[int] = frozenset()
-) -> tuple[list[Post], list | None]:
-    """Up to `limit` posts by score with the per-artist cap, and where the next page starts."""
+) -> tuple[list[int], list | None]:
+    """Up to `limit` ids by score with the per-artist cap, and where the next page starts."""
     if limit <= 0:
         return [], position
     excluded = excluded | hidden_author_id_set(viewer)
@@ -256,7 +269,12 @@ def _discover_rows(
             break
     more = len(candidates) == _DISCOVER_CANDIDATES or (chosen and len(chosen) == limit)
     next_position = [chosen[-1][1], chosen[-1][0]] if chosen and more else None  # [score, id]
-    return _cards([pk for pk, _ in chosen]), next_position
+    return [pk for pk, _ in chosen], next_position
+
+
+def _discover_rows(viewer, preferences, position, limit, excluded=frozenset()) -> tuple[list[Post], list | None]:
+    ids, next_position = _discover_choice(viewer, preferences, position, limit, excluded)
+    return _cards(ids), next_position
 
 
 def discover_feed(viewer, cursor: str | None = None) -> FeedPage:
@@ -275,16 +293,34 @@ def home_feed(viewer, cursor: str | None = None) -> FeedPage:
         return discover_feed(viewer, cursor)  # everyone, followed or not
     state = decode_cursor("home", cursor) or {}
     wanted_following = round(PAGE_SIZE * share / 100)
-    published = _published(viewer, preferences)
-    following = (
-        _newest(published, "home", cursor, wanted_following, "following", followed_by=viewer, preferences=preferences)
+    following_ids = (
+        _newest_ids(
+            lambda: _published(viewer, preferences),
+            "home",
+            cursor,
+            wanted_following,
+            "following",
+            followed_by=viewer,
+            preferences=preferences,
+        )
         if wanted_following and state.get("following_done") is not True
-        else FeedPage([], None)
+        else []
     )
     # The rest of the page is everyone else, so the share holds (and nothing shows twice).
-    discover_posts, discover_next = _discover_rows(
-        viewer, preferences, state.get("discover"), PAGE_SIZE - len(following.posts), followed_author_ids(viewer)
+    discover_ids, discover_next = _discover_choice(
+        viewer,
+        preferences,
+        state.get("discover"),
+        PAGE_SIZE - min(len(following_ids), wanted_following),
+        followed_author_ids(viewer),
     )
+    by_pk = {post.pk: post for post in _cards(following_ids[:wanted_following] + discover_ids)}  # one read
+    following_cards = [by_pk[pk] for pk in following_ids[:wanted_following] if pk in by_pk]
+    following = _newest_page(
+        following_ids, wanted_following, "home", "following", followed=True, preferences=preferences,
+        cards=following_cards,
+    )  # fmt: skip
+    discover_posts = [by_pk[pk] for pk in discover_ids if pk in by_pk]
     posts = _interleave(following.posts, discover_posts)
     if following.next_cursor is None and discover_next is None:
         return FeedPage(posts, None)

@@ -88,16 +88,22 @@ def read(user_id: int, *, before: tuple[datetime, int] | None, size: int) -> Win
     """Up to `size` entries older than `before` (published_at, id), newest first; None when the
     person has no timeline (the caller builds one)."""
     client = _client()
-    if client is None or not client.exists(_built_key(user_id)):
+    if client is None:
         return None
     high = "+inf" if before is None else _score(before[0])
-    rows = client.zrevrangebyscore(_key(user_id), high, "-inf", start=0, num=size, withscores=True)
+    pipe = client.pipeline(transaction=False)  # one round trip for the three reads
+    pipe.exists(_built_key(user_id))
+    pipe.zrevrangebyscore(_key(user_id), high, "-inf", start=0, num=size, withscores=True)
+    pipe.zcard(_key(user_id))
+    built, rows, length = pipe.execute()
+    if not built:
+        return None
     entries = sorted((_entry(member, score) for member, score in rows), key=lambda e: e.position, reverse=True)
     if before is not None:
         position = (_score(before[0]), before[1])
         entries = [entry for entry in entries if entry.position < position]
     # Fewer rows than asked for means the timeline ends here; it holds all there is unless it is full.
-    complete = len(rows) < size and client.zcard(_key(user_id)) < TIMELINE_LENGTH
+    complete = len(rows) < size and length < TIMELINE_LENGTH
     return Window(entries, complete)
 
 

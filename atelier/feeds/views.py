@@ -8,12 +8,16 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from atelier.albums.bookmark_sets import bookmarks_key
 from atelier.albums.selectors import mark_bookmarked
+from atelier.core.cache_batch import batched
 from atelier.feeds import selectors
 from atelier.feeds.cursors import InvalidCursor
+from atelier.feeds.feed_cache import preferences_key
 from atelier.feeds.forms import FeedPreferencesForm
 from atelier.feeds.models import FeedChoice, FeedPreferences
 from atelier.posts.models import Category, Tag
+from atelier.social.relation_sets import followed_key, hidden_key
 
 FEEDS = {
     FeedChoice.HOME: selectors.home_feed,
@@ -23,12 +27,21 @@ FEEDS = {
 TITLES = {FeedChoice.HOME: "Home", FeedChoice.FOLLOWING: "Following", FeedChoice.DISCOVER: "Discover"}
 
 
+def _viewer_keys(viewer) -> list[str]:
+    """The per-person cache entries every feed page reads, fetched in one round trip."""
+    if not viewer.is_authenticated:
+        return []
+    pk = viewer.pk
+    return [preferences_key(pk), followed_key(pk), hidden_key(pk), bookmarks_key(pk)]
+
+
 def _render_feed(request, *, title: str, load, feed: str):
     try:
-        page = load(request.GET.get("cursor"))
+        with batched(_viewer_keys(request.user)):
+            page = load(request.GET.get("cursor"))
+            mark_bookmarked(page.posts, request.user)
     except InvalidCursor as error:
         return render(request, "feeds/feed.html", {"title": title, "feed": feed, "error": str(error)}, status=400)
-    mark_bookmarked(page.posts, request.user)
     context = {"title": title, "feed": feed, "page": page, "more_url": request.path}
     if request.htmx and request.GET.get("cursor"):
         return render(request, "feeds/includes/feed_page.html", context)

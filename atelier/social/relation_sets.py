@@ -11,6 +11,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
+from atelier.core.cache_batch import cached
+
 RELATION_SET_SECONDS = 600
 
 
@@ -18,8 +20,16 @@ def _key(kind: str, user_id: int) -> str:
     return f"social:{kind}:{user_id}"
 
 
+def followed_key(user_id: int) -> str:
+    return _key("followed", user_id)
+
+
+def hidden_key(user_id: int) -> str:
+    return _key("hidden", user_id)
+
+
 def _cached_set(kind: str, user_id: int, load) -> frozenset[int]:
-    ids = cache.get(_key(kind, user_id))
+    ids = cached(_key(kind, user_id))
     if ids is None:
         ids = frozenset(load())
         cache.set(_key(kind, user_id), ids, timeout=RELATION_SET_SECONDS)
