@@ -28,10 +28,15 @@ def _clean_cache():
 def _refused_crawlers_known(django_db_setup, django_db_blocker):
     """Every web process reads the refused-crawler list once and keeps it (test settings: for good),
     so no test's query count depends on being the first to serve a page."""
+    from django.db import DatabaseError
+
     from atelier.protection.shield.crawlers import refused_tokens
 
     with django_db_blocker.unblock():
-        refused_tokens()
+        try:
+            refused_tokens()
+        except DatabaseError:
+            pass  # a run of tests that use no database creates none: there is no page to serve either
 
 
 @pytest.fixture
