@@ -26,10 +26,14 @@ def test_openapi_schema_is_valid_json_and_lists_every_endpoint(client):
         "/api/v1/profiles/{handle}/posts",
         "/api/v1/jobs",
         "/api/v1/jobs/{job_id}",
+        "/api/v1/posts/{post_id}/review",
+        "/api/v1/posts/{post_id}/ai-report",
     }
     assert set(schema["paths"]["/api/v1/profiles/{handle}"]) == {"get"}
     assert schema["paths"]["/api/v1/me"]["get"]["security"] == [{"SessionAuth": []}]
     assert "security" not in schema["paths"]["/api/v1/profiles/{handle}"]["get"]
+    assert set(schema["paths"]["/api/v1/posts/{post_id}/ai-report"]) == {"post"}
+    assert schema["paths"]["/api/v1/posts/{post_id}/ai-report"]["post"]["security"] == [{"SessionAuth": []}]
 
 
 def test_schema_output_types_are_separate_and_public_profile_has_no_email(client):
