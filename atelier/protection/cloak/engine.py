@@ -114,7 +114,6 @@ def cloak_image(
         original = to_tensor(crop)
         target = to_tensor(render_style(crop, chosen_style))
         generator = torch.Generator().manual_seed(seed * 1_000_003 + index)
-        torch.manual_seed(seed * 1_000_003 + index)
 
         def on_step(step: int, done_before: int = index * settings.steps) -> None:
             if progress is not None:
