@@ -37,7 +37,16 @@ from atelier.protection.cloak.style_targets import ranked_styles, render_style  
 
 SIDE = 512
 # Varied subjects and textures; all ship in the scikit-image wheel (no download at run time).
-IMAGES = ("astronaut", "chelsea", "coffee", "rocket", "motorcycle_left", "hubble_deep_field", "camera", "retina")
+IMAGES = (
+    "astronaut",
+    "chelsea",
+    "coffee",
+    "rocket",
+    "hubble_deep_field",
+    "camera",
+    "retina",
+    "immunohistochemistry",
+)
 CONDITIONS = {
     "png": lambda image: image,
     "jpeg75": evaluation.jpeg_round_trip,
@@ -169,10 +178,11 @@ def main() -> None:
     args = parser.parse_args()
     budget = round(STRENGTHS[args.strength].linf * 255)
 
+    # Load every image first, so a missing one fails before an hour of cloaking, not after.
+    images = {name: load_image(name) for name in IMAGES[: args.images]}
     load_before = os.getloadavg()
     rows = []
-    for name in IMAGES[: args.images]:
-        image = load_image(name)
+    for name, image in images.items():
         for style in ranked_styles(image)[: args.styles]:
             result = cloak_image(image, strength=args.strength, seed=args.seed, style=style)
             row = {

@@ -34,7 +34,6 @@ STRENGTHS = {
 # Blocks are weighted equally after each is scaled by its starting distance, so no block dominates by size.
 BLOCK_WEIGHTS = (1.0, 1.0, 1.0, 1.0, 1.0)
 SSIM_PENALTY = 50.0
-STEP_MODE = "sign"
 MOMENTUM = 0.9  # accumulated gradient direction (Dong et al. 2018): steadier steps that transfer better
 SSIM_WINDOW_MIN = 11  # pytorch-msssim's Gaussian window needs both sides at least this long
 
@@ -123,11 +122,7 @@ def cloak_tile(
         (gradient,) = torch.autograd.grad(loss, delta)
         with torch.no_grad():
             velocity = MOMENTUM * velocity + gradient / gradient.abs().mean().clamp_min(1e-12)
-            if STEP_MODE == "sign":
-                direction = velocity.sign()
-            else:
-                direction = velocity / velocity.pow(2).mean().sqrt().clamp_min(1e-12)
-            delta = delta.detach() - _step_size(strength, step) * direction
+            delta = delta.detach() - _step_size(strength, step) * velocity.sign()
             delta = _project(delta, original, strength)
         if on_step is not None:
             on_step(step + 1)

@@ -17,7 +17,11 @@ Limits, stated plainly: this is a deterrent, not a guarantee. It is measured aga
 and one held-out CLIP encoder (bench/cloak_eval.py), not against the fine-tuning pipelines that mimic styles.
 Hönig et al. 2024, "Adversarial Perturbations Cannot Reliably Protect Artists From Generative AI", show that
 simple steps such as noisy upscaling remove even Glaze's protection; anyone determined can remove this one.
-Cost grows with the number of tiles (about a minute per 512² tile at the default strength on two cores).
+Measured at the default strength on 8 images × 2 styles (bench/results/cloak_eval.json): SSIM ≥ 0.964,
+PSNR ≥ 34.4 dB, L∞ 8/255; the held-out CLIP embedding moves 0.16 of the way to the target (0.14 after JPEG
+q75, 0.13 after a 2× resize; noise controls ≤ 0.02), MobileNetV2 0.26 on average, short of the issue's
+0.45: with PSNR and SSIM both binding, the low blocks (texture at stride 4) barely move.
+Cost grows with the number of tiles: 70–85 s per 512² tile on one thread of this machine's two cores.
 """
 
 import time
@@ -117,7 +121,6 @@ def cloak_image(
         original = to_tensor(crop)
         target = to_tensor(render_style(crop, chosen_style))
         generator = torch.Generator().manual_seed(seed * 1_000_003 + index)
-        torch.manual_seed(seed * 1_000_003 + index)
 
         def on_step(step: int, done_before: int = index * settings.steps) -> None:
             if progress is not None:
