@@ -6,6 +6,15 @@ from dataclasses import dataclass
 from django.core.cache import cache
 
 
+def rate_limited_response(error: "RateLimited"):
+    """429 with the reason in words and Retry-After, for plain (non-htmx) actions."""
+    from django.http import HttpResponse
+
+    response = HttpResponse(str(error), status=429, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(error.retry_after)
+    return response
+
+
 class RateLimited(Exception):
     """Too many actions of one kind in the current window; `retry_after` seconds until the next."""
 

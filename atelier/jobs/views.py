@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from atelier.core.ratelimit import rate_limited_response
 from atelier.jobs import selectors, services
 from atelier.jobs.alerts import saved_search_url
 from atelier.jobs.choices import ApplicationStatus, ApplyMethod
@@ -21,12 +22,6 @@ def _page_number(request) -> int:
         return int(request.GET.get("page", 1))
     except ValueError:
         return 1
-
-
-def _too_many(error: services.RateLimited) -> HttpResponse:
-    response = HttpResponse(str(error), status=429, content_type="text/plain; charset=utf-8")
-    response["Retry-After"] = str(error.retry_after)
-    return response
 
 
 # --- the list, a job, the feed, saved searches
@@ -151,7 +146,7 @@ def job_report(request, job_id: int):
     try:
         services.job_report(job=job, reporter=request.user, **form.cleaned_data)
     except services.RateLimited as error:
-        return _too_many(error)
+        return rate_limited_response(error)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -181,7 +176,7 @@ def job_apply(request, job_id: int):
                 job=job, applicant=request.user, note=form.cleaned_data["note"], post_ids=form.cleaned_data["pieces"]
             )
         except services.RateLimited as error:
-            return _too_many(error)
+            return rate_limited_response(error)
         except ValidationError as error:
             form.add_error(None, error)
         else:

@@ -10,7 +10,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from atelier.core.ratelimit import RateLimited
+from atelier.core.ratelimit import RateLimited, rate_limited_response
 from atelier.media.storages import originals_storage
 from atelier.moderation import selectors, services
 from atelier.moderation.forms import AIReportForm, AppealForm, DecisionForm
@@ -88,9 +88,7 @@ def report_ai(request, post_id: int):
     except PermissionDenied:
         raise Http404("No such post.") from None
     except RateLimited as error:
-        response = HttpResponse(str(error), status=429, content_type="text/plain; charset=utf-8")
-        response["Retry-After"] = str(error.retry_after)
-        return response
+        return rate_limited_response(error)
     except ValidationError as error:
         messages.info(request, " ".join(error.messages))
     else:

@@ -171,3 +171,10 @@ def _touch_point(x: float, y: float) -> dict:
 
 def centre(box: dict) -> tuple[float, float]:
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def open_page(chromium, base_url: str, viewport: Viewport, artifacts: Path, *, timeout_ms: int = 10_000) -> BrowserPage:
+    """A fresh browser context at `viewport`, for journeys where several people act in turn."""
+    context = chromium.new_context(base_url=base_url, color_scheme="light", **viewport.context_options())
+    context.set_default_timeout(timeout_ms)
+    return BrowserPage(page=context.new_page(), viewport=viewport, artifacts=artifacts)

@@ -13,7 +13,7 @@ from atelier.moderation.models import CaseStatus, ReviewCase
 from atelier.posts.models import Post
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.pictures import quadrant_png
-from tests.browser.support import DESKTOP, PHONE, BrowserPage
+from tests.browser.support import DESKTOP, PHONE, BrowserPage, open_page
 from tests.browser.test_social_journey import _log_in
 from tests.detection.test_provenance import A1111
 
@@ -22,9 +22,7 @@ STEPS = ARTIFACTS / "both" / "appeal_journey"
 
 
 def _open(chromium, live_server, viewport, name: str) -> BrowserPage:
-    context = chromium.new_context(base_url=live_server.url, color_scheme="light", **viewport.context_options())
-    context.set_default_timeout(15_000)
-    return BrowserPage(page=context.new_page(), viewport=viewport, artifacts=STEPS / name)
+    return open_page(chromium, live_server.url, viewport, STEPS / name, timeout_ms=15_000)
 
 
 def _a1111_png(path):

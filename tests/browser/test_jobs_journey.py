@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from atelier.accounts.models import AccountType
 from atelier.jobs.models import Application, Job
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.support import DESKTOP, PHONE, BrowserPage
+from tests.browser.support import DESKTOP, PHONE, BrowserPage, open_page
 from tests.browser.test_social_journey import _log_in
 
 pytestmark = pytest.mark.browser
@@ -15,9 +15,7 @@ STEPS = ARTIFACTS / "both" / "jobs_journey"
 
 
 def _open(chromium, live_server, viewport, name: str) -> BrowserPage:
-    context = chromium.new_context(base_url=live_server.url, color_scheme="light", **viewport.context_options())
-    context.set_default_timeout(10_000)
-    return BrowserPage(page=context.new_page(), viewport=viewport, artifacts=STEPS / name)
+    return open_page(chromium, live_server.url, viewport, STEPS / name)
 
 
 def test_post_find_apply_and_shortlist(chromium, live_server, make_user, make_published_post):
