@@ -137,13 +137,16 @@ def __getattr__(name):
 
 
 def application(environ, start_response):
-    """gunicorn's entry point: the production site with this module as ROOT_URLCONF."""
+    """gunicorn's entry point: the production site (as config/wsgi.py builds it, stack room included)
+    with this module as ROOT_URLCONF."""
     global _wsgi
     if "_wsgi" not in globals():
         from django.conf import settings
         from django.core.wsgi import get_wsgi_application
 
-        _wsgi = get_wsgi_application()
+        from atelier.core.stack_room import with_stack_room
+
+        _wsgi = with_stack_room(get_wsgi_application())
         settings.ROOT_URLCONF = "bench.feeds"
     return _wsgi(environ, start_response)
 
@@ -311,14 +314,15 @@ def main() -> None:
         baseline("baseline-start")
         signed_in = single_requests("/bench/memory/", viewers["new"]["cookie"], "baseline-signed-in", log)
         signed_in.update(throughput("/bench/memory/", viewers["new"]["cookie"]))
-        for case, viewer in ((k, v) for k, v in viewers.items()):
+        for case, viewer in viewers.items():
             for feed in FEEDS:
                 label = f"{case}-{feed}"
                 figures = single_requests(f"/feed/{feed}/", viewer["cookie"], label, log)
                 figures.update(throughput(f"/feed/{feed}/", viewer["cookie"]))
                 results[label] = {"case": case, "feed": feed, **figures}
                 print(f"  {label}: {figures}", flush=True)
-        baseline("baseline-end")
+            # Between the viewers too, so a drift in the machine's speed shows in the baseline.
+            baseline(f"baseline-after-{case}")
         for label, query in SEARCHES:  # server time only: search pages are not a throughput goal
             path = f"/search/?{urlencode({'q': query, 'type': 'posts'})}"
             searches[label] = {
@@ -343,7 +347,7 @@ def main() -> None:
     print()
     print(
         f"Baseline (24 cards from memory): p50 {base['server_p50_ms']} ms, p95 {base['server_p95_ms']} ms, "
-        f"{base['rps']} req/s  (start {baselines[0]['rps']}, end {baselines[-1]['rps']})"
+        f"{base['rps']} req/s  (runs: {', '.join(str(b['rps']) for b in baselines)})"
     )
     print(
         f"Baseline signed in (same, plus session and user query): p50 {signed_in['server_p50_ms']} ms, "
@@ -374,7 +378,8 @@ def main() -> None:
             "server_time": f"duration_ms from the JSON request log, {SINGLE_REQUESTS} sequential requests per case",
             "load": f"{LOAD_SECONDS} s at concurrency {CONCURRENCY} per case",
             "baseline": "feeds/feed.html with 24 in-memory posts and an in-memory signed-in user, no database "
-            "(the goal's reference); baseline.signed_in: the same view with a real session cookie",
+            "(the goal's reference), measured at the start and after each viewer's three feeds, averaged; "
+            "baseline.signed_in: the same view with a real session cookie",
         },
         "machine": machine(),
         "seed": seeded,

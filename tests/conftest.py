@@ -19,10 +19,15 @@ TEST_PASSWORD = "a-long-test-password-42"
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    """Rate-limit counters live in the cache (Redis in the production-config run): start each test empty."""
+    """Rate-limit counters live in the cache (Redis in the production-config run): start each test
+    empty, and without the feeds' per-process copies of what the cache held."""
+    from atelier.feeds.feed_cache import forget_process_copies
+
     cache.clear()
+    forget_process_copies()
     yield
     cache.clear()
+    forget_process_copies()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
+from atelier.core import cache_batch
 from atelier.core.cache_batch import cached
 
 CACHED_BOOKMARKS_MAX = 2000
@@ -36,6 +37,7 @@ def bookmarked_post_ids(viewer) -> frozenset[int] | None:
 
 
 def forget_bookmarks(user_id: int) -> None:
+    cache_batch.forget([_key(user_id)])
     cache.delete(_key(user_id))
     transaction.on_commit(lambda: cache.delete(_key(user_id)))
 

@@ -36,9 +36,11 @@ class RateLimit:
         return f"rl:{self.name}:{key}:{window_start}", window_start
 
     def hit(self, key: str) -> int:
-        """Count one hit and return the count in the current window (one cache round trip when the
-        window's counter exists, which is every hit but the first)."""
+        """Count one hit and return the count in the current window: one round trip on Redis (every
+        page counts one or two of these); elsewhere one when the window's counter exists."""
         cache_key, _ = self._cache_key(key)
+        if hasattr(cache, "incr_with_timeout"):
+            return cache.incr_with_timeout(cache_key, self.window + 1)
         try:
             return cache.incr(cache_key)
         except ValueError:  # the window's first hit (or its counter just expired)

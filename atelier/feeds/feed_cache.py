@@ -20,6 +20,10 @@ import time
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models.base import ModelState
+
+from atelier.core import cache_batch
+from atelier.core.decoded_copies import DecodedCopies
 
 CANDIDATES_SECONDS = 30
 CARD_SECONDS = 300
@@ -33,6 +37,13 @@ _GENERATION_KEY = "feeds:generation"
 # are only ever loaded under the public rule; this process's own `forget_posts` resets the copy.
 GENERATION_LOCAL_SECONDS = 1.0
 _local_generation = {"value": None, "until": 0.0}
+# Each process also keeps the rankings it read, as read (a 960-row list costs a round trip and an
+# unpickle per page otherwise). The key carries the generation, so a change anywhere reaches this
+# copy within GENERATION_LOCAL_SECONDS; it only orders ids, every card is still read under the
+# public rule. Most people share a handful of filter sets.
+CANDIDATES_LOCAL_SECONDS = 5.0
+LOCAL_CANDIDATE_SETS = 64
+_local_candidates: dict[str, tuple[list, float]] = {}
 
 
 def _generation() -> int:
@@ -47,13 +58,20 @@ def _generation() -> int:
     return generation
 
 
+def forget_process_copies() -> None:
+    """Drop this process's copies of the generation and the rankings (after a change here, or a
+    cache flush: tests start each from an empty cache)."""
+    _local_generation["value"] = None
+    _local_candidates.clear()
+
+
 def forget_posts(post_ids) -> None:
     """A post changed or left public view: rebuild every ranking, drop its cached card. Done now and
     again once the change is committed, so a reader that cached the old state in between is undone."""
     keys = [_card_key(pk) for pk in post_ids]
 
     def forget():
-        _local_generation["value"] = None
+        forget_process_copies()
         try:
             cache.incr(_GENERATION_KEY)
         except ValueError:  # not set yet (or evicted): any new value invalidates the old keys
@@ -84,10 +102,17 @@ def candidates_key(signature: dict) -> str:
 def cached_candidates(signature: dict, compute) -> list[tuple[int, int, float]]:
     """The top CACHED_CANDIDATES (id, author id, score) of the ranking for this filter set."""
     key = candidates_key(signature)
+    now = time.monotonic()
+    local = _local_candidates.get(key)
+    if local is not None and now < local[1]:
+        return local[0]
     rows = cache.get(key)
     if rows is None:
         rows = [tuple(row) for row in compute(CACHED_CANDIDATES)]
         cache.set(key, rows, timeout=CANDIDATES_SECONDS)
+    if len(_local_candidates) >= LOCAL_CANDIDATE_SETS:
+        _local_candidates.clear()  # filter sets beyond the common few: start over rather than grow
+    _local_candidates[key] = (rows, now + CANDIDATES_LOCAL_SECONDS)
     return rows
 
 
@@ -98,9 +123,28 @@ def _card_key(pk: int) -> str:
     return f"feeds:card:{pk}"
 
 
+# Decoded cards kept per process, checked against the cache's bytes on every read (core.decoded_copies).
+LOCAL_CARDS = 2000
+_card_copies = DecodedCopies(limit=LOCAL_CARDS)
+
+
+def _page_copy(post):
+    """A page's own copy of a shared card post: its attributes and related-object cache copied (the
+    page sets `viewer_bookmarked` on it), the author and cover data shared, read-only."""
+    page_post = post.__class__.__new__(post.__class__)
+    page_post.__dict__.update(post.__dict__)
+    state = page_post._state = ModelState()
+    state.db, state.adding = post._state.db, post._state.adding
+    state.fields_cache = dict(post._state.fields_cache)
+    return page_post
+
+
 def cached_cards(ids: list[int], load) -> dict:
-    """Posts by id for cards: from the cache, and the missing ones through `load(ids)` (a dict)."""
-    found = cache.get_many([_card_key(pk) for pk in ids])
+    """Posts by id for cards: from the cache, and the missing ones through `load(ids)` (a dict).
+    Every post returned is this page's own object (it gets marked for the viewer)."""
+    keys = [_card_key(pk) for pk in ids]
+    shared = _card_copies.get_many(keys)  # None without Redis: the cache decodes fresh objects anyway
+    found = cache.get_many(keys) if shared is None else {key: _page_copy(post) for key, post in shared.items()}
     posts = {pk: found[_card_key(pk)] for pk in ids if _card_key(pk) in found}
     missing = [pk for pk in ids if pk not in posts]
     if missing:
@@ -118,5 +162,6 @@ def preferences_key(user_id: int) -> str:
 
 
 def forget_preferences(user_id: int) -> None:
+    cache_batch.forget([preferences_key(user_id)])
     cache.delete(preferences_key(user_id))
     transaction.on_commit(lambda: cache.delete(preferences_key(user_id)))

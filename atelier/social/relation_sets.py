@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
+from atelier.core import cache_batch
 from atelier.core.cache_batch import cached
 
 RELATION_SET_SECONDS = 600
@@ -57,6 +58,7 @@ def hidden_author_id_set(viewer) -> frozenset[int]:
 
 def forget_relation_sets(*user_ids: int) -> None:
     keys = [_key(kind, user_id) for user_id in user_ids for kind in ("followed", "hidden")]
+    cache_batch.forget(keys)
     cache.delete_many(keys)
     transaction.on_commit(lambda: cache.delete_many(keys))
 

@@ -35,3 +35,43 @@ def test_values_round_trip_from_many_threads():
     for thread in threads:
         thread.join()
     assert errors == []
+
+
+def test_a_counter_is_created_with_its_lifetime_and_counted_in_one_round_trip():
+    from atelier.core.ratelimit import RateLimit
+
+    limit = RateLimit("one-trip", 100, 60)
+    key = cache.make_key(limit._cache_key("alice")[0])
+    client = cache._cache.get_client(write=True)
+    before = client.info("commandstats")
+    assert [limit.hit("alice") for _ in range(3)] == [1, 2, 3]
+    after = client.info("commandstats")
+    assert 0 < client.ttl(key) <= 61  # the window's counter expires with the window
+    assert limit.count("alice") == 3  # read back through the cache's own decoding
+    calls = {name: after[name]["calls"] - before.get(name, {"calls": 0})["calls"] for name in after}
+    assert calls.get("cmdstat_exists", 0) == 0 and calls["cmdstat_incrby"] == 3  # no EXISTS before each
+
+
+def test_decoded_copies_decode_once_and_follow_every_change():
+    from atelier.core.decoded_copies import DecodedCopies
+
+    copies = DecodedCopies(limit=10)
+    cache.set("copies:a", {"title": "first"}, timeout=60)
+    first = copies.get_many(["copies:a", "copies:absent"])
+    again = copies.get_many(["copies:a"])
+    assert first == {"copies:a": {"title": "first"}}
+    assert again["copies:a"] is first["copies:a"]  # unchanged bytes: the same decoded object
+    cache.set("copies:a", {"title": "second"}, timeout=60)  # another process rebuilt it
+    assert copies.get_many(["copies:a"]) == {"copies:a": {"title": "second"}}
+    cache.delete("copies:a")  # dropped anywhere: gone here at once
+    assert copies.get_many(["copies:a"]) == {}
+
+
+def test_decoded_copies_stay_within_their_limit():
+    from atelier.core.decoded_copies import DecodedCopies
+
+    copies = DecodedCopies(limit=4)
+    cache.set_many({f"copies:{index}": index * 1000 + 0.5 for index in range(10)}, timeout=60)
+    for index in range(10):
+        assert copies.get_many([f"copies:{index}"]) == {f"copies:{index}": index * 1000 + 0.5}
+    assert len(copies._copies) <= 4

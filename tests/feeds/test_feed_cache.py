@@ -153,3 +153,19 @@ def test_bookmark_marks_follow_every_change(make_user, make_published_post, user
     assert marks() == {"first": True, "second": True}
     bookmark_remove(user=user, post_id=first.pk)
     assert marks() == {"first": False, "second": True}
+
+
+def test_each_page_marks_its_own_copy_of_a_shared_card(make_user, make_published_post, user):
+    """Cards are kept decoded per process (with Redis): one person's bookmark marks must never reach
+    another person's page, nor a page rendered later."""
+    other = make_user("other")
+    post = make_published_post(make_user("artist"), title="shared card")
+    bookmark_add(user=user, post_id=post.pk)
+    mine = selectors.discover_feed(user)
+    mark_bookmarked(mine.posts, user)
+    theirs = selectors.discover_feed(other)
+    mark_bookmarked(theirs.posts, other)
+    assert [p.viewer_bookmarked for p in mine.posts] == [True]
+    assert [p.viewer_bookmarked for p in theirs.posts] == [False]
+    assert mine.posts[0] is not theirs.posts[0]
+    assert not hasattr(selectors.discover_feed(user).posts[0], "viewer_bookmarked")  # a fresh copy again

@@ -103,3 +103,22 @@ def test_deeper_than_the_timeline_keeps_the_database_answers(user, followed, mon
     expected = [f"a{index}-{number}" for number in range(6) for index in range(6)]
     expected.sort(key=lambda title: int(title[1]) + int(title[3]) * 7)  # hours_ago order
     assert every_page(user) == expected
+
+
+def test_a_page_full_of_filtered_entries_reads_further_into_the_timeline(
+    user, followed, make_user, make_published_post, django_capture_on_commit_callbacks
+):
+    """A page reads a few entries beyond its need; when the person's filters drop more than that
+    (here 30 new posts by someone they then muted), it reads on in the timeline, not the database."""
+    loud = make_user("loud")
+    Follow.objects.create(follower=user, followee=loud)
+    selectors.following_feed(user)  # builds the timeline
+    with django_capture_on_commit_callbacks(execute=True):
+        for number in range(30):
+            make_published_post(loud, hours_ago=0.01 + number * 0.001, title=f"loud {number}")
+    Mute.objects.create(muter=user, muted=loud)  # hides them: the read filters them out of the timeline
+    selectors.following_feed(user)
+    with CaptureQueriesContext(connection) as queries:
+        page = selectors.following_feed(user)
+    assert len(page.posts) == selectors.PAGE_SIZE and not any(t.startswith("loud") for t in titles(page))
+    assert len(queries) == 0
