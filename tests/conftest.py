@@ -3,6 +3,7 @@
 import contextlib
 import io
 import os
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,6 +16,13 @@ from atelier.accounts.models import AccountType, User
 from atelier.posts.models import Post, PostState, Tag, discover_base_for
 
 TEST_PASSWORD = "a-long-test-password-42"
+
+
+def start_of_fresh_window(window: int, margin: float = 0.5) -> None:
+    """Wait if the current rate-limit window is about to end, so a burst of hits falls inside one window."""
+    remaining = window - (time.time() % window)
+    if remaining < margin:
+        time.sleep(remaining + 0.01)
 
 
 @pytest.fixture(autouse=True)

@@ -9,15 +9,9 @@ from django.core.cache import cache
 
 from atelier.core.html import render_user_markdown
 from atelier.core.ratelimit import RateLimit
+from tests.conftest import start_of_fresh_window
 
 # --- RateLimit
-
-
-def start_of_fresh_window(window: int, margin: float = 0.5) -> None:
-    """Wait if the current window is about to end, so a burst of hits falls inside one window."""
-    remaining = window - (time.time() % window)
-    if remaining < margin:
-        time.sleep(remaining + 0.01)
 
 
 def test_allows_the_limit_then_refuses():

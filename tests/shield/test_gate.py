@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from atelier.media.storages import public_storage
 from atelier.protection.shield.models import CrawlerAgent, ProtectionCount
-from tests.conftest import image_bytes
+from tests.conftest import image_bytes, start_of_fresh_window
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +65,7 @@ def test_a_burst_is_limited_while_a_person_browsing_is_not(settings, artwork, ma
     settings.SHIELD_PAGES_PER_MINUTE = 30
     settings.SHIELD_MEDIA_PER_MINUTE = 60
     artist, _, image = artwork
+    start_of_fresh_window(60, margin=20)  # the whole burst inside one minute's window
     reader = Client(REMOTE_ADDR="198.51.100.20", HTTP_USER_AGENT=BROWSER)
     reader.force_login(make_user("reader"))
     scraper = Client(REMOTE_ADDR="192.0.2.99", HTTP_USER_AGENT="python-requests/2.32.3")
@@ -88,6 +89,7 @@ def test_a_burst_is_limited_while_a_person_browsing_is_not(settings, artwork, ma
 def test_one_account_over_many_addresses_has_one_budget(settings, make_user):
     settings.SHIELD_ACCOUNT_PAGES_PER_MINUTE = 20
     account = make_user("scraper_account")
+    start_of_fresh_window(60, margin=15)  # 25 pages in one minute's window, never across two
     statuses = []
     for number in range(25):
         client = Client(REMOTE_ADDR=f"10.0.{number}.1", HTTP_USER_AGENT=BROWSER)
