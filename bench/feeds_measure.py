@@ -1,0 +1,145 @@
+"""How bench/feeds.py measures: single requests timed by the site's own request log, load from wrk
+(or a Python thread pool without it), the gunicorn it measures, and the machine it ran on."""
+
+import http.client
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from bench.feeds_seed import CONCURRENCY, LOAD_SECONDS, PORT, SINGLE_REQUESTS, pg_connect
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _get(path: str, cookie: str | None, request_id: str = "") -> tuple[int, bytes, float]:
+    started = time.perf_counter()
+    connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+    headers = {"Cookie": cookie} if cookie else {}
+    if request_id:
+        headers["X-Request-ID"] = request_id
+    connection.request("GET", path, headers=headers)
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return response.status, body, (time.perf_counter() - started) * 1000
+
+
+def single_requests(path: str, cookie: str | None, label: str, log: Path) -> dict:
+    for _ in range(10):  # warm the workers' connections and caches
+        status, body, _ = _get(path, cookie)
+        if status != 200:
+            raise RuntimeError(f"{path} answered {status}: {body[:300]!r}")
+    cards = body.count(b'<li class="post-card')
+    ids, client_ms = [], []
+    for index in range(SINGLE_REQUESTS):
+        request_id = f"bench-{label}-{index:04d}"
+        _, _, ms = _get(path, cookie, request_id)
+        ids.append(request_id)
+        client_ms.append(ms)
+    time.sleep(0.3)
+    server_ms = _server_times(log, set(ids))
+    return {
+        "cards": cards,
+        "bytes": len(body),
+        "server_p50_ms": _percentile(server_ms, 50),
+        "server_p95_ms": _percentile(server_ms, 95),
+        "client_p50_ms": _percentile(client_ms, 50),
+        "client_p95_ms": _percentile(client_ms, 95),
+        "samples": len(server_ms),
+    }
+
+
+def _server_times(log: Path, ids: set[str]) -> list[float]:
+    times = []
+    for line in log.read_text(errors="replace").splitlines():
+        if '"bench-' not in line:
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if record.get("request_id") in ids:
+            times.append(float(record["duration_ms"]))
+    return times
+
+
+def _percentile(values: list[float], q: int) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))], 2) if ordered else float("nan")
+
+
+def throughput(path: str, cookie: str | None) -> dict:
+    if shutil.which("wrk"):
+        command = ["wrk", "-t2", f"-c{CONCURRENCY}", f"-d{LOAD_SECONDS}s", "--latency"]
+        if cookie:
+            command += ["-H", f"Cookie: {cookie}"]
+        output = subprocess.run(  # noqa: S603
+            [*command, f"http://127.0.0.1:{PORT}{path}"], check=True, capture_output=True, text=True
+        ).stdout
+        rps = float(next(line for line in output.splitlines() if line.startswith("Requests/sec:")).split()[1])
+        errors = next((line for line in output.splitlines() if "Non-2xx" in line or "Socket errors" in line), "")
+        return {"client": "wrk", "rps": round(rps, 1), "errors": errors.strip()}
+    return _python_load(path, cookie)
+
+
+def _python_load(path: str, cookie: str | None) -> dict:
+    done, failed, stop = [0], [0], time.perf_counter() + LOAD_SECONDS
+    lock = threading.Lock()
+
+    def worker():
+        while time.perf_counter() < stop:
+            status, _, _ = _get(path, cookie)
+            with lock:
+                done[0] += 1
+                failed[0] += status != 200
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(CONCURRENCY) as pool:
+        for _ in range(CONCURRENCY):
+            pool.submit(worker)
+    return {"client": "python", "rps": round(done[0] / (time.perf_counter() - started), 1), "errors": failed[0]}
+
+
+def start_gunicorn(env: dict, log: Path) -> subprocess.Popen:
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    command = [gunicorn, "bench.feeds:application", "-w", "2", "-b", f"127.0.0.1:{PORT}", "--chdir", str(ROOT)]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)  # noqa: S603
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", PORT), timeout=0.2).close()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.terminate()
+    raise RuntimeError(f"gunicorn did not start; see {log}")
+
+
+def machine() -> dict:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        platform.processor(),
+    )
+    with pg_connect() as conn:
+        pg_version = conn.execute("SHOW server_version").fetchone()[0]
+        shared_buffers = conn.execute("SHOW shared_buffers").fetchone()[0]
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "python": platform.python_version(),
+        "postgresql": pg_version,
+        "shared_buffers": shared_buffers,
+        "platform": platform.platform(),
+    }
