@@ -5,6 +5,8 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from atelier.accounts.handles import normalise_handle
+from atelier.core import cache_batch
+from atelier.core.cache_batch import cached
 
 
 class EmailOrHandleBackend(ModelBackend):
@@ -33,8 +35,8 @@ class EmailOrHandleBackend(ModelBackend):
         """The signed-in person for each request, from the cache when it can: every page needs them,
         and the row changes rarely. Any save or delete of the row forgets it (`connect_user_cache`),
         so a deactivated account or a changed password takes effect on the very next request."""
-        key = _user_key(user_id)
-        user = cache.get(key)
+        key = user_cache_key(user_id)
+        user = cached(key)  # from the request's batch when the page's budget check fetched it
         if user is None:
             user = super().get_user(user_id)
             if user is not None:
@@ -45,13 +47,14 @@ class EmailOrHandleBackend(ModelBackend):
 USER_CACHE_SECONDS = 300
 
 
-def _user_key(user_id) -> str:
+def user_cache_key(user_id) -> str:
     return f"accounts:user:{user_id}"
 
 
 def _forget_user(sender, instance, **kwargs) -> None:
-    key = _user_key(instance.pk)
+    key = user_cache_key(instance.pk)
     cache.delete(key)
+    cache_batch.forget([key])
     transaction.on_commit(lambda: cache.delete(key))  # and once more, after a reader in between
 
 

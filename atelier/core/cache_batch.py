@@ -20,7 +20,14 @@ _batch: ContextVar[dict | None] = ContextVar("atelier_cache_batch", default=None
 
 @contextlib.contextmanager
 def batched(keys: list[str]):
-    found = cache.get_many(keys)
+    with prefetched(keys, cache.get_many(keys)):
+        yield
+
+
+@contextlib.contextmanager
+def prefetched(keys: list[str], found: dict):
+    """A batch of `keys` whose values were already read (`found`, absent ones left out), in a round
+    trip that carried something else too (see RateLimit.hit_and_get_many)."""
     token = _batch.set({key: found.get(key, _MISSING) for key in keys})
     try:
         yield

@@ -38,11 +38,24 @@ class PooledRedisCache(RedisCache):
     def incr_with_timeout(self, key, timeout: int) -> int:
         """Add one to a counter, creating it to live `timeout` seconds when absent, in one round trip
         (Django's `incr` asks EXISTS first, and a new window's counter then costs two more)."""
-        key = self.make_and_validate_key(key)
-        pipe = self._cache.get_client(key, write=True).pipeline(transaction=False)
-        pipe.set(key, 0, ex=timeout, nx=True)
-        pipe.incr(key)
-        return pipe.execute()[1]
+        return self.incr_and_get_many(key, timeout, [])[0]
+
+    def incr_and_get_many(self, key, timeout: int, keys: list[str]) -> tuple[int, dict]:
+        """`incr_with_timeout` and `get_many(keys)` in the same round trip: a page's budget is counted
+        with what the page reads next (the signed-in person), rather than one trip after the other."""
+        counter = self.make_and_validate_key(key)
+        key_map = {self.make_and_validate_key(other): other for other in keys}
+        pipe = self._cache.get_client(counter, write=True).pipeline(transaction=False)
+        pipe.set(counter, 0, ex=timeout, nx=True)
+        pipe.incr(counter)
+        if key_map:
+            pipe.mget(list(key_map))
+        _, count, *found = pipe.execute()
+        values = {}
+        for stored, data in zip(key_map, found[0] if found else [], strict=True):
+            if data is not None:
+                values[key_map[stored]] = self.decode(data)
+        return count, values
 
     def decode(self, data: bytes):
         return self._cache._serializer.loads(data)

@@ -40,3 +40,9 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Read once per test process (see tests/conftest.py): query counts never depend on test order.
 SHIELD_CRAWLER_LIST_LOCAL_SECONDS = 10**9
 CLOAK_STEP_SCALE = 0.05  # the real engine, a handful of steps: tests check behaviour, bench/cloak_eval.py the effect
+
+# The suite's pictures are drawn in code or ship in packages, and the CLIP head scores many of them
+# 0.90-0.98, around the site's 0.97; its int8 encoder also rounds differently by CPU (a 400x300
+# quadrant PNG: 0.9728 on an AMD EPYC host, under 0.97 on the hosts before). Tests not about the
+# classifier must not hinge on that; those about it set their own threshold (tests/detection).
+DETECTION_CLASSIFIER_THRESHOLD = 0.995

@@ -34,3 +34,13 @@ def test_outside_a_batch_reads_go_to_the_cache():
     cache.set("batch:a", "plain", timeout=60)
     assert cached("batch:a") == "plain"
     cache_batch.forget(["batch:a"])  # harmless without a batch
+
+
+def test_a_prefetched_batch_answers_from_what_was_already_read():
+    cache.set("batch:a", "in the cache", timeout=60)
+    with cache_batch.prefetched(["batch:a", "batch:b"], {"batch:a": "read with the budget count"}):
+        assert cached("batch:a") == "read with the budget count"
+        assert cached("batch:b") is None  # absent when read: asked of the cache again
+        cache.set("batch:b", "stored by its reader", timeout=60)
+        assert cached("batch:b") == "stored by its reader"
+    assert cached("batch:a") == "in the cache"  # the batch ends with its block

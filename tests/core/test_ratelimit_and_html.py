@@ -30,6 +30,15 @@ def test_allows_the_limit_then_refuses():
     assert limit.is_exceeded("alice")
 
 
+def test_a_hit_can_bring_other_cache_entries_with_it():
+    limit = RateLimit("page-and-person", 2, 3600)
+    start_of_fresh_window(limit.window)
+    cache.set("person:7", {"handle": "ana"}, timeout=60)
+    assert limit.hit_and_get_many("user:7", ["person:7", "person:8"]) == (1, {"person:7": {"handle": "ana"}})
+    assert limit.hit_and_get_many("user:7", []) == (2, {})
+    assert limit.hit("user:7") == 3 and limit.is_exceeded("user:7")
+
+
 def test_keys_and_names_are_counted_separately():
     per_account = RateLimit("test-account", 2, 3600)
     per_address = RateLimit("test-address", 2, 3600)

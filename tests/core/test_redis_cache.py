@@ -75,3 +75,18 @@ def test_decoded_copies_stay_within_their_limit():
     for index in range(10):
         assert copies.get_many([f"copies:{index}"]) == {f"copies:{index}": index * 1000 + 0.5}
     assert len(copies._copies) <= 4
+
+
+def test_a_counter_and_other_entries_are_read_in_one_round_trip():
+    from atelier.core.ratelimit import RateLimit
+
+    limit = RateLimit("with-entries", 100, 60)
+    cache.set("entries:person", {"handle": "mira"}, timeout=60)
+    client = cache._cache.get_client(write=True)
+    before = client.info("commandstats")
+    first = limit.hit_and_get_many("alice", ["entries:person", "entries:absent"])
+    second = limit.hit_and_get_many("alice", [])
+    after = client.info("commandstats")
+    assert first == (1, {"entries:person": {"handle": "mira"}}) and second == (2, {})
+    calls = {name: after[name]["calls"] - before.get(name, {"calls": 0})["calls"] for name in after}
+    assert calls["cmdstat_mget"] == 1 and calls.get("cmdstat_get", 0) == 0

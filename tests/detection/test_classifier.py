@@ -46,7 +46,9 @@ def test_a_large_photo_is_reduced_before_the_model_and_scores_like_its_smaller_s
     photo = fx.sample("retina.jpg")
     large = photo.resize((4000, 3000))
     assert classifier.preprocess(large).shape == (1, 3, 224, 224)
-    assert float(classifier.embed(large) @ classifier.embed(photo.resize((400, 300)))) > 0.97
+    # As close as a resized copy (different pictures are under 0.9): 0.966 on an AMD EPYC host, over
+    # 0.97 on others, as the int8 encoder's kernels round differently by CPU.
+    assert float(classifier.embed(large) @ classifier.embed(photo.resize((400, 300)))) > 0.95
 
 
 def truncated_jpeg() -> Image.Image:

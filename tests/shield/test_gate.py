@@ -127,3 +127,23 @@ def test_each_artist_sees_their_week_and_no_one_else_does(client, artwork, make_
     with CaptureQueriesContext(connection) as queries:
         owner.get(reverse("shield:report"))
     assert len(queries) <= 6  # session, user, three aggregates, nothing per row
+
+
+def test_a_page_gets_the_signed_in_person_loaded_once_and_counted(settings, make_user):
+    from atelier.accounts.models import User
+    from atelier.core.ratelimit import RateLimit
+
+    settings.SHIELD_ACCOUNT_PAGES_PER_MINUTE = 1000
+    account = make_user("counted_reader")
+    start_of_fresh_window(60, margin=5)
+    client = Client(HTTP_USER_AGENT=BROWSER)
+    client.force_login(account)
+    for _ in range(2):  # the second from the cache the first filled
+        response = client.get("/jobs/")
+        assert response.status_code == 200
+        assert type(response.wsgi_request.user) is User  # the plain person, not the lazy proxy
+        assert response.wsgi_request.user.pk == account.pk
+    budget = RateLimit("shield-page-account", settings.SHIELD_ACCOUNT_PAGES_PER_MINUTE, 60)
+    assert budget.count(f"user:{account.pk}") == 2
+    anonymous = Client(HTTP_USER_AGENT=BROWSER).get("/jobs/")
+    assert anonymous.status_code == 200 and not anonymous.wsgi_request.user.is_authenticated

@@ -1,5 +1,6 @@
 """Per-signal evidence for each media item, and the verdict it led to."""
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -73,7 +74,9 @@ class DetectionPolicy(models.Model):
 
     @classmethod
     def current(cls) -> "DetectionPolicy":
-        policy, _ = cls.objects.get_or_create(pk=1)
+        policy, _ = cls.objects.get_or_create(
+            pk=1, defaults={"classifier_threshold": settings.DETECTION_CLASSIFIER_THRESHOLD}
+        )
         return policy
 
 
