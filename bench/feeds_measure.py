@@ -7,6 +7,7 @@ import os
 import platform
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -14,7 +15,15 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench.feeds_seed import CONCURRENCY, LOAD_SECONDS, PORT, SINGLE_REQUESTS, pg_connect
+from bench.feeds_seed import (
+    CONCURRENCY,
+    LOAD_SECONDS,
+    PAIRED_ROUNDS,
+    PAIRED_SLICE_SECONDS,
+    PORT,
+    SINGLE_REQUESTS,
+    pg_connect,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -76,9 +85,32 @@ def _percentile(values: list[float], q: int) -> float:
     return round(ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))], 2) if ordered else float("nan")
 
 
-def throughput(path: str, cookie: str | None) -> dict:
+def paired_throughput(path: str, cookie: str | None, baseline: tuple[str, str | None]) -> dict:
+    """The page and the baseline under load in alternating short slices (ABBA order), so both meet the
+    same moments of a drifting machine: the ratio is the median of the slices' ratios. On a shared
+    host, baselines measured minutes apart differed by up to ±15 %, more than the effects measured."""
+    pairs, errors = [], set()
+    for round_number in range(PAIRED_ROUNDS):
+        runs = {}
+        order = ("page", "baseline") if round_number % 2 else ("baseline", "page")
+        for which in order:
+            target = (path, cookie) if which == "page" else baseline
+            runs[which] = throughput(*target, seconds=PAIRED_SLICE_SECONDS)
+        pairs.append({"rps": runs["page"]["rps"], "baseline_rps": runs["baseline"]["rps"]})
+        errors.update(str(run["errors"]) for run in runs.values() if run["errors"])
+    return {
+        "client": runs["page"]["client"],
+        "errors": "; ".join(sorted(errors)),
+        "paired_ratio": round(statistics.median(pair["rps"] / pair["baseline_rps"] for pair in pairs), 3),
+        "paired_rps": round(statistics.median(pair["rps"] for pair in pairs), 1),
+        "paired_baseline_rps": round(statistics.median(pair["baseline_rps"] for pair in pairs), 1),
+        "pairs": pairs,
+    }
+
+
+def throughput(path: str, cookie: str | None, seconds: int = LOAD_SECONDS) -> dict:
     if shutil.which("wrk"):
-        command = ["wrk", "-t2", f"-c{CONCURRENCY}", f"-d{LOAD_SECONDS}s", "--latency"]
+        command = ["wrk", "-t2", f"-c{CONCURRENCY}", f"-d{seconds}s", "--latency"]
         if cookie:
             command += ["-H", f"Cookie: {cookie}"]
         output = subprocess.run(  # noqa: S603
@@ -87,11 +119,11 @@ def throughput(path: str, cookie: str | None) -> dict:
         rps = float(next(line for line in output.splitlines() if line.startswith("Requests/sec:")).split()[1])
         errors = next((line for line in output.splitlines() if "Non-2xx" in line or "Socket errors" in line), "")
         return {"client": "wrk", "rps": round(rps, 1), "errors": errors.strip()}
-    return _python_load(path, cookie)
+    return _python_load(path, cookie, seconds)
 
 
-def _python_load(path: str, cookie: str | None) -> dict:
-    done, failed, stop = [0], [0], time.perf_counter() + LOAD_SECONDS
+def _python_load(path: str, cookie: str | None, seconds: int) -> dict:
+    done, failed, stop = [0], [0], time.perf_counter() + seconds
     lock = threading.Lock()
 
     def worker():
