@@ -8,6 +8,8 @@ session, feed settings, cached rankings and cards). A `redis.Redis` is safe to s
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
+from atelier.core.cache_batch import Undecoded
+
 
 class PooledRedisCacheClient(RedisCacheClient):
     def __init__(self, *args, **kwargs):
@@ -40,9 +42,10 @@ class PooledRedisCache(RedisCache):
         (Django's `incr` asks EXISTS first, and a new window's counter then costs two more)."""
         return self.incr_and_get_many(key, timeout, [])[0]
 
-    def incr_and_get_many(self, key, timeout: int, keys: list[str]) -> tuple[int, dict]:
+    def incr_and_get_many(self, key, timeout: int, keys: list[str], *, undecoded: bool = False) -> tuple[int, dict]:
         """`incr_with_timeout` and `get_many(keys)` in the same round trip: a page's budget is counted
-        with what the page reads next (the signed-in person), rather than one trip after the other."""
+        with what the page reads next (the signed-in person), rather than one trip after the other.
+        With `undecoded`, values come as cache_batch.Undecoded, decoded only if the page reads them."""
         counter = self.make_and_validate_key(key)
         key_map = {self.make_and_validate_key(other): other for other in keys}
         pipe = self._cache.get_client(counter, write=True).pipeline(transaction=False)
@@ -54,7 +57,7 @@ class PooledRedisCache(RedisCache):
         values = {}
         for stored, data in zip(key_map, found[0] if found else [], strict=True):
             if data is not None:
-                values[key_map[stored]] = self.decode(data)
+                values[key_map[stored]] = Undecoded(data, self.decode) if undecoded else self.decode(data)
         return count, values
 
     def decode(self, data: bytes):

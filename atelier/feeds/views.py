@@ -28,8 +28,9 @@ TITLES = {FeedChoice.HOME: "Home", FeedChoice.FOLLOWING: "Following", FeedChoice
 
 
 def _viewer_keys(viewer, feed: str) -> list[str]:
-    """The per-person cache entries this feed page reads, fetched in one round trip (whom the person
-    follows only where it matters: a thousand ids are not worth decoding for Discover)."""
+    """The per-person cache entries this feed page reads. The gate has usually fetched them all with
+    the page's budget count (core.cache_batch.person_keys); `batched` asks only for what it has not
+    (whom the person follows only where it matters: a thousand ids are not worth decoding for Discover)."""
     if not viewer.is_authenticated:
         return []
     pk = viewer.pk

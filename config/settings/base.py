@@ -120,7 +120,8 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "atelier"}}
 
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# cached_db, whose entry the gate reads with the page's budget count (one Redis round trip for both)
+SESSION_ENGINE = "atelier.accounts.sessions"
 
 # --- Accounts
 AUTH_USER_MODEL = "accounts.User"

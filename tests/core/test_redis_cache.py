@@ -90,3 +90,16 @@ def test_a_counter_and_other_entries_are_read_in_one_round_trip():
     assert first == (1, {"entries:person": {"handle": "mira"}}) and second == (2, {})
     calls = {name: after[name]["calls"] - before.get(name, {"calls": 0})["calls"] for name in after}
     assert calls["cmdstat_mget"] == 1 and calls.get("cmdstat_get", 0) == 0
+
+
+def test_entries_read_with_a_counter_can_wait_to_be_decoded():
+    from atelier.core.cache_batch import Undecoded
+    from atelier.core.ratelimit import RateLimit
+
+    cache.set("entries:followed", frozenset(range(1000)), timeout=60)
+    count, found = RateLimit("undecoded", 100, 60).hit_and_get_many(
+        "bob", ["entries:followed", "entries:absent"], undecoded=True
+    )
+    assert count == 1 and list(found) == ["entries:followed"]
+    assert type(found["entries:followed"]) is Undecoded
+    assert found["entries:followed"].decode() == frozenset(range(1000))

@@ -122,3 +122,17 @@ def test_a_page_full_of_filtered_entries_reads_further_into_the_timeline(
         page = selectors.following_feed(user)
     assert len(page.posts) == selectors.PAGE_SIZE and not any(t.startswith("loud") for t in titles(page))
     assert len(queries) == 0
+
+
+def test_a_raw_timeline_reply_reads_the_same_in_both_redis_protocols(user, followed):
+    import redis
+
+    selectors.following_feed(user)  # builds the timeline
+    key = timelines._key(user.pk)
+    command = ("ZREVRANGEBYSCORE", key, "+inf", "-inf", "WITHSCORES", "LIMIT", 0, 5)
+    replies = [
+        timelines._scored(redis.Redis.from_url(settings.REDIS_URL, protocol=protocol).execute_command(*command))
+        for protocol in (2, 3)
+    ]
+    assert [tuple(pair) for pair in replies[0]] == [tuple(pair) for pair in replies[1]] and len(replies[0]) == 5
+    assert all(isinstance(member, bytes) and isinstance(score, float) for member, score in replies[0])
