@@ -26,6 +26,11 @@ def _query(url: str) -> dict:
     return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
 
 
+def _one_digit_changed(signature: str) -> str:
+    # Always a different last digit: writing a fixed "0" left one signature in 16 untouched (a CI flake).
+    return signature[:-1] + ("1" if signature[-1] == "0" else "0")
+
+
 def test_the_url_the_page_gets_works(client, stored):
     url = public_storage().url(stored[0])
     assert set(_query(url)) == {"w", "s"}
@@ -36,7 +41,7 @@ def test_the_url_the_page_gets_works(client, stored):
     "break_it",
     [
         lambda name, q: f"/media/{name}",  # no signature at all
-        lambda name, q: f"/media/{name}?w={q['w']}&s={q['s'][:-1]}0",  # one character changed
+        lambda name, q: f"/media/{name}?w={q['w']}&s={_one_digit_changed(q['s'])}",
         lambda name, q: f"/media/{name}?w={int(q['w']) + 1}&s={q['s']}",  # another window, same signature
         lambda name, q: f"/media/{name}?w=abc&s={q['s']}",
         lambda name, q: f"/media/{name}?w={q['w']}",
