@@ -38,9 +38,9 @@ def session_cache_key(cookie_value: str | None) -> str | None:
     """The cache entry of the session this cookie names, or None when there is nothing worth asking
     for: another session engine or cache, or a value that is no session key (keys are letters and
     digits; a hostile cookie must not become a strange cache key)."""
-    if settings.SESSION_ENGINE != ENGINE or not _shares_the_default_cache() or not cookie_value:
+    if settings.SESSION_ENGINE != ENGINE or not _shares_the_default_cache():
         return None
-    if not _looks_like_a_session_key(cookie_value):
+    if not cookie_value or not _looks_like_a_session_key(cookie_value):
         return None
     return SessionStore.cache_key_prefix + cookie_value
 

@@ -8,16 +8,12 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from atelier.albums.bookmark_sets import bookmarks_key
 from atelier.albums.selectors import mark_bookmarked
-from atelier.core.cache_batch import batched
 from atelier.feeds import selectors
 from atelier.feeds.cursors import InvalidCursor
-from atelier.feeds.feed_cache import preferences_key
 from atelier.feeds.forms import FeedPreferencesForm
 from atelier.feeds.models import FeedChoice, FeedPreferences
 from atelier.posts.models import Category, Tag
-from atelier.social.relation_sets import followed_key, hidden_key
 
 FEEDS = {
     FeedChoice.HOME: selectors.home_feed,
@@ -27,22 +23,12 @@ FEEDS = {
 TITLES = {FeedChoice.HOME: "Home", FeedChoice.FOLLOWING: "Following", FeedChoice.DISCOVER: "Discover"}
 
 
-def _viewer_keys(viewer, feed: str) -> list[str]:
-    """The per-person cache entries this feed page reads. The gate has usually fetched them all with
-    the page's budget count (core.cache_batch.person_keys); `batched` asks only for what it has not
-    (whom the person follows only where it matters: a thousand ids are not worth decoding for Discover)."""
-    if not viewer.is_authenticated:
-        return []
-    pk = viewer.pk
-    keys = [preferences_key(pk), hidden_key(pk), bookmarks_key(pk)]
-    return [*keys, followed_key(pk)] if feed in (FeedChoice.HOME, FeedChoice.FOLLOWING) else keys
-
-
 def _render_feed(request, *, title: str, load, feed: str):
+    # The person's entries the feed reads (settings, follows, hidden people, bookmarks) came with the
+    # gate's account count (core.cache_batch.person_keys): no round trip of their own here.
     try:
-        with batched(_viewer_keys(request.user, feed)):
-            page = load(request.GET.get("cursor"))
-            mark_bookmarked(page.posts, request.user)
+        page = load(request.GET.get("cursor"))
+        mark_bookmarked(page.posts, request.user)
     except InvalidCursor as error:
         return render(request, "feeds/feed.html", {"title": title, "feed": feed, "error": str(error)}, status=400)
     context = {"title": title, "feed": feed, "page": page, "more_url": request.path}

@@ -11,6 +11,8 @@ session's entry, the account's count the person's entries (core.cache_batch), so
 starts with two round trips rather than four.
 """
 
+import contextlib
+
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.middleware import get_user
@@ -59,9 +61,7 @@ class ShieldMiddleware:
         refused, (keys, found) = self._gate(request)
         if refused is not None:
             return self._signal(refused)
-        if not keys:
-            return self._signal(self.get_response(request))
-        with prefetched(keys, found):
+        with prefetched(keys, found) if keys else contextlib.nullcontext():
             return self._signal(self.get_response(request))
 
     def _gate(self, request) -> tuple[HttpResponse | None, tuple[list, dict]]:
