@@ -175,6 +175,10 @@ def main() -> None:
         SEED_FACTS.parent.mkdir(exist_ok=True)
         SEED_FACTS.write_text(json.dumps(seeded))
         print(json.dumps(seeded["rows"]), seeded["timings"], flush=True)
+    # The production settings serve hashed static names from a manifest (a fresh checkout has none).
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], check=True, cwd=ROOT, env=env
+    )
     viewers = make_viewers(FOLLOWED_BY_HEAVY_USER)
     # The site's caches start empty: the viewers' follows were just rewritten behind its back.
     redis.Redis.from_url(env["REDIS_URL"]).flushdb()

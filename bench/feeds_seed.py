@@ -116,9 +116,6 @@ def seed(env: dict, scale: float) -> dict:
         conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {DB_NAME}")
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], check=True, cwd=ROOT, env=env)
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], check=True, cwd=ROOT, env=env
-    )
     timings["create_and_migrate_s"] = time.perf_counter() - started
     rng = np.random.default_rng(13)
     now = datetime.now(UTC)

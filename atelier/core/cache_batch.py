@@ -6,7 +6,8 @@ than once (the visibility rule and the feed both need the hidden people). The ga
 with the page's budget count (`person_keys`: each app registers the entries of its own that pages
 read, with `read_on_signed_in_pages`); `batched(keys)` fetches whatever else a block needs and the
 request has not read yet; `cached(key)` answers from the batch as often as it is asked and
-otherwise asks the cache.
+otherwise asks the cache. Reads that are not plain entries (a Redis sorted set) ride the same trip
+as raw commands (`read_with_the_account_count`); their replies wait in the batch for `taken`.
 
 One batch per request: a block inside another adds its entries to it, and the batch ends with the
 outermost block. Entries are decoded when first asked for, so an entry no code on the page reads
@@ -24,6 +25,7 @@ from django.core.cache import cache
 _MISSING = object()
 _batch: ContextVar[dict | None] = ContextVar("atelier_cache_batch", default=None)
 _person_key_makers: list[Callable[[int | str], str]] = []
+_page_command_makers: list[Callable] = []
 
 
 class Undecoded:
@@ -47,6 +49,22 @@ def read_on_signed_in_pages(make_key: Callable[[int | str], str]) -> None:
 
 def person_keys(user_id) -> list[str]:
     return [make_key(user_id) for make_key in _person_key_makers]
+
+
+def read_with_the_account_count(make_commands: Callable) -> None:
+    """Register raw Redis reads some signed-in pages start with: `make_commands(request, user id)`
+    returns {name: [command, ...]} for this request (empty when it reads nothing of the kind), the
+    gate sends them with the page's budget count, and the replies wait in the batch under `name`
+    for their reader's `taken(name)`. Only on Redis; elsewhere the reader reads as usual."""
+    if make_commands not in _page_command_makers:
+        _page_command_makers.append(make_commands)
+
+
+def page_commands(request, user_id) -> dict[str, list[tuple]]:
+    commands = {}
+    for make_commands in _page_command_makers:
+        commands.update(make_commands(request, user_id))
+    return commands
 
 
 @contextlib.contextmanager

@@ -48,12 +48,17 @@ class RateLimit:
                 return 1
             return cache.incr(cache_key)  # another process added it a moment ago
 
-    def hit_and_get_many(self, key: str, cache_keys: list[str], *, undecoded: bool = False) -> tuple[int, dict]:
+    def hit_and_get_many(
+        self, key: str, cache_keys: list[str], *, undecoded: bool = False, commands: dict | None = None
+    ) -> tuple[int, dict]:
         """`hit(key)`, and the cache's values for `cache_keys` (absent ones left out): one round trip
-        on Redis for both. With `undecoded`, values may come as cache_batch.Undecoded (on Redis)."""
+        on Redis for both. With `undecoded`, values may come as cache_batch.Undecoded (on Redis).
+        Raw `commands` (PooledRedisCache.incr_and_get_many) are sent on Redis only."""
         cache_key, _ = self._cache_key(key)
         if hasattr(cache, "incr_and_get_many"):
-            return cache.incr_and_get_many(cache_key, self.window + 1, cache_keys, undecoded=undecoded)
+            return cache.incr_and_get_many(
+                cache_key, self.window + 1, cache_keys, undecoded=undecoded, commands=commands
+            )
         return self.hit(key), cache.get_many(cache_keys)
 
     def count(self, key: str) -> int:

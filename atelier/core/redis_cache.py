@@ -42,10 +42,14 @@ class PooledRedisCache(RedisCache):
         (Django's `incr` asks EXISTS first, and a new window's counter then costs two more)."""
         return self.incr_and_get_many(key, timeout, [])[0]
 
-    def incr_and_get_many(self, key, timeout: int, keys: list[str], *, undecoded: bool = False) -> tuple[int, dict]:
+    def incr_and_get_many(
+        self, key, timeout: int, keys: list[str], *, undecoded: bool = False, commands: dict | None = None
+    ) -> tuple[int, dict]:
         """`incr_with_timeout` and `get_many(keys)` in the same round trip: a page's budget is counted
         with what the page reads next (the signed-in person), rather than one trip after the other.
-        With `undecoded`, values come as cache_batch.Undecoded, decoded only if the page reads them."""
+        With `undecoded`, values come as cache_batch.Undecoded, decoded only if the page reads them.
+        `commands` ({name: [command, ...]}, see cache_batch.read_with_the_account_count) go in the
+        same trip; each name's replies (a list, as Redis sent them) come back under that name."""
         counter = self.make_and_validate_key(key)
         key_map = {self.make_and_validate_key(other): other for other in keys}
         pipe = self._cache.get_client(counter, write=True).pipeline(transaction=False)
@@ -53,11 +57,18 @@ class PooledRedisCache(RedisCache):
         pipe.incr(counter)
         if key_map:
             pipe.mget(list(key_map))
-        _, count, *found = pipe.execute()
+        for name_commands in (commands or {}).values():
+            for command in name_commands:
+                pipe.execute_command(*command)
+        _, count, *replies = pipe.execute()
         values = {}
-        for stored, data in zip(key_map, found[0] if found else [], strict=True):
+        for stored, data in zip(key_map, replies[0] if key_map else [], strict=True):
             if data is not None:
                 values[key_map[stored]] = Undecoded(data, self.decode) if undecoded else self.decode(data)
+        position = 1 if key_map else 0
+        for name, name_commands in (commands or {}).items():
+            values[name] = replies[position : position + len(name_commands)]
+            position += len(name_commands)
         return count, values
 
     def decode(self, data: bytes):

@@ -41,7 +41,8 @@ PAGE_SIZE = 24
 MAX_POSTS_PER_ARTIST_PER_PAGE = 2
 # Discover reads this many ranked candidates per page to fill it despite the per-artist cap.
 _DISCOVER_CANDIDATES = PAGE_SIZE * 4
-# Following timeline entries read beyond a page's need, for the ones the person's filters drop.
+# Following timeline entries read beyond a page's need, for the ones the person's filters drop. A first
+# page's read (PAGE_SIZE + 1 + spare) comes with the account's count: timelines.FIRST_PAGE_ENTRIES.
 _TIMELINE_SPARE = 8
 
 

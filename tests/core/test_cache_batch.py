@@ -94,3 +94,14 @@ def test_every_app_registers_the_per_person_entries_its_pages_read():
     for make_key in (user_cache_key, hidden_key, followed_key, bookmarks_key, preferences_key):
         assert make_key(7) in keys
     assert len(keys) == len(set(keys)) == 5
+
+
+def test_raw_reads_ride_with_the_account_count_only_where_their_app_asks(settings):
+    from django.test import RequestFactory
+
+    from atelier.feeds import timelines
+
+    settings.REDIS_URL = ""  # without Redis no app asks for raw reads (the embedded default)
+    assert cache_batch.page_commands(RequestFactory().get("/feed/following/"), 7) == {}
+    cache_batch.read_with_the_account_count(timelines.first_page_commands)  # registered once, not twice
+    assert cache_batch._page_command_makers.count(timelines.first_page_commands) == 1

@@ -1,6 +1,6 @@
 """Redis round trips per page (production config): the page budgets carry the session and the person's
-entries, so a warm signed-in feed page costs three or four trips, and a hostile session cookie
-gets nothing read for it."""
+entries (and a first page its Following timeline), so a warm signed-in feed page costs three trips,
+and a hostile session cookie gets nothing read for it."""
 
 import pytest
 from django.conf import settings
@@ -57,13 +57,29 @@ def trips_of_a_warm_page(client, path, round_trips) -> int:
     [
         # page budget + session | account budget + person, follows, hidden, bookmarks, settings | cards
         ("/feed/discover/", 3),
-        # ... and the Following timeline before the cards
-        ("/feed/following/", 4),
-        ("/feed/home/", 4),
+        # ... and the first page of the Following timeline with the account's budget
+        ("/feed/following/", 3),
+        ("/feed/home/", 3),
+        ("/", 3),  # opens Home
     ],
 )
-def test_a_warm_signed_in_feed_page_costs_three_or_four_round_trips(reader, round_trips, path, expected):
+def test_a_warm_signed_in_feed_page_costs_three_round_trips(reader, round_trips, path, expected):
     assert trips_of_a_warm_page(reader, path, round_trips) == expected
+
+
+def test_the_timeline_is_read_with_the_account_budget(reader, round_trips):
+    trips_of_a_warm_page(reader, "/feed/following/", round_trips)
+    second = b"".join(round_trips[1]) if isinstance(round_trips[1], list) else round_trips[1]
+    assert b"INCR" in second and b"ZREVRANGEBYSCORE" in second
+
+
+def test_a_later_page_reads_its_timeline_itself_and_a_tampered_cursor_reads_none(reader, round_trips):
+    trips_of_a_warm_page(reader, "/feed/following/", round_trips)
+    round_trips.clear()
+    response = reader.get("/feed/following/", {"cursor": "tampered"})
+    assert response.status_code == 400
+    sent = b"".join(b"".join(trip) if isinstance(trip, list) else trip for trip in round_trips)
+    assert b"ZREVRANGEBYSCORE" not in sent and len(round_trips) == 2
 
 
 def test_a_visitors_discover_page_costs_two(make_user, make_published_post, round_trips):

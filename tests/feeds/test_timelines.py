@@ -136,3 +136,85 @@ def test_a_raw_timeline_reply_reads_the_same_in_both_redis_protocols(user, follo
     ]
     assert [tuple(pair) for pair in replies[0]] == [tuple(pair) for pair in replies[1]] and len(replies[0]) == 5
     assert all(isinstance(member, bytes) and isinstance(score, float) for member, score in replies[0])
+
+
+def _read_with_the_count(user, path="/feed/following/", **request_options):
+    """A timeline read as a first page makes it: the gate's pipeline carries the commands, the view's
+    read answers from the batch. Returns (the commands sent, the window read)."""
+    from django.core.cache import cache
+    from django.test import RequestFactory
+
+    from atelier.core.cache_batch import prefetched
+
+    request = RequestFactory().get(path, **request_options)
+    commands = timelines.first_page_commands(request, user.pk)
+    _, found = cache.incr_and_get_many("test-count", 60, [], commands=commands)
+    return commands, found, prefetched(list(commands), found)
+
+
+@pytest.mark.parametrize("posts", [0, 5, 33, 36])
+@pytest.mark.parametrize("size", [1, 9, 25, 33])
+def test_a_first_page_read_with_the_account_count_is_the_read_it_replaces(
+    user, make_user, make_published_post, posts, size
+):
+    artist = make_user("prolific")
+    Follow.objects.create(follower=user, followee=artist)
+    for number in range(posts):
+        make_published_post(artist, hours_ago=number + 0.5, title=f"p{number}")
+    selectors.following_feed(user)  # builds the timeline
+    own_read = timelines.read(user.pk, before=None, size=size)
+    commands, _found, batch = _read_with_the_count(user)
+    assert list(commands) == [timelines._first_page_name(user.pk)]
+    with batch:
+        from_the_count = timelines.read(user.pk, before=None, size=size)
+        assert from_the_count == own_read and len(own_read.entries) == min(size, posts)
+
+
+def test_a_timeline_without_a_build_is_built_even_when_its_first_page_came_with_the_count(user, followed):
+    _commands, found, batch = _read_with_the_count(user)
+    assert found[timelines._first_page_name(user.pk)][0] == 0  # not built yet
+    with batch:
+        page = selectors.following_feed(user)
+    assert len(page.posts) == selectors.PAGE_SIZE and timelines.read(user.pk, before=None, size=1) is not None
+
+
+def test_a_timeline_dropped_or_rebuilt_after_its_first_page_was_read_is_read_again(
+    user, followed, make_user, make_published_post
+):
+    selectors.following_feed(user)
+    _, _, batch = _read_with_the_count(user)
+    with batch:
+        timelines.drop(user.pk)  # a follow or a block while the page was being made
+        assert timelines.read(user.pk, before=None, size=5) is None  # not the batch's old copy
+    newest = make_published_post(make_user("brand_new"), hours_ago=0.01)
+    _, _, batch = _read_with_the_count(user)
+    with batch:
+        timelines.store(user.pk, [(newest.pk, newest.author_id, False, newest.published_at)])
+        window = timelines.read(user.pk, before=None, size=5)
+    assert [entry.post_id for entry in window.entries] == [newest.pk]
+
+
+@pytest.mark.parametrize(
+    ("path", "options", "method"),
+    [
+        ("/feed/following/", {"data": {"cursor": "x"}}, "get"),  # a later page: it has its position
+        ("/feed/following/", {}, "post"),
+        ("/feed/discover/", {}, "get"),  # reads no timeline
+        ("/jobs/", {}, "get"),
+        ("/feed/following/../", {}, "get"),
+    ],
+)
+def test_only_first_pages_of_timeline_feeds_read_it_with_the_count(user, followed, path, options, method):
+    from django.test import RequestFactory
+
+    request = getattr(RequestFactory(), method)(path, **options)
+    assert timelines.first_page_commands(request, user.pk) == {}
+
+
+@pytest.mark.parametrize("path", ["/", "/feed/following/", "/feed/home/"])
+def test_first_pages_that_open_a_timeline_feed_read_it_with_the_count(user, path):
+    from django.test import RequestFactory
+
+    assert list(timelines.first_page_commands(RequestFactory().get(path), user.pk)) == [
+        timelines._first_page_name(user.pk)
+    ]
