@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
 from atelier.accounts.models import AccountType, User
+from atelier.posts.events import post_became_public
 from atelier.posts.models import Post, PostState, Tag, discover_base_for
 
 TEST_PASSWORD = "a-long-test-password-42"
@@ -168,8 +170,7 @@ def make_published_post():
         post = Post.objects.create(
             author=author,
             title=title or f"post by {author.handle}",
-            state=PostState.PUBLISHED,
-            media_ready=True,
+            state=PostState.PUBLIC,
             published_at=published_at,
             discover_base=discover_base_for(published_at),
             discover_score=discover_base_for(published_at),  # no engagement yet
@@ -177,6 +178,10 @@ def make_published_post():
         )
         if tags:
             post.tags.set([Tag.objects.get_or_create(name=name)[0] for name in tags])
+        if post.state == PostState.PUBLIC:  # what posts.visibility announces once the move is committed
+            transaction.on_commit(
+                lambda: post_became_public.send(sender=Post, post_id=post.pk, author_id=post.author_id)
+            )
         return post
 
     return make

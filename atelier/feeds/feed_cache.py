@@ -11,7 +11,9 @@ All live in the default cache (Redis in production, so every web process shares 
   read with the public visibility rule and dropped by `forget_posts` whenever a post changes.
 - **Feed preferences per person**, dropped when the person saves them.
 
-Writes that bypass `Model.save` (QuerySet.update on visibility fields) call `forget_posts` themselves.
+`forget_posts` runs when `posts.events` says a post became public, left public or changed (the
+subscriptions are in `feeds.invalidation`); it only forgets. Fan-out is its own step
+(`feeds.timelines.queue_fan_out`), run only when a post became public.
 """
 
 import hashlib
@@ -66,29 +68,14 @@ def forget_process_copies() -> None:
 
 
 def forget_posts(post_ids) -> None:
-    """A post changed or left public view: rebuild every ranking, drop its cached card. Done now and
-    again once the change is committed, so a reader that cached the old state in between is undone."""
-    keys = [_card_key(pk) for pk in post_ids]
-
-    def forget():
-        forget_process_copies()
-        try:
-            cache.incr(_GENERATION_KEY)
-        except ValueError:  # not set yet (or evicted): any new value invalidates the old keys
-            cache.set(_GENERATION_KEY, 2, timeout=None)
-        cache.delete_many(keys)
-
-    forget()
-
-    def after_commit():
-        forget()
-        # A post that is public now goes into its author's followers' Following timelines.
-        from atelier.feeds.timelines import queue_fan_out
-
-        queue_fan_out(list(post_ids))
-
-    after_commit.cache_only = True  # bookkeeping, not work for a worker (tests tell them apart)
-    transaction.on_commit(after_commit)
+    """A post changed, became public or left public view: rebuild every ranking, drop its cached
+    card. Called by the `posts.events` subscribers, which run once the change is committed."""
+    forget_process_copies()
+    try:
+        cache.incr(_GENERATION_KEY)
+    except ValueError:  # not set yet (or evicted): any new value invalidates the old keys
+        cache.set(_GENERATION_KEY, 2, timeout=None)
+    cache.delete_many([_card_key(pk) for pk in post_ids])
 
 
 # --- Discover candidates

@@ -64,7 +64,7 @@ def preferences_for(viewer) -> FeedPreferences | None:
 
 
 def _published(viewer, preferences: FeedPreferences | None):
-    posts = Post.objects.visible_to(viewer).filter(state=PostState.PUBLISHED, media_ready=True)
+    posts = Post.objects.visible_to(viewer).filter(state=PostState.PUBLIC)
     if preferences is None:
         return posts.filter(is_mature=False)  # visitors without an account never get mature work
     if preferences.mature == MatureChoice.HIDE:

@@ -19,12 +19,13 @@ core.cache_batch): one Redis round trip fewer on the pages people open most.
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
 from atelier.core import cache_batch
 
@@ -32,6 +33,8 @@ logger = logging.getLogger(__name__)
 
 TIMELINE_LENGTH = 200
 TIMELINE_SECONDS = 2 * 24 * 3600
+# Fan-out writes only posts published this recently (the timelines' own lifetime): see fan_out_public_posts.
+FAN_OUT_WINDOW_SECONDS = TIMELINE_SECONDS
 FAN_OUT_BATCH = 2000
 # What a first page reads with the account's count: the most a Following or Home page asks for
 # (24 cards, one more to know there is a next page, 8 spare for the ones its filters drop).
@@ -230,13 +233,20 @@ def queue_fan_out(post_ids: list[int]) -> None:
         fan_out_posts.delay(post_ids)
 
 
-def fan_out_public_posts(post_ids: list[int]) -> int:
-    """The worker's part: each of these posts that is public now, into its author's followers' timelines."""
+def fan_out_public_posts(post_ids: list[int], *, now: datetime | None = None) -> int:
+    """The worker's part: each of these posts that is public now, into its author's followers' timelines.
+
+    Only posts published within the timeline window: older work (imported from elsewhere with its
+    own date, or republished long after) would sink below every timeline's newest posts anyway, and
+    writing it in would flood followers' timelines with a whole back catalogue at once. Those posts
+    still appear in timelines built from the database."""
     from atelier.posts.models import Post
     from atelier.social.models import Follow
 
+    oldest = (now or timezone.now()) - timedelta(seconds=FAN_OUT_WINDOW_SECONDS)
     written = 0
-    for post in Post.objects.public().filter(pk__in=post_ids).values("pk", "author_id", "is_mature", "published_at"):
+    posts = Post.objects.public().filter(pk__in=post_ids, published_at__gte=oldest)
+    for post in posts.values("pk", "author_id", "is_mature", "published_at"):
         followers = (
             Follow.objects.filter(followee_id=post["author_id"])
             .values_list("follower_id", flat=True)

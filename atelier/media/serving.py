@@ -5,6 +5,8 @@ folder is reachable: originals live in a different folder that no URL maps to. E
 carry a valid, unexpired signature (protection.shield.signed_media); any other is a 403.
 """
 
+import time
+
 from django.conf import settings
 from django.http import Http404, HttpResponseForbidden
 from django.views.static import serve
@@ -29,5 +31,17 @@ def serve_public_media(request, path: str):
             content_type="text/plain; charset=utf-8",
         )
     response = serve(request, path, document_root=settings.STORAGES["default"]["OPTIONS"]["location"])
-    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["Cache-Control"] = f"public, max-age={_shared_cache_seconds(request.GET.get('w'))}"
     return response
+
+
+def _shared_cache_seconds(window: str | None) -> int:
+    """No longer than the signed URL stays valid (its window and the next), and no longer than
+    MEDIA_SHARED_CACHE_SECONDS: a withdrawn rendition leaves the public folder, and a cached copy of
+    it should not outlive that for long. (Only a withdrawn post's files move; a URL never changes.)"""
+    longest = settings.MEDIA_SHARED_CACHE_SECONDS
+    try:
+        valid_until = (int(window) + 2) * settings.SHIELD_MEDIA_URL_WINDOW_SECONDS
+    except (TypeError, ValueError):
+        return longest
+    return max(0, min(longest, int(valid_until - time.time())))

@@ -1,8 +1,18 @@
+"""Where files live: public renditions, private originals, and the renditions of posts nobody but
+their author and moderators may see ("withheld": a private folder, or the private bucket/prefix).
+
+A post's renditions are born withheld and moved into public storage only when the post becomes public
+(`posts.files`), and back out when it leaves: the mechanism is physical, so a web server or CDN that
+serves the public folder or bucket directly cannot hand out a held post's file.
+"""
+
 import contextlib
+import os
 import shutil
 import tempfile
 from pathlib import Path
 
+from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 
 
@@ -16,12 +26,71 @@ def originals_storage():
     return storages["originals"]
 
 
+def withheld_storage():
+    """Renditions of posts that are not public: no URL maps to it; read by the author's and moderators' view."""
+    return storages["withheld"]
+
+
+def save_withheld(name: str, data: bytes) -> str:
+    """Store a new rendition where nobody but its author and moderators can reach it; returns its name."""
+    return withheld_storage().save(name, ContentFile(data))
+
+
 def delete_stored_files(public_names: list[str], private_names: list[str]) -> None:
-    """Remove files from both storages; a name that is already gone is not an error."""
+    """Remove files from every storage; a name that is already gone is not an error. A rendition
+    may be in the public or the withheld storage, so both are asked."""
     for name in public_names:
         public_storage().delete(name)
+        withheld_storage().delete(name)
     for name in private_names:
         originals_storage().delete(name)
+
+
+def files_make_public(names) -> int:
+    """Move these renditions into public storage (those already there stay). Returns how many moved."""
+    return sum(_move(name, withheld_storage(), public_storage()) for name in names)
+
+
+def files_withhold(names) -> int:
+    """Move these renditions out of public storage. Returns how many moved."""
+    return sum(_move(name, public_storage(), withheld_storage()) for name in names)
+
+
+def _local_path(storage, name: str) -> str | None:
+    try:
+        return storage.path(name)
+    except NotImplementedError:
+        return None  # a remote storage (S3)
+
+
+def _move(name: str, source, target) -> bool:
+    """One file from `source` to `target` under the same name: a rename on disk, a copy then delete
+    on S3 (the object leaves the public bucket/prefix; S3 has no rename). Safe to repeat."""
+    source_path, target_path = _local_path(source, name), _local_path(target, name)
+    if source_path and target_path:
+        if not os.path.exists(source_path):
+            return False
+        os.makedirs(os.path.dirname(target_path), exist_ok=True)
+        os.replace(source_path, target_path)
+        return True
+    if not source.exists(name):
+        return False
+    if not target.exists(name):
+        with source.open(name, "rb") as file:
+            saved = target.save(name, file)
+        if saved != name:  # the storage renamed it: never leave a file under a name nothing refers to
+            target.delete(saved)
+            raise OSError(f"{name} could not be stored under its own name")
+    source.delete(name)
+    return True
+
+
+def open_rendition(name: str):
+    """A rendition's file, wherever the post's state put it (public first: the common case)."""
+    storage = public_storage()
+    if not storage.exists(name):
+        storage = withheld_storage()
+    return storage.open(name, "rb")
 
 
 @contextlib.contextmanager

@@ -48,12 +48,12 @@ def post_review(request: HttpRequest, post_id: int):
     decision = case.decisions.all()[0] if case and case.decisions.all() else None
     pending_appeal = bool(case and case.appealed_at and case.status == "open")
     return ReviewOut(
-        held=post.held_at is not None,
+        held=post.is_held,
         reason=post.held_reason,
         status=case.status if case else None,
         status_label=case.get_status_display() if case else None,
         appealed_at=case.appealed_at.isoformat() if case and case.appealed_at else None,
-        can_appeal=bool(case and (post.held_at or case.status == "proof") and not pending_appeal),
+        can_appeal=bool(case and (post.is_held or case.status == "proof") and not pending_appeal),
         latest_decision=DecisionOut(
             action=decision.action, note=decision.note, decided_at=decision.created_at.isoformat()
         )

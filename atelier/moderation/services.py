@@ -11,7 +11,6 @@ from django.db.models import F
 from django.utils import timezone
 
 from atelier.core.ratelimit import RateLimit, RateLimited
-from atelier.feeds.feed_cache import forget_posts
 from atelier.media.storages import delete_stored_files
 from atelier.moderation import proofs
 from atelier.moderation.models import (
@@ -26,8 +25,9 @@ from atelier.moderation.models import (
 )
 from atelier.notifications.models import Verb
 from atelier.notifications.services import notify_review
+from atelier.posts import media_checks, visibility
 from atelier.posts.intake import upload_as_local_path
-from atelier.posts.models import Post
+from atelier.posts.models import Post, PostState
 
 REVIEW_PERMISSION = "moderation.review_case"
 _DECISION_VERBS = {
@@ -46,21 +46,15 @@ def can_review(user) -> bool:
     return bool(user and user.is_authenticated and user.has_perm(REVIEW_PERMISSION))
 
 
-def post_hold(*, post: Post, reason: str) -> bool:
-    """Keep the post out of every feed, page, search and count for everyone but its author.
-    False when it was already held (the first reason stays)."""
-    held = Post.objects.filter(pk=post.pk, held_at__isnull=True).update(held_at=timezone.now(), held_reason=reason)
-    forget_posts([post.pk])
-    return bool(held)
-
-
 def case_open_from_detection(*, post: Post, reason: str, labelled: bool, flag_score: float | None = None) -> ReviewCase:
-    """The detector held `post`: put it in the queue with why, and tell its author (once per hold).
+    """The detector's check holds an item of `post` (the hold itself is the check's, through
+    posts.media_checks): put it in the queue with why, and tell its author once per opening.
 
     A post a moderator already approved is not held again for the same kind of evidence: the
     caller checks `approved_by_moderator` first (see protection.detection.services)."""
     with transaction.atomic():
-        case, _ = ReviewCase.objects.select_for_update().get_or_create(post=post)
+        case, created = ReviewCase.objects.select_for_update().get_or_create(post=post)
+        newly_open = created or not case.is_pending
         case.labelled = case.labelled or labelled
         if flag_score is not None:
             case.flag_score = max(case.flag_score or 0.0, flag_score)
@@ -68,7 +62,7 @@ def case_open_from_detection(*, post: Post, reason: str, labelled: bool, flag_sc
         if not case.is_pending:
             case.status, case.opened_at, case.decided_at = CaseStatus.OPEN, timezone.now(), None
         case.save()
-        if post_hold(post=post, reason=reason):
+        if newly_open:
             notify_review(post=post, verb=Verb.HELD, note=reason)
     return case
 
@@ -107,8 +101,12 @@ def appeal_submit(*, post_id: int, author, message: str, uploads=()) -> Appeal:
 
     Every file is checked before anything is stored, so a refused file loses nothing: the form
     comes back with the message the author typed and says which file was refused and why."""
-    case = ReviewCase.objects.filter(post_id=post_id, post__author=author, post__removed_at__isnull=True).first()
-    if case is None or (case.post.held_at is None and case.status != CaseStatus.PROOF_REQUESTED):
+    case = (
+        ReviewCase.objects.filter(post_id=post_id, post__author=author)
+        .exclude(post__state=PostState.TAKEN_DOWN)
+        .first()
+    )
+    if case is None or (not case.post.is_held and case.status != CaseStatus.PROOF_REQUESTED):
         raise PermissionDenied("Only the author of a held post can appeal.")
     if case.status == CaseStatus.OPEN and case.appealed_at:
         raise ValidationError("Your appeal is already with a moderator. You'll be told when they decide.")
@@ -164,14 +162,18 @@ def case_decide(*, case_id: int, moderator, action: str, note: str, strike: bool
         if strike:
             Strike.objects.create(user=post.author, decision=decision)
         if action == Action.APPROVE:
-            Post.objects.filter(pk=post.pk).update(held_at=None, held_reason="")
-            forget_posts([post.pk])
+            # The checks the moderator reviewed let the work through; the gate decides the rest.
+            media_checks.post_checks_cleared_by_moderator(post_id=post.pk)
+            if post.is_held:
+                visibility.release(post_id=post.pk, actor=moderator, note=note)
         elif action == Action.CONFIRM_AI:
             reason = f"A moderator confirmed this work as AI-generated: {note}"
-            if not post_hold(post=post, reason=reason):
-                Post.objects.filter(pk=post.pk).update(held_reason=reason)
-        elif post.held_at:
-            Post.objects.filter(pk=post.pk).update(held_reason=f"A moderator asks for process proof: {note}")
+            media_checks.post_checks_said_ai_by_moderator(post_id=post.pk, reason=reason)
+            visibility.hold(post_id=post.pk, reason=reason, actor=moderator, restate=True)
+        elif post.is_held:
+            visibility.hold(
+                post_id=post.pk, reason=f"A moderator asks for process proof: {note}", actor=moderator, restate=True
+            )
         case.status = _DECISION_STATUS[action]
         case.decided_at = timezone.now()
         case.save(update_fields=["status", "decided_at"])

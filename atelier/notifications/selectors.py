@@ -34,7 +34,9 @@ _REVIEW_LINES = {
 
 def visible_notifications(recipient):
     """`recipient`'s notifications they may still see, newest first, actors' profiles and posts joined in."""
-    posts = Post.objects.visible_to(recipient).filter(state=PostState.PUBLISHED).values("pk")
+    # Others' posts only while public; the recipient's own also while checked or held (the review
+    # notifications are about those), never their drafts.
+    posts = Post.objects.visible_to(recipient).exclude(state__in=[PostState.DRAFT, PostState.UNPUBLISHED]).values("pk")
     return (
         Notification.objects.filter(recipient=recipient)
         .filter(Q(post__isnull=True) | Q(post__in=posts))

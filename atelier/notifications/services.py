@@ -5,10 +5,13 @@ like or comment leaves no notification behind. Nothing is ever sent to someone a
 action, across a block in either direction, or from someone the recipient muted.
 """
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
 from atelier.notifications.models import Notification, Verb
+from atelier.posts.models import Post
+from atelier.social.mentions import mentioned_handles
 from atelier.social.models import Block, Mute
 
 
@@ -69,3 +72,26 @@ def notify_review(*, post, verb: str, note: str = "") -> Notification:
             to=author.email,
         )
     return notification
+
+
+def notify_post_mentions(*, post_id: int) -> list[Notification]:
+    """The people a post's description mentions, told when the post became public — once per post and
+    person: a post released after a hold, or republished, does not tell them again. A post that never
+    becomes public tells no one."""
+    post = Post.objects.public().filter(pk=post_id).select_related("author").first()
+    if post is None:
+        return []
+    handles = mentioned_handles(post.description)
+    if not handles:
+        return []
+    told = set(
+        Notification.objects.filter(post=post, verb=Verb.MENTION, comment__isnull=True).values_list(
+            "recipient_id", flat=True
+        )
+    )
+    made = []
+    for person in get_user_model().objects.filter(handle__in=handles, is_active=True).exclude(pk__in=told):
+        notification = notify(recipient=person, actor=post.author, verb=Verb.MENTION, post=post)
+        if notification is not None:
+            made.append(notification)
+    return made

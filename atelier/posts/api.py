@@ -72,12 +72,10 @@ def _sizes(storage_url, sizes: list[dict], key: str = "name") -> list[SizeOut]:
 
 
 def _picture(post: Post, kind: str) -> PictureOut | None:
-    from atelier.media.storages import public_storage
-
     built = post.covers.get(kind)
     if not built or not built.get("sizes"):
         return None
-    url = public_storage().url
+    url = post.file_url
     picture = getattr(post, kind)
     return PictureOut(
         sizes=_sizes(url, built["sizes"]),

@@ -12,17 +12,18 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
 from PIL import Image
 
 from atelier.media import stills
 from atelier.media.crops import CropBox, centred_crop
 from atelier.media.rendering import to_srgb
-from atelier.media.storages import delete_stored_files, original_as_local_file, public_storage
+from atelier.media.storages import delete_stored_files, open_rendition, original_as_local_file, save_withheld
+from atelier.posts import source_types, visibility
+from atelier.posts.files import cover_names, place_post_files
 from atelier.posts.media_states import MediaState
 from atelier.posts.models import MediaItem, MediaKind, Post
-from atelier.posts.processing import save_renditions, signed_file, sized_file_names
+from atelier.posts.processing import save_renditions, signed_file
 from atelier.protection.shield.xmp import post_xmp
 
 logger = logging.getLogger(__name__)
@@ -62,23 +63,17 @@ def post_covers_render(*, post_id: int, version: int) -> bool:
         locked.covers = covers
         locked.covers_built_version = version
         locked.save(update_fields=["covers", "covers_built_version"])
+        visibility.announce_change(post_id)
         transaction.on_commit(lambda: delete_stored_files(old, []))
+        transaction.on_commit(lambda: place_post_files(post_id))
     return True
-
-
-def cover_names(covers: dict) -> list[str]:
-    names = []
-    for rendition in covers.values():
-        names += sized_file_names(rendition.get("sizes", []))
-        names += [name for name in rendition.get("animated", {}).values() if name]
-    return names
 
 
 def _source_image(item: MediaItem) -> Image.Image:
     """Oriented sRGB pixels to cut covers from: the original, or a video's largest poster."""
     if item.kind == MediaKind.VIDEO:
         largest = max(item.renditions.get("sizes", []), key=lambda size: size["w"])
-        with public_storage().open(largest["name"], "rb") as poster:
+        with open_rendition(largest["name"]) as poster:
             return to_srgb(Image.open(io.BytesIO(poster.read())))
     with original_as_local_file(item.rendition_source_name) as path, path.open("rb") as original:
         # Decoded only as large as the biggest cover needs (JPEG draft scaling).
@@ -92,19 +87,25 @@ def _render_cover(post: Post, item: MediaItem, kind: str, spec: dict, crop_value
         CropBox.from_values(**crop_values) if crop_values else centred_crop(image.width, image.height, spec["aspect"])
     )
     xmp = post_xmp(post)
+    # Covers stand for the whole post in feeds and shares: signed only with what every item's evidence allows.
+    source = source_types.source_type(post)
     renditions = stills.render_crop_sizes(image, crop, spec["sizes"], xmp=xmp)
     cover = {
         "item": item.pk,
         "crop": crop.as_dict(),
         "colour": stills.dominant_colour(image.crop(crop.to_pixels(image.width, image.height))),
-        "sizes": save_renditions(stem, renditions, post=post),
+        "sizes": save_renditions(stem, renditions, post=post, source=source),
+        "source": source,
     }
     if item.kind == MediaKind.ANIMATION:
-        cover["animated"] = _render_animated_cover(post, item, crop, stem, max(box[0] for box in spec["sizes"]), xmp)
+        long_side = max(box[0] for box in spec["sizes"])
+        cover["animated"] = _render_animated_cover(post, item, crop, stem, long_side, xmp, source)
     return cover
 
 
-def _render_animated_cover(post: Post, item: MediaItem, crop: CropBox, stem: str, long_side: int, xmp: bytes) -> dict:
+def _render_animated_cover(
+    post: Post, item: MediaItem, crop: CropBox, stem: str, long_side: int, xmp: bytes, source: str | None
+) -> dict:
     from atelier.media import animation
 
     long_side = min(long_side, settings.ANIMATION_LONG_SIDE)
@@ -115,8 +116,7 @@ def _render_animated_cover(post: Post, item: MediaItem, crop: CropBox, stem: str
             target = Path(folder, "loop.mp4")
             animation.render_animated_mp4(original, target, crop=crop, long_side=long_side)
             mp4 = target.read_bytes()
-    storage = public_storage()
     return {
-        "webp": storage.save(f"{stem}-anim.webp", ContentFile(signed_file(webp, "webp", post))),
-        "mp4": storage.save(f"{stem}-loop.mp4", ContentFile(signed_file(mp4, "mp4", post))),
+        "webp": save_withheld(f"{stem}-anim.webp", signed_file(webp, "webp", post, source)),
+        "mp4": save_withheld(f"{stem}-loop.mp4", signed_file(mp4, "mp4", post, source)),
     }

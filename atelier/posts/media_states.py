@@ -42,3 +42,20 @@ def transition(item, target: str, *, reason: str = "") -> None:
         item.progress = 1.0
     elif target == MediaState.PROCESSING:
         item.progress = 0.0
+
+
+class CheckState(models.TextChoices):
+    """An item's AI check, beside its rendering: pending → pass | review | hold | error.
+
+    `review`: the evidence asked for a person and a moderator let the work through; `error`: the
+    detector could not decide (it is retried; the post stays private meanwhile)."""
+
+    PENDING = "pending", "Being checked"
+    PASS = "pass", "No sign of AI generation"
+    REVIEW = "review", "Cleared by a moderator"
+    HOLD = "hold", "Held"
+    ERROR = "error", "Could not be checked yet"
+
+
+# The checks that let a post through to public, under the detection policy.
+CHECKS_LETTING_THROUGH = frozenset({CheckState.PASS, CheckState.REVIEW})

@@ -1,7 +1,8 @@
 """Posts and their media items.
 
-A post is a draft until its author publishes it; a published post is shown to others only once
-every media item is ready (see `PostQuerySet.visible_to`, the one place that rule lives).
+A post's public life is one `state` (draft, checking, public, held, unpublished, taken down),
+written only by `posts.visibility`; `PostQuerySet.visible_to` is the one place that turns it,
+and the viewer's relations, into what a person may see.
 """
 
 import logging
@@ -13,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from atelier.media.storages import public_storage
-from atelier.posts.media_states import MediaState
+from atelier.posts.media_states import CheckState, MediaState
 
 logger = logging.getLogger(__name__)
 
@@ -80,9 +81,17 @@ def licence_url(code: str) -> str:
 
 
 class PostState(models.TextChoices):
+    """Where a post is in its public life; the moves between them are in `posts.visibility`."""
+
     DRAFT = "draft", "Draft"
-    # Published by its author; shown to others once all media items are ready.
-    PUBLISHED = "published", "Published"
+    # Published by its author; waiting for every item's rendering and AI check.
+    CHECKING = "checking", "Checking"
+    PUBLIC = "public", "Public"
+    # Kept from everyone but its author and moderators: the AI check, the author's own disclosure
+    # or a moderator held it.
+    HELD = "held", "Held for review"
+    UNPUBLISHED = "unpublished", "Back in drafts"
+    TAKEN_DOWN = "taken_down", "Taken down"
 
 
 class Tag(models.Model):
@@ -108,32 +117,20 @@ def hidden_author_ids(viewer):
 
 class PostQuerySet(models.QuerySet):
     def visible_to(self, viewer) -> "PostQuerySet":
-        """Posts `viewer` may see: published, every item ready, not removed, not held as AI-generated
-        and not disclosed by their author as made with AI tools; plus their own posts (held or
-        disclosed ones included, with the reason); never posts of someone who blocked the viewer,
-        whom the viewer blocked or muted.
+        """Posts `viewer` may see: public ones (`posts.visibility` decided that), plus their own in any
+        state but taken down (held ones with the reason, checking ones with their progress); never
+        posts of someone who blocked the viewer, whom the viewer blocked or muted.
 
-        The feeds, profiles, search and counts all start here."""
-        public = models.Q(
-            state=PostState.PUBLISHED,
-            media_ready=True,
-            removed_at__isnull=True,
-            held_at__isnull=True,
-            made_with_ai=False,
-        )
+        Pure SQL (the hidden people are a subquery, no cache is read while building it), so the
+        feeds, profiles, search, albums, jobs and counts all start here and cannot drift."""
+        public = models.Q(state=PostState.PUBLIC)
         if viewer is None or not viewer.is_authenticated:
             return self.filter(public)
-        own = models.Q(author=viewer, removed_at__isnull=True)
-        # The hidden people as a cached id set (social.relation_sets, forgotten by every block and
-        # mute): most people hide nobody, and then the query needs no subquery at all.
-        from atelier.social.relation_sets import hidden_author_id_set
-
-        hidden = hidden_author_id_set(viewer)
-        visible = self.filter(public | own)
-        return visible.exclude(author_id__in=sorted(hidden)) if hidden else visible
+        own = models.Q(author=viewer) & ~models.Q(state=PostState.TAKEN_DOWN)
+        return self.filter(public | own).exclude(author_id__in=hidden_author_ids(viewer))
 
     def public(self) -> "PostQuerySet":
-        return self.visible_to(None)
+        return self.filter(state=PostState.PUBLIC)
 
 
 class Post(models.Model):
@@ -147,10 +144,12 @@ class Post(models.Model):
     is_mature = models.BooleanField("mature content", default=False)
     made_with_ai = models.BooleanField("made with AI tools", default=False)
     licence = models.CharField(max_length=16, choices=Licence.choices, default=Licence.ALL_RIGHTS_RESERVED)
-    state = models.CharField(max_length=10, choices=PostState.choices, default=PostState.DRAFT)
-    # Kept in step with the items by `posts.processing.post_refresh_readiness`, so lists can
-    # filter on it without joining the items.
-    media_ready = models.BooleanField(default=False)
+    # Written only by `posts.visibility` (the transitions and who may make them are there).
+    state = models.CharField(max_length=12, choices=PostState.choices, default=PostState.DRAFT)
+    # When the post entered its current state: "held since", "taken down on" for the author and moderators.
+    state_changed_at = models.DateTimeField(default=timezone.now)
+    # Why it is held or taken down, in words for its author (empty otherwise).
+    held_reason = models.TextField(blank=True)
     # Thumbnail (square, grids) and cover (wide, profile and feeds): an item and a normalised crop.
     thumbnail_item = models.ForeignKey("MediaItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     thumbnail_crop = models.JSONField(null=True, blank=True)
@@ -173,10 +172,6 @@ class Post(models.Model):
     like_count = models.PositiveIntegerField(default=0)
     comment_count = models.PositiveIntegerField(default=0)
     discover_score = models.FloatField(default=0)
-    removed_at = models.DateTimeField(null=True, blank=True)
-    # Held by AI detection (protection.detection): shown only to the author, with the reason.
-    held_at = models.DateTimeField(null=True, blank=True)
-    held_reason = models.TextField(blank=True)
 
     objects = PostQuerySet.as_manager()
 
@@ -187,7 +182,7 @@ class Post(models.Model):
             # let PostgreSQL check visibility without visiting the table (an index-only scan).
             models.Index(
                 fields=["author", "-published_at", "-id"],
-                include=["state", "media_ready", "removed_at", "held_at", "made_with_ai", "is_mature"],
+                include=["state", "is_mature"],
                 name="posts_author_published",
             ),
             models.Index(fields=["-published_at", "-id"], name="posts_published"),
@@ -206,17 +201,24 @@ class Post(models.Model):
 
     @property
     def is_draft(self) -> bool:
-        return self.state == PostState.DRAFT
+        """Not published, or taken back by its author: the composer offers "Publish"."""
+        return self.state in (PostState.DRAFT, PostState.UNPUBLISHED)
 
     @property
     def is_public(self) -> bool:
-        return (
-            self.state == PostState.PUBLISHED
-            and self.media_ready
-            and self.removed_at is None
-            and self.held_at is None
-            and not self.made_with_ai
-        )
+        return self.state == PostState.PUBLIC
+
+    @property
+    def is_checking(self) -> bool:
+        return self.state == PostState.CHECKING
+
+    @property
+    def is_held(self) -> bool:
+        return self.state == PostState.HELD
+
+    @property
+    def is_taken_down(self) -> bool:
+        return self.state == PostState.TAKEN_DOWN
 
     @property
     def thumbnail(self) -> dict | None:
@@ -226,24 +228,55 @@ class Post(models.Model):
     def cover(self) -> dict | None:
         return self._cover_for_template("cover")
 
+    def file_url(self, name: str) -> str:
+        """The URL of one of this post's renditions or covers. A public post's files are in the public
+        storage; any other post's were moved out of it (`posts.files`), and only its author and
+        moderators reach them, through `posts:withheld_file`."""
+        if not name:
+            return ""
+        if self.state == PostState.PUBLIC:
+            return public_storage().url(name)
+        return reverse("posts:withheld_file", kwargs={"post_id": self.pk, "name": name})
+
     def _cover_for_template(self, kind: str) -> dict | None:
         """src, srcset, size, colour and (for GIFs) the animated WebP of a built cover."""
         built = self.covers.get(kind)
         if not built or not built.get("sizes"):
             return None
-        storage = public_storage()
+        url = self.file_url
         sizes = sorted(built["sizes"], key=lambda size: size["w"])
         animated = built.get("animated", {})
         return {
-            "src": storage.url(sizes[-1]["name"]),
-            "srcset": ", ".join(f"{storage.url(size['name'])} {size['w']}w" for size in sizes),
-            "avif_srcset": ", ".join(f"{storage.url(size['avif'])} {size['w']}w" for size in sizes if size.get("avif")),
+            "src": url(sizes[-1]["name"]),
+            "srcset": ", ".join(f"{url(size['name'])} {size['w']}w" for size in sizes),
+            "avif_srcset": ", ".join(f"{url(size['avif'])} {size['w']}w" for size in sizes if size.get("avif")),
             "width": sizes[-1]["w"],
             "height": sizes[-1]["h"],
             "colour": built.get("colour", "#888888"),
-            "animated_webp": storage.url(animated["webp"]) if animated.get("webp") else "",
-            "animated_mp4": storage.url(animated["mp4"]) if animated.get("mp4") else "",
+            "animated_webp": url(animated.get("webp", "")),
+            "animated_mp4": url(animated.get("mp4", "")),
         }
+
+
+class PostStateChange(models.Model):
+    """The audit of a post's public life: every move `posts.visibility` made, who asked (empty: the
+    system, such as the AI check) and why. Written in the move's transaction; never edited."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="state_changes")
+    source = models.CharField(max_length=12, choices=PostState.choices)
+    target = models.CharField(max_length=12, choices=PostState.choices)
+    action = models.CharField(max_length=12)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["post", "-created_at"], name="posts_state_change_newest")]
+
+    def __str__(self):
+        return f"post {self.post_id}: {self.source} → {self.target} ({self.action})"
 
 
 class MediaKind(models.TextChoices):
@@ -260,6 +293,14 @@ class MediaItem(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     kind = models.CharField(max_length=10, choices=MediaKind.choices)
     state = models.CharField(max_length=12, choices=MediaState.choices, default=MediaState.UPLOADED)
+    # The AI check (protection.detection hands its verdict over through `posts.media_checks`);
+    # the post goes public only when every item is ready and every check lets it through.
+    ai_check = models.CharField(max_length=8, choices=CheckState.choices, default=CheckState.PENDING)
+    # The item's own metadata or watermark, or a moderator, said it is AI-generated: its Content
+    # Credentials never call it human work, whatever happens to the post.
+    said_ai = models.BooleanField(default=False)
+    # Why the check holds it, in words for the author (shown as the post's held reason).
+    check_reason = models.TextField(blank=True)
     # Why processing failed, in words for the author; the original is kept for a retry.
     failure_reason = models.CharField(max_length=300, blank=True)
     progress = models.FloatField(default=0)
@@ -296,6 +337,10 @@ class MediaItem(models.Model):
         return self.state == MediaState.READY
 
     @property
+    def check_lets_through(self) -> bool:
+        return self.ai_check in (CheckState.PASS, CheckState.REVIEW)
+
+    @property
     def rendition_source_name(self) -> str:
         return self.public_source_name or self.original_name
 
@@ -306,7 +351,8 @@ class MediaItem(models.Model):
     # --- what templates need, from the stored renditions
 
     def public_url(self, name: str) -> str:
-        return public_storage().url(name) if name else ""
+        """Public storage while the post is public; the author's and moderators' view otherwise."""
+        return self.post.file_url(name)
 
     @property
     def sizes(self) -> list[dict]:

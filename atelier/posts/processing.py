@@ -12,19 +12,21 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from PIL import Image
 
-from atelier.feeds.feed_cache import forget_posts
 from atelier.media import stills
-from atelier.media.storages import delete_stored_files, original_as_local_file, public_storage
+from atelier.media.storages import delete_stored_files, open_rendition, original_as_local_file, save_withheld
+from atelier.posts import source_types, visibility
 from atelier.posts.covers_schedule import post_covers_schedule
+from atelier.posts.files import place_post_files, rendition_names, sized_file_names
 from atelier.posts.media_states import MediaState, can_transition, transition
 from atelier.posts.models import MediaItem, MediaKind, Post
 from atelier.protection.shield import content_credentials
 from atelier.protection.shield.content_credentials import post_manifest
 from atelier.protection.shield.xmp import post_xmp
+
+__all__ = ["media_item_process", "rendition_names", "save_renditions", "signed_file", "sized_file_names"]
 
 logger = logging.getLogger(__name__)
 
@@ -70,9 +72,12 @@ def _publish_renditions(item_id: int, version: int, renditions: dict, facts: dic
             setattr(item, field, value)
         transition(item, MediaState.READY)
         item.save()
-        post_refresh_readiness(item.post_id)
-        post_covers_schedule(item.post_id, changed_item_id=item_id)
+        post_id = item.post_id
+        visibility.refresh(post_id)
+        visibility.announce_change(post_id)
+        post_covers_schedule(post_id, changed_item_id=item_id)
         transaction.on_commit(lambda: delete_stored_files(old, []))
+        transaction.on_commit(lambda: place_post_files(post_id))
         # A still image of a post with the style cloak on gets cloaked now (protection.cloak).
         if item.kind == MediaKind.IMAGE:
             from atelier.protection.cloak.services import item_became_ready
@@ -102,9 +107,11 @@ def media_item_swap_source(*, item_id: int, source_name: str, still_wanted) -> b
         locked.renditions = renditions
         locked.public_source_name = source_name
         locked.save(update_fields=["renditions", "public_source_name", "updated_at"])
-        post_covers_schedule(locked.post_id, changed_item_id=item_id)
-        forget_posts([locked.post_id])
+        post_id = locked.post_id
+        post_covers_schedule(post_id, changed_item_id=item_id)
+        visibility.announce_change(post_id)
         transaction.on_commit(lambda: delete_stored_files(old, []))
+        transaction.on_commit(lambda: place_post_files(post_id))
     return True
 
 
@@ -114,35 +121,13 @@ def _fail(item_id: int, version: int, reason: str) -> None:
         if item is not None and can_transition(item.state, MediaState.FAILED):
             transition(item, MediaState.FAILED, reason=reason[:300])
             item.save(update_fields=["state", "failure_reason", "progress", "updated_at"])
-            post_refresh_readiness(item.post_id)
+            visibility.refresh(item.post_id)
 
 
 def media_item_report_progress(item_id: int, version: int, fraction: float) -> None:
     MediaItem.objects.filter(pk=item_id, version=version, state=MediaState.PROCESSING).update(
         progress=max(0.0, min(1.0, fraction))
     )
-
-
-def post_refresh_readiness(post_id: int) -> None:
-    """A post is shown only when it has items and every one of them is ready."""
-    states = list(MediaItem.objects.filter(post_id=post_id).values_list("state", flat=True))
-    ready = bool(states) and all(state == MediaState.READY for state in states)
-    if Post.objects.filter(pk=post_id).exclude(media_ready=ready).update(media_ready=ready):
-        forget_posts([post_id])
-
-
-def sized_file_names(sizes: list[dict]) -> list[str]:
-    return [name for size in sizes for name in (size["name"], size.get("avif")) if name]
-
-
-def rendition_names(renditions: dict) -> list[str]:
-    """Every public file name inside a renditions dict, whatever the item's kind."""
-    names = sized_file_names(renditions.get("sizes", [])) + sized_file_names(renditions.get("poster_sizes", []))
-    for key in ("poster", "mp4"):
-        if renditions.get(key):
-            names.append(renditions[key])
-    names += [name for name in renditions.get("animated", {}).values() if name]
-    return names
 
 
 # --- one renderer per kind: (renditions dict, model facts)
@@ -154,13 +139,17 @@ def _stem(item: MediaItem) -> str:
 
 
 def _save_public(name: str, data: bytes) -> str:
-    return public_storage().save(name, ContentFile(data))
+    """A new rendition, born withheld: `posts.files` moves it into public storage once the post is public."""
+    return save_withheld(name, data)
 
 
-def save_renditions(stem: str, renditions: list[stills.EncodedRendition], *, post: Post | None = None) -> list[dict]:
-    """Store each size as WebP (and AVIF where made); the dicts are what templates read. With `post`,
-    each file gets the instance-signed C2PA manifest for that post (protection.shield)."""
-    credentials = post_manifest(post) if post is not None and settings.C2PA_CONTENT_CREDENTIALS else None
+def save_renditions(
+    stem: str, renditions: list[stills.EncodedRendition], *, post: Post | None = None, source: str | None = None
+) -> list[dict]:
+    """Store each size as WebP (and AVIF where made); the dicts are what templates read. With `post`
+    and a `source` type the evidence settled (`source_types.source_type`), each file gets the
+    instance-signed C2PA manifest for that post (protection.shield); without one, none."""
+    credentials = _manifest(post, source)
 
     def signed(data: bytes, kind: str) -> bytes:
         return content_credentials.sign(data, kind, credentials) if credentials else data
@@ -175,18 +164,34 @@ def save_renditions(stem: str, renditions: list[stills.EncodedRendition], *, pos
     return saved
 
 
-def signed_file(data: bytes, kind: str, post: Post) -> bytes:
-    """An animated WebP or an MP4 (which carry no XMP) with the post's signed C2PA manifest."""
-    if not settings.C2PA_CONTENT_CREDENTIALS:
-        return data
-    return content_credentials.sign(data, kind, post_manifest(post))
+def _manifest(post: Post | None, source: str | None) -> dict | None:
+    if post is None or source is None or not settings.C2PA_CONTENT_CREDENTIALS:
+        return None
+    return post_manifest(post, source_type=source)
+
+
+def signed_file(data: bytes, kind: str, post: Post, source: str | None) -> bytes:
+    """An animated WebP or an MP4 (which carry no XMP) with the post's signed C2PA manifest, when
+    the evidence settled a source type."""
+    credentials = _manifest(post, source)
+    return content_credentials.sign(data, kind, credentials) if credentials else data
+
+
+def item_source(item: MediaItem) -> str | None:
+    """The source type the item's renditions may be signed with now (its check as committed)."""
+    fresh = MediaItem.objects.filter(pk=item.pk).only("ai_check", "said_ai").first() or item
+    return source_types.source_type(item.post, [fresh])
 
 
 def _render_image(item: MediaItem, path: Path) -> tuple[dict, dict]:
     with path.open("rb") as original:
         result = stills.render_stills(original, xmp=post_xmp(item.post))
-    stem = _stem(item)
-    renditions = {"sizes": save_renditions(stem, result.renditions, post=item.post), "colour": result.colour}
+    stem, source = _stem(item), item_source(item)
+    renditions = {
+        "sizes": save_renditions(stem, result.renditions, post=item.post, source=source),
+        "colour": result.colour,
+        "source": source,
+    }
     return renditions, {"width": result.width, "height": result.height}
 
 
@@ -197,22 +202,23 @@ def _render_animation(item: MediaItem, path: Path) -> tuple[dict, dict]:
     with path.open("rb") as original:
         poster = animation.render_poster(original, crop=None, long_side=stills.RENDITION_LONG_SIDES[0])
     # The still sizes (srcset for reduced motion and for the lightbox) come from the first frame.
-    xmp = post_xmp(item.post)
+    xmp, source = post_xmp(item.post), item_source(item)
     still = stills.render_stills_from_image(poster, xmp=xmp)
     renditions = {
-        "sizes": save_renditions(stem, still.renditions, post=item.post),
+        "sizes": save_renditions(stem, still.renditions, post=item.post, source=source),
         "colour": still.colour,
         "animated": {},
+        "source": source,
     }
     long_side = settings.ANIMATION_LONG_SIDE
     with path.open("rb") as original:
         webp = animation.render_animated_webp(original, crop=None, long_side=long_side, xmp=xmp)
-    renditions["animated"]["webp"] = _save_public(f"{stem}-anim.webp", signed_file(webp, "webp", item.post))
+    renditions["animated"]["webp"] = _save_public(f"{stem}-anim.webp", signed_file(webp, "webp", item.post, source))
     with tempfile.TemporaryDirectory() as folder, path.open("rb") as original:
         target = Path(folder, "loop.mp4")
         animation.render_animated_mp4(original, target, crop=None, long_side=long_side)
         renditions["animated"]["mp4"] = _save_public(
-            f"{stem}-loop.mp4", signed_file(target.read_bytes(), "mp4", item.post)
+            f"{stem}-loop.mp4", signed_file(target.read_bytes(), "mp4", item.post, source)
         )
     with Image.open(path) as gif:
         width, height = gif.size
@@ -222,7 +228,7 @@ def _render_animation(item: MediaItem, path: Path) -> tuple[dict, dict]:
 def _render_video(item: MediaItem, path: Path) -> tuple[dict, dict]:
     from atelier.media import transcoding
 
-    stem = _stem(item)
+    stem, source = _stem(item), item_source(item)
     with tempfile.TemporaryDirectory() as folder:
         target = Path(folder, "video.mp4")
         result = transcoding.transcode_video(
@@ -231,13 +237,14 @@ def _render_video(item: MediaItem, path: Path) -> tuple[dict, dict]:
             max_height=settings.VIDEO_MAX_HEIGHT,
             on_progress=lambda fraction: media_item_report_progress(item.pk, item.version, fraction * 0.95),
         )
-        mp4_name = public_storage().save(f"{stem}.mp4", ContentFile(signed_file(target.read_bytes(), "mp4", item.post)))
+        mp4_name = _save_public(f"{stem}.mp4", signed_file(target.read_bytes(), "mp4", item.post, source))
     still = stills.render_stills_from_image(result.poster, long_sides=(1920, 1280, 640, 320), xmp=post_xmp(item.post))
     renditions = {
         "mp4": mp4_name,
-        "sizes": save_renditions(stem, still.renditions, post=item.post),
+        "sizes": save_renditions(stem, still.renditions, post=item.post, source=source),
         "colour": still.colour,
         "has_audio": result.has_audio,
+        "source": source,
     }
     facts = {"width": result.width, "height": result.height, "duration_seconds": result.duration_seconds}
     return renditions, facts
@@ -248,3 +255,62 @@ _RENDERERS = {
     MediaKind.ANIMATION: _render_animation,
     MediaKind.VIDEO: _render_video,
 }
+
+
+def media_item_resign(*, item_id: int) -> bool:
+    """Give a ready item's renditions the Content Credentials its evidence now supports. Files stored
+    unsigned (rendered before the AI check settled, the usual case: detection runs beside rendering)
+    are signed as they are, under new names; an image signed with another claim is rendered again."""
+    item = MediaItem.objects.filter(pk=item_id, state=MediaState.READY).exclude(kind=MediaKind.EMBED).first()
+    if item is None:
+        return False
+    source = item_source(item)
+    if item.renditions.get("source") == source:
+        return False
+    if item.renditions.get("source") is None:
+        return _sign_stored(item, source)
+    if item.kind != MediaKind.IMAGE:
+        return False  # a video or loop signed with another claim keeps it until it is rendered again
+    source_name = item.public_source_name
+    return media_item_swap_source(
+        item_id=item_id,
+        source_name=source_name,
+        still_wanted=lambda: MediaItem.objects.filter(pk=item_id, public_source_name=source_name).exists(),
+    )
+
+
+_SIGNED_KINDS = {".webp": "webp", ".avif": "avif", ".mp4": "mp4"}
+
+
+def _sign_stored(item: MediaItem, source: str | None) -> bool:
+    """Sign each stored file of the item (no manifest yet) with the post's manifest for `source`."""
+    credentials = _manifest(item.post, source)
+    renamed = {}
+    for name in rendition_names(item.renditions):
+        kind = _SIGNED_KINDS.get(Path(name).suffix)
+        if credentials is None or kind is None:
+            continue
+        with open_rendition(name) as stored:
+            renamed[name] = save_withheld(name, content_credentials.sign(stored.read(), kind, credentials))
+    renditions = _renamed(item.renditions, renamed)
+    renditions["source"] = source
+    with transaction.atomic():
+        locked = MediaItem.objects.select_for_update().filter(pk=item.pk, state=MediaState.READY).first()
+        if locked is None or locked.version != item.version or locked.renditions != item.renditions:
+            delete_stored_files(list(renamed.values()), [])  # changed meanwhile: its own task decides
+            return False
+        locked.renditions = renditions
+        locked.save(update_fields=["renditions", "updated_at"])
+        post_id, old = locked.post_id, list(renamed)
+        visibility.announce_change(post_id)
+        transaction.on_commit(lambda: delete_stored_files(old, []))
+        transaction.on_commit(lambda: place_post_files(post_id))
+    return True
+
+
+def _renamed(value, names: dict):
+    if isinstance(value, dict):
+        return {key: _renamed(inner, names) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_renamed(inner, names) for inner in value]
+    return names.get(value, value) if isinstance(value, str) else value

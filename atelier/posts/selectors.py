@@ -4,7 +4,13 @@ from django.db.models import Prefetch
 from django.http import Http404
 
 from atelier.accounts.models import ProfileImage
-from atelier.posts.models import MediaItem, Post
+from atelier.posts.files import post_file_names
+from atelier.posts.media_states import CHECKS_LETTING_THROUGH, CheckState, MediaState
+from atelier.posts.models import MediaItem, Post, PostState
+
+# Moderators see held and taken-down work (moderation.models.ReviewCase's permission, named here as a
+# string: posts does not import moderation).
+REVIEW_PERMISSION = "moderation.review_case"
 
 
 def _with_author(queryset):
@@ -34,7 +40,8 @@ def post_for_page(*, post_id: int, viewer) -> Post:
 def post_for_editing(*, post_id: int, user) -> Post:
     """The author's own post (draft or published) for the composer; 404 for anyone else."""
     post = (
-        Post.objects.filter(pk=post_id, author=user, removed_at__isnull=True)
+        Post.objects.filter(pk=post_id, author=user)
+        .exclude(state=PostState.TAKEN_DOWN)
         .prefetch_related(Prefetch("items", queryset=MediaItem.objects.order_by("position", "pk")), "tags")
         .first()
     )
@@ -52,4 +59,37 @@ def posts_for_profile(*, author, viewer, limit: int = 60) -> list[Post]:
 
 
 def drafts_for_author(*, author) -> list[Post]:
-    return list(Post.objects.filter(author=author, state="draft", removed_at__isnull=True).order_by("-updated_at"))
+    return list(Post.objects.filter(author=author, state=PostState.DRAFT).order_by("-updated_at"))
+
+
+def withheld_file_for(*, post_id: int, name: str, viewer) -> Post:
+    """The post whose withheld rendition or cover `name` is, when `viewer` may see it: its author
+    (unless a moderator took it down) or a moderator. 404 otherwise, and for any name the post's rows
+    do not list (so no other private file, such as an original, can be asked for)."""
+    post = Post.objects.filter(pk=post_id).first()
+    if post is None or viewer is None or not viewer.is_authenticated:
+        raise Http404("No such file.")
+    is_author = post.author_id == viewer.pk and post.state != PostState.TAKEN_DOWN
+    if not (is_author or viewer.has_perm(REVIEW_PERMISSION)) or name not in post_file_names(post):
+        raise Http404("No such file.")
+    return post
+
+
+def checking_progress(items) -> dict:
+    """How far "Checking your work…" has come: items processed and cleared, of all; and whether the
+    AI check of any is being retried after a failure (the author is told)."""
+    items = list(items)
+    done = sum(1 for item in items if item.state == MediaState.READY and item.ai_check in CHECKS_LETTING_THROUGH)
+    return {"done": done, "total": len(items), "retrying": any(item.ai_check == CheckState.ERROR for item in items)}
+
+
+def post_for_status(*, post_id: int, user) -> Post:
+    """The author's own post with its items, for the banner that polls while it is checked."""
+    post = (
+        Post.objects.filter(pk=post_id, author=user)
+        .prefetch_related(Prefetch("items", queryset=MediaItem.objects.order_by("position", "pk")))
+        .first()
+    )
+    if post is None:
+        raise Http404("No such post.")
+    return post

@@ -10,19 +10,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, F, FloatField, Max, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Log
-from django.utils import timezone
 from django.utils.text import slugify
 
-from atelier.feeds.feed_cache import forget_posts
 from atelier.media.crops import CropBox
 from atelier.media.embeds import parse_embed_url
 from atelier.media.storages import delete_stored_files
-from atelier.posts import intake
-from atelier.posts.covers import cover_names
+from atelier.posts import intake, media_checks, visibility
 from atelier.posts.covers_schedule import COVER_KINDS, post_covers_schedule
+from atelier.posts.files import cover_names, rendition_names
 from atelier.posts.media_states import MediaState, transition
-from atelier.posts.models import MediaItem, MediaKind, Post, PostState, Tag, discover_base_for, discover_score_for
-from atelier.posts.processing import post_refresh_readiness, rendition_names
+from atelier.posts.models import MediaItem, MediaKind, Post, PostState, Tag
 
 MAX_ITEMS_PER_POST = 20
 MAX_TAGS = 10
@@ -54,8 +51,10 @@ def post_update_details(
     made_with_ai: bool,
     licence: str | None = None,
 ) -> Post:
-    """Save the text fields of a draft or a published post (editing after publishing is allowed)."""
+    """Save the text fields of a draft or a published post (editing after publishing is allowed).
+    Ticking or unticking "made with AI tools" is the author's disclosure: the post's gate is asked again."""
     _require_author(post, user)
+    disclosed_before = Post.objects.filter(pk=post.pk).values_list("made_with_ai", flat=True).first()
     tag_names = normalise_tags(tags)
     if len(software) > MAX_SOFTWARE:
         raise ValidationError(f"List at most {MAX_SOFTWARE} programs.", code="too_many_software")
@@ -74,6 +73,9 @@ def post_update_details(
     # media_ready, covers or state, and saving those stale values would hide a ready post.
     post.save(update_fields=[*_DETAIL_FIELDS, "updated_at"])
     post.tags.set([Tag.objects.get_or_create(name=name)[0] for name in tag_names])
+    if disclosed_before != made_with_ai:
+        visibility.disclosure_changed(post_id=post.pk, actor=user)
+    visibility.announce_change(post.pk)
     if licence_changed and post.covers:
         # Thumbnails and covers (what feeds and shares carry) are redrawn with the new licence in
         # their XMP and C2PA; the item-size renditions keep the licence they were made under.
@@ -125,7 +127,7 @@ def media_add_file(*, post: Post, user, path, alt_text: str = "") -> MediaItem:
                 duration_seconds=accepted.duration_seconds,
                 alt_text=alt_text[:500],
             )
-            post_refresh_readiness(post.pk)
+            visibility.refresh(post.pk)  # a public post with a new, unchecked item goes back to checking
             _queue_processing(item)
     except Exception:
         delete_stored_files([], [original_name])  # nothing refers to it: don't leave it behind
@@ -141,8 +143,10 @@ def media_add_embed(*, post: Post, user, url: str) -> MediaItem:
     embed = parse_embed_url(url)
     item = MediaItem(post=locked, position=_next_position(locked), kind=MediaKind.EMBED, embed=embed.as_dict())
     transition(item, MediaState.READY)  # nothing to process: ready at once
+    item.ai_check = media_checks.embed_check()
     item.save()
-    post_refresh_readiness(post.pk)
+    visibility.refresh(post.pk)
+    visibility.announce_change(post.pk)
     return item
 
 
@@ -157,6 +161,7 @@ def media_reorder(*, post: Post, user, item_ids: list[int]) -> None:
     for position, item_id in enumerate(item_ids):
         items[item_id].position = position
     MediaItem.objects.bulk_update(items.values(), ["position"])
+    visibility.announce_change(post.pk)
     # The default thumbnail and cover come from the first item: a new first item changes them.
     post_covers_schedule(post.pk, force=not (post.thumbnail_item_id and post.cover_item_id))
 
@@ -166,14 +171,18 @@ def media_remove(*, item: MediaItem, user) -> None:
     public, private = rendition_names(item.renditions), item.private_file_names
     with transaction.atomic():
         post = Post.objects.select_for_update().get(pk=item.post_id)
+        fields = []
         for kind in COVER_KINDS:
             if getattr(post, f"{kind}_item_id") == item.pk:
                 setattr(post, f"{kind}_item", None)
                 setattr(post, f"{kind}_crop", None)
-        post.save()
+                fields += [f"{kind}_item", f"{kind}_crop"]
+        if fields:
+            post.save(update_fields=[*fields, "updated_at"])
         item_id = item.pk
         item.delete()
-        post_refresh_readiness(post.pk)
+        visibility.refresh(post.pk)
+        visibility.announce_change(post.pk)
         post_covers_schedule(post.pk, changed_item_id=item_id)
         transaction.on_commit(lambda: delete_stored_files(public, private))
 
@@ -204,16 +213,19 @@ def post_set_crop(*, post: Post, user, kind: str, item: MediaItem, crop: CropBox
     post = Post.objects.select_for_update().get(pk=post.pk)
     setattr(post, f"{kind}_item", item)
     setattr(post, f"{kind}_crop", crop.as_dict())
-    post.save()
+    post.save(update_fields=[f"{kind}_item", f"{kind}_crop", "updated_at"])
     post_covers_schedule(post.pk, force=True)
     return post
 
 
 @transaction.atomic
 def post_publish(*, post: Post, user) -> Post:
-    """Publish a draft. It shows to others once every item is ready."""
+    """Publish a draft: it is checked, and shows to others once every item is ready and its AI check
+    lets it through (posts.visibility)."""
     _require_author(post, user)
     post = Post.objects.select_for_update().get(pk=post.pk)
+    if post.state not in (PostState.DRAFT, PostState.UNPUBLISHED):
+        return post  # already published (a second click): nothing to do
     if not post.items.exists():
         raise ValidationError("Add at least one image, video or embed before publishing.", code="empty_post")
     if not post.title:
@@ -222,13 +234,7 @@ def post_publish(*, post: Post, user) -> Post:
         raise ValidationError(
             "One of the files could not be processed. Retry it or remove it before publishing.", code="failed_items"
         )
-    if post.state != PostState.PUBLISHED:
-        post.state = PostState.PUBLISHED
-        if post.published_at is None:  # republishing after "back to drafts" keeps its place
-            post.published_at = timezone.now()
-            post.discover_base = discover_base_for(post.published_at)
-            post.discover_score = discover_score_for(post.discover_base, post.like_count, post.comment_count)
-        post.save(update_fields=["state", "published_at", "discover_base", "discover_score", "updated_at"])
+    post = visibility.publish(post_id=post.pk, actor=user)
     post_covers_schedule(post.pk)
     return post
 
@@ -252,13 +258,10 @@ def post_engagement_refresh(*, post_ids) -> None:
     posts.update(discover_score=F("discover_base") + Log(Value(10.0), engagement, output_field=FloatField()))
 
 
-@transaction.atomic
 def post_unpublish(*, post: Post, user) -> Post:
+    """Back to drafts: out of every feed, page and search, its files out of public storage."""
     _require_author(post, user)
-    Post.objects.filter(pk=post.pk).update(state=PostState.DRAFT)
-    forget_posts([post.pk])
-    post.refresh_from_db()
-    return post
+    return visibility.unpublish(post_id=post.pk, actor=user)
 
 
 def post_stored_files(posts) -> tuple[list[str], list[str]]:
@@ -276,7 +279,10 @@ def post_delete(*, post: Post, user) -> None:
     _require_author(post, user)
     public, private = post_stored_files([post])
     with transaction.atomic():
-        post.delete()
+        locked = Post.objects.select_for_update().get(pk=post.pk)
+        was_public, post_id, author_id = locked.is_public, locked.pk, locked.author_id
+        locked.delete()
+        visibility.announce_deleted(post_id=post_id, author_id=author_id, was_public=was_public)
         transaction.on_commit(lambda: delete_stored_files(public, private))
 
 

@@ -4,7 +4,7 @@ dies mid-task loses nothing: the broker hands the task out again and it simply r
 from celery import shared_task
 
 from atelier.posts.covers import post_covers_render
-from atelier.posts.processing import media_item_process
+from atelier.posts.processing import media_item_process, media_item_resign
 
 
 # A ten-minute 4K video may take a while on two cores: far longer than the default limit.
@@ -16,3 +16,10 @@ def process_media_item(item_id: int, version: int) -> bool:
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def render_post_covers(post_id: int, version: int) -> bool:
     return post_covers_render(post_id=post_id, version=version)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=600, soft_time_limit=580)
+def resign_media_item(item_id: int) -> bool:
+    """An item rendered before its AI check settled: sign its files (or render an image again) so its
+    Content Credentials state the source the evidence now supports (it stays ready meanwhile)."""
+    return media_item_resign(item_id=item_id)

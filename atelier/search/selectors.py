@@ -81,9 +81,9 @@ def _typo_tolerant(query: str) -> bool:
 # word matches tens of thousands of posts (bench/feeds.py: "lighthouse", 50,000 of 1M); ranking them
 # all took 1.8 s, and only MAX_PAGE × PAGE_SIZE results can be shown anyway.
 CANDIDATES_PER_BRANCH = 500
-# Only what the newest-first index scan can check cheaply; held and disclosed-AI posts are removed
-# by the visibility rule applied to the candidates (adding them here tripled search time at 1M posts).
-_PUBLIC_POST = "state = 'published' AND media_ready AND removed_at IS NULL"
+# The one public state (posts.visibility decides it); blocks and mutes are removed by the visibility
+# rule applied to the candidates.
+_PUBLIC_POST = "state = 'public'"
 
 
 def _union_with_typo_fallback(exact: list[str], fuzzy: list[str]) -> str:
@@ -152,7 +152,7 @@ def _rank(table: str, query: str) -> RawSQL:
 
 def _visible_posts(viewer):
     """Published, ready, visible posts; mature work only for people whose feed settings show it."""
-    posts = Post.objects.visible_to(viewer).filter(state=PostState.PUBLISHED, media_ready=True)
+    posts = Post.objects.visible_to(viewer).filter(state=PostState.PUBLIC)
     preferences = preferences_for(viewer)
     if preferences is None or preferences.mature == MatureChoice.HIDE:
         posts = posts.filter(is_mature=False)

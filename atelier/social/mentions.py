@@ -54,3 +54,8 @@ def render_comment(body: str) -> tuple[str, set[str]]:
         else:
             parts.append(part if inside_link else _MENTION.sub(link, part))
     return "".join(parts), linked
+
+
+def mentioned_handles(text: str) -> set[str]:
+    """The @handles a plain text (a post's description) names, lower-cased; who exists is the caller's query."""
+    return {match.lower() for match in _MENTION.findall(render_user_markdown(text))}

@@ -85,14 +85,9 @@ def _refresh_engagement(post_id: int) -> None:
 
 
 def _public_post_for(*, user, post_id: int) -> Post:
-    """A public post `user` may see; 404 for drafts (even their own), processing, removed or blocked."""
+    """A public post `user` may see; 404 for drafts (even their own), checking, held, taken down or blocked."""
     post = (
-        Post.objects.visible_to(user)
-        .filter(pk=post_id)
-        .filter(state=PostState.PUBLISHED, media_ready=True, removed_at__isnull=True, held_at__isnull=True)
-        .filter(made_with_ai=False)
-        .select_related("author")
-        .first()
+        Post.objects.visible_to(user).filter(pk=post_id).filter(state=PostState.PUBLIC).select_related("author").first()
     )
     if post is None:
         raise Http404("No such post.")

@@ -183,6 +183,9 @@ STATICFILES_DIRS = [
 ]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = env_str("MEDIA_URL", "/media/")
+# How long browsers and shared caches may keep a public rendition: a post that leaves public view
+# has its files moved out of public storage, and a cached copy should not outlive that for long.
+MEDIA_SHARED_CACHE_SECONDS = env_int("MEDIA_SHARED_CACHE_SECONDS", 3600)
 STORAGES = {
     **build_storages(env=os.environ, media_root=MEDIA_ROOT, media_url=MEDIA_URL),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -268,6 +271,11 @@ SHIELD_MEDIA_URL_WINDOW_SECONDS = env_int("SHIELD_MEDIA_URL_WINDOW_SECONDS", 864
 C2PA_CONTENT_CREDENTIALS = env_bool("C2PA_CONTENT_CREDENTIALS", True)
 C2PA_SIGNING_CERT = env_str("C2PA_SIGNING_CERT", "")
 C2PA_SIGNING_KEY = env_str("C2PA_SIGNING_KEY", "")
+# A detection run that crashes, times out or cannot read a gating signal is tried again after 30 s,
+# doubling up to 30 min, this many times; the post stays private meanwhile (never published by default).
+DETECTION_RETRIES = env_int("DETECTION_RETRIES", 8)
+DETECTION_RETRY_FIRST_SECONDS = env_int("DETECTION_RETRY_FIRST_SECONDS", 30)
+DETECTION_RETRY_MAX_SECONDS = env_int("DETECTION_RETRY_MAX_SECONDS", 1800)
 # Hive's AI-generated content detection (protection.detection.hive): off unless a key is set. v3 is
 # POST /api/v3/hive/ai-generated-and-deepfake-content-detection (Bearer), v2 POST /api/v2/task/sync (Token).
 # The CLIP classifier score at which a new site's detection policy sends work to review; moderators

@@ -23,6 +23,11 @@ def build_storages(*, env: Mapping[str, str], media_root: Path, media_url: str) 
                 "BACKEND": "django.core.files.storage.FileSystemStorage",
                 "OPTIONS": {"location": str(media_root / "originals"), "base_url": None},
             },
+            # Renditions of posts that are not public (atelier.media.storages): no URL maps to it.
+            "withheld": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(media_root / "withheld"), "base_url": None},
+            },
         }
     common = {
         "endpoint_url": env.get("AWS_S3_ENDPOINT_URL") or None,
@@ -45,7 +50,9 @@ def build_storages(*, env: Mapping[str, str], media_root: Path, media_url: str) 
                 "default_acl": env.get("AWS_PUBLIC_ACL") or None,
                 "querystring_auth": False,
                 "custom_domain": env.get("AWS_S3_CUSTOM_DOMAIN") or None,
-                "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+                # Shared caches keep a file no longer than this: a post that leaves public view has its
+                # renditions moved out of the bucket, and a CDN copy must not outlive that by a year.
+                "object_parameters": {"CacheControl": f"public, max-age={shared_cache_seconds(env)}"},
             },
         },
         "originals": {
@@ -60,4 +67,21 @@ def build_storages(*, env: Mapping[str, str], media_root: Path, media_url: str) 
                 "querystring_expire": 300,
             },
         },
+        # Renditions of posts that are not public: private objects beside the originals.
+        "withheld": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                **common,
+                "bucket_name": env.get("AWS_PRIVATE_BUCKET_NAME") or bucket,
+                "location": "withheld",
+                "default_acl": "private",
+                "querystring_auth": True,
+                "querystring_expire": 300,
+            },
+        },
     }
+
+
+def shared_cache_seconds(env: Mapping[str, str]) -> int:
+    """How long a CDN or browser may keep a public rendition (MEDIA_SHARED_CACHE_SECONDS, default 1 h)."""
+    return int(env.get("MEDIA_SHARED_CACHE_SECONDS") or 3600)

@@ -16,6 +16,7 @@ MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="atelier-test-media-"))
 if STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):
     STORAGES["default"]["OPTIONS"]["location"] = str(MEDIA_ROOT / "public")
     STORAGES["originals"]["OPTIONS"]["location"] = str(MEDIA_ROOT / "originals")
+    STORAGES["withheld"]["OPTIONS"]["location"] = str(MEDIA_ROOT / "withheld")
 # Static files come from the finders (nothing is collected for tests); WhiteNoise wants the folder.
 STATIC_ROOT = MEDIA_ROOT / "static"
 STATIC_ROOT.mkdir()

@@ -15,10 +15,10 @@ def make_post(author, title: str = "Harbour at dawn", *, state: str = "public") 
     post = Post.objects.create(
         author=author,
         title=title,
-        state=PostState.DRAFT if state == "draft" else PostState.PUBLISHED,
-        media_ready=state != "processing",
+        state={"draft": PostState.DRAFT, "processing": PostState.CHECKING, "removed": PostState.TAKEN_DOWN}.get(
+            state, PostState.PUBLIC
+        ),
         published_at=None if state == "draft" else timezone.now(),
-        removed_at=timezone.now() if state == "removed" else None,
     )
     return post
 

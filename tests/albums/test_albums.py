@@ -7,12 +7,11 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from atelier.albums import services
 from atelier.albums.models import Album, AlbumItem
 from atelier.albums.selectors import albums_for_profile
-from atelier.posts.models import Post
+from atelier.posts.models import Post, PostState
 from atelier.social.models import Block
 from tests.albums.conftest import album_page, make_post
 
@@ -168,7 +167,7 @@ def test_the_cover_is_the_chosen_post_else_the_first(signed_in_client, user, alb
     assert listed.cover == second and listed.post_count == 2
     stray = make_post(artist, "Elsewhere")
     assert signed_in_client.post(reverse("albums:cover", args=[album.pk]), {"post": stray.pk}).status_code == 400
-    Post.objects.filter(pk=second.pk).update(removed_at=timezone.now())  # a hidden cover falls back to the first
+    Post.objects.filter(pk=second.pk).update(state=PostState.TAKEN_DOWN)  # a hidden cover falls back to the first
     listed = albums_for_profile(owner=user, viewer=None)[0]
     assert listed.cover == first and listed.post_count == 1
 
@@ -178,7 +177,7 @@ def test_a_post_that_becomes_hidden_disappears_from_the_album(signed_in_client, 
     kept, removed, blocked = make_post(artist, "Kept"), make_post(artist, "Removed"), make_post(stranger, "Blocked")
     fill(album, [kept, removed, blocked])
     assert card_titles(client.get(album_page(album)).content.decode()) == ["Kept", "Removed", "Blocked"]
-    Post.objects.filter(pk=removed.pk).update(removed_at=timezone.now())
+    Post.objects.filter(pk=removed.pk).update(state=PostState.TAKEN_DOWN)
     Block.objects.create(blocker=album.owner, blocked=stranger)
     assert card_titles(client.get(album_page(album)).content.decode()) == ["Kept", "Blocked"]
     assert card_titles(signed_in_client.get(album_page(album)).content.decode()) == ["Kept"]

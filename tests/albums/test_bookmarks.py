@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from atelier.albums.models import Bookmark
-from atelier.posts.models import Post
+from atelier.posts.models import Post, PostState
 from atelier.social.models import Block, Mute
 from tests.albums.conftest import HTMX, make_post
 
@@ -92,7 +92,7 @@ def test_the_bookmarks_page_is_newest_first_private_and_only_visible_posts(
     for post in (older, newer, gone):
         add(signed_in_client, post)
     Bookmark.objects.filter(post=older).update(created_at=timezone.now() - timezone.timedelta(days=1))
-    Post.objects.filter(pk=gone.pk).update(removed_at=timezone.now())
+    Post.objects.filter(pk=gone.pk).update(state=PostState.TAKEN_DOWN)
 
     page = signed_in_client.get(BOOKMARKS).content.decode()
     assert card_titles(page)[:2] == ["Newer", "Older"] and "Gone" not in card_titles(page)

@@ -57,7 +57,7 @@ def test_held_appealed_approved_and_shown(chromium, live_server, make_user, tmp_
     with page.expect_navigation():
         page.get_by_role("button", name="Publish").click()
     post = Post.objects.get(author=artist)
-    assert post.held_at is not None
+    assert post.is_held
 
     # 2. Held, with the reason in plain words and a way to appeal.
     expect(page.locator(".post-held")).to_contain_text("generation settings of Automatic1111")

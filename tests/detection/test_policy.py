@@ -17,7 +17,7 @@ from atelier.protection.detection.models import (
     ItemVerdict,
     SignalEvidence,
 )
-from atelier.protection.detection.services import adopted_probe, media_item_detect
+from atelier.protection.detection.services import DetectionIncomplete, adopted_probe, media_item_detect
 from tests.detection.test_hive import StandIn, v3_answer
 from tests.detection.test_provenance import A1111, png_with_text
 from tests.media.sample_files import make_clip, quadrant_bytes
@@ -44,7 +44,7 @@ def test_a_classifier_score_over_the_threshold_holds_for_review_not_as_a_label(
     verdict = ItemVerdict.objects.get(item=item)
     assert verdict.verdict == "flagged" and "classifier scored it" in verdict.reason
     post.refresh_from_db()
-    assert post.held_at and post.held_reason.startswith("Held for review: our AI-image classifier")
+    assert post.is_held and post.held_reason.startswith("Held for review: our AI-image classifier")
     case = ReviewCase.objects.get(post=post)
     assert not case.labelled and case.flag_score is not None
     assert ItemEmbedding.objects.filter(item=item).exists()
@@ -73,11 +73,15 @@ def test_a_broken_original_is_errors_not_a_verdict(make_user, django_capture_on_
 
     with originals_storage().open(item.original_name, "wb") as broken:
         broken.write(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)  # the stored original is damaged since
-    assert media_item_detect(item_id=item.pk) == "human"
+    with pytest.raises(DetectionIncomplete):  # the task retries it
+        media_item_detect(item_id=item.pk)
     outcomes = dict(SignalEvidence.objects.filter(item=item).values_list("signal", "outcome"))
     assert outcomes["watermark"] == "error" and outcomes["classifier"] == "error"
+    assert ItemVerdict.objects.get(item=item).verdict == "human"
     post.refresh_from_db()
-    assert post.held_at is None
+    item.refresh_from_db()
+    # A re-run that could not read the file decides nothing: the verdict it had stands.
+    assert post.is_public and item.ai_check == "pass"
 
 
 def test_a_video_is_checked_on_three_frames(make_user, django_capture_on_commit_callbacks, tmp_path):

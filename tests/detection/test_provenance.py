@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from PIL import Image, PngImagePlugin
 
-from atelier.posts import services
+from atelier.posts import services, visibility
 from atelier.posts.models import Post
 from atelier.protection.detection import provenance
 from atelier.protection.detection.models import ItemVerdict, SignalEvidence
@@ -133,7 +133,7 @@ def test_an_a1111_upload_is_held_for_everyone_but_its_author(make_user, client, 
     assert ItemVerdict.objects.get(item=item).verdict == "ai_labelled"
     assert SignalEvidence.objects.filter(item=item, signal="png_text", outcome="hit").exists()
     post.refresh_from_db()
-    assert post.held_at and "Automatic1111" in post.held_reason
+    assert post.is_held and "Automatic1111" in post.held_reason
     assert not Post.objects.public().filter(pk=post.pk).exists()
     assert client.get(post.get_absolute_url()).status_code == 404
     assert "Lighthouse" not in client.get("/feed/discover/").content.decode()
@@ -159,7 +159,9 @@ def test_a_human_upload_is_not_held(make_user, django_capture_on_commit_callback
 def test_a_disclosed_ai_work_stays_out_of_feeds_search_and_portfolio(make_user, client, make_published_post):
     """The author's own "made with AI tools" disclosure: labelled, visible to them, kept from others."""
     artist = make_user("honest")
-    disclosed = make_published_post(artist, title="Lighthouse experiment", made_with_ai=True)
+    disclosed = make_published_post(artist, title="Lighthouse experiment")
+    Post.objects.filter(pk=disclosed.pk).update(made_with_ai=True)  # ticked in the composer (posts.services)
+    visibility.disclosure_changed(post_id=disclosed.pk, actor=artist)
     make_published_post(artist, title="Lighthouse by hand")
     assert not Post.objects.public().filter(pk=disclosed.pk).exists()
     assert client.get(disclosed.get_absolute_url()).status_code == 404

@@ -9,7 +9,8 @@ from atelier.albums import bookmark_sets
 from atelier.albums.selectors import mark_bookmarked
 from atelier.albums.services import bookmark_add, bookmark_remove
 from atelier.feeds import feed_cache, selectors
-from atelier.posts.services import post_unpublish
+from atelier.posts.models import PostState
+from atelier.posts.services import post_unpublish, post_update_details
 from atelier.social.services import block_create, follow_create, mute_create
 
 pytestmark = pytest.mark.django_db
@@ -39,28 +40,35 @@ def staff_client(make_user):
     return client
 
 
-def test_a_take_down_leaves_discover_at_once(make_user, make_published_post, staff_client, user):
+def test_a_take_down_leaves_discover_at_once(
+    make_user, make_published_post, staff_client, user, django_capture_on_commit_callbacks
+):
     kept = make_published_post(make_user("kept"), title="kept")
     gone = make_published_post(make_user("gone"), title="gone", hours_ago=2)
     assert titles(selectors.discover_feed(user)) == ["kept", "gone"]  # the ranking and cards are now cached
 
-    response = staff_client.post("/admin/posts/post/", {"action": "take_down", "_selected_action": [gone.pk]})
+    with django_capture_on_commit_callbacks(execute=True):  # the take-down commits, then is announced
+        response = staff_client.post("/admin/posts/post/", {"action": "take_down", "_selected_action": [gone.pk]})
     assert response.status_code == 302
     assert titles(selectors.discover_feed(user)) == ["kept"]
     assert titles(selectors.discover_feed(None)) == ["kept"]
 
-    staff_client.post("/admin/posts/post/", {"action": "restore", "_selected_action": [gone.pk]})
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post("/admin/posts/post/", {"action": "restore", "_selected_action": [gone.pk]})
     assert titles(selectors.discover_feed(user)) == ["kept", "gone"]
     assert kept.pk  # untouched throughout
 
 
-def test_an_unpublished_post_leaves_every_feed_at_once(make_user, make_published_post, user):
+def test_an_unpublished_post_leaves_every_feed_at_once(
+    make_user, make_published_post, user, django_capture_on_commit_callbacks
+):
     artist = make_user("artist")
     follow_create(follower=user, followee=artist)
     post = make_published_post(artist, title="soon a draft")
     for load in (selectors.discover_feed, selectors.following_feed, selectors.home_feed):
         assert titles(load(user)) == ["soon a draft"], load.__name__
-    post_unpublish(post=post, user=artist)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_unpublish(post=post, user=artist)
     for load in (selectors.discover_feed, selectors.following_feed, selectors.home_feed):
         assert titles(load(user)) == [], load.__name__
 
@@ -86,11 +94,14 @@ def test_follows_reshape_the_home_mix_at_once(make_user, make_published_post, us
     assert sorted(titles(selectors.home_feed(user))) == ["followed post", "someone's post"]
 
 
-def test_an_edited_title_shows_on_the_next_page(make_user, make_published_post):
+def test_an_edited_title_shows_on_the_next_page(make_user, make_published_post, django_capture_on_commit_callbacks):
     post = make_published_post(make_user("artist"), title="Before")
     assert titles(selectors.discover_feed(None)) == ["Before"]
-    post.title = "After"
-    post.save()
+    with django_capture_on_commit_callbacks(execute=True):  # the composer's save, announced once committed
+        post_update_details(
+            post=post, user=post.author, title="After", description="", medium="", category="", tags=[],
+            software=[], is_mature=False, made_with_ai=False,
+        )  # fmt: skip
     assert titles(selectors.discover_feed(None)) == ["After"]
 
 
@@ -128,7 +139,7 @@ def test_following_pages_skip_hidden_and_removed_posts(make_user, make_published
     for index in range(90):
         make_published_post(artists[index % 8], title=f"post {index:02d}", hours_ago=index / 7)
     removed = make_published_post(artists[0], title="removed", hours_ago=0.01)
-    removed.removed_at = removed.published_at
+    removed.state = PostState.TAKEN_DOWN
     removed.save()
     block_create(blocker=artists[5], blocked=user)  # also ends the follow
     pages = all_pages(lambda cursor: selectors.following_feed(user, cursor))

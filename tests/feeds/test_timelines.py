@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from atelier.feeds import selectors, timelines
 from atelier.feeds.models import FeedPreferences, MatureChoice
-from atelier.moderation import services as moderation
+from atelier.posts import visibility
 from atelier.social.models import Block, Follow, Mute
 
 pytestmark = [
@@ -75,7 +75,7 @@ def test_held_removed_blocked_muted_and_mature_are_filtered_at_read(
     selectors.following_feed(user)
     first = titles(selectors.following_feed(user))
     assert "newest" in first and "mature" not in first
-    moderation.post_hold(post=newest, reason="Held: test.")
+    visibility.hold(post_id=newest.pk, reason="Held: test.")
     Mute.objects.create(muter=user, muted=followed[3])
     Block.objects.create(blocker=followed[4], blocked=user)
     shown = every_page(user)

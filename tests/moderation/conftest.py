@@ -3,6 +3,9 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 
 from atelier.moderation import services
+from atelier.posts import media_checks
+from atelier.posts.media_states import CheckState, MediaState
+from atelier.posts.models import MediaItem, MediaKind
 from tests.conftest import image_bytes
 
 
@@ -36,14 +39,21 @@ def artist_client(artist):
 
 @pytest.fixture
 def held_post(artist, make_published_post, django_capture_on_commit_callbacks):
-    """A published post the detector held (as the detection step does, without running it)."""
+    """A published post the detector held (as the detection step does, without running it): its
+    item's check holds (posts.media_checks) and a case is opened."""
     post = make_published_post(artist, title="Lighthouse at dusk")
     with django_capture_on_commit_callbacks(execute=True):
-        services.case_open_from_detection(
-            post=post, reason="Held: the file carries the generation settings of ComfyUI.", labelled=True
-        )
+        detector_holds(post, "Held: the file carries the generation settings of ComfyUI.")
     post.refresh_from_db()
     return post
+
+
+def detector_holds(post, reason: str, *, labelled: bool = True) -> None:
+    """What the detection step does for a held item, without running the detectors: the item's check
+    holds (posts.media_checks, which moves the post) and a case is opened."""
+    item = MediaItem.objects.create(post=post, kind=MediaKind.EMBED, state=MediaState.READY, ai_check=CheckState.PASS)
+    media_checks.item_check_record(item_id=item.pk, check=CheckState.HOLD, reason=reason, said_ai=labelled)
+    services.case_open_from_detection(post=post, reason=reason, labelled=labelled)
 
 
 def wip_png() -> bytes:

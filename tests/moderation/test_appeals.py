@@ -152,11 +152,11 @@ def test_an_approved_upload_is_not_held_again_when_reprocessed(
     draft = post_services.post_create_draft(author=artist)
     item = add_file(draft, png_with_text(parameters=A1111), capture=django_capture_on_commit_callbacks)
     post = publish(draft, capture=django_capture_on_commit_callbacks, title="Lighthouse")
-    assert post.held_at and ReviewCase.objects.get(post=post).labelled
+    assert post.is_held and ReviewCase.objects.get(post=post).labelled
     services.case_decide(case_id=post.review_case.pk, moderator=moderator, action="approve", note="Timelapse seen.")
     with django_capture_on_commit_callbacks(execute=True):
         assert media_item_detect(item_id=item.pk) == "ai_labelled"
     post.refresh_from_db()
-    assert post.held_at is None and Post.objects.public().filter(pk=post.pk).exists()
+    assert not post.is_held and Post.objects.public().filter(pk=post.pk).exists()
     anyone = Client()
     assert anyone.get(post.get_absolute_url()).status_code == 200

@@ -15,9 +15,9 @@ def test_seed_demo_moderation_fills_the_queue_once(make_user, make_published_pos
     make_user("ines_ortega")
     call_command("seed_demo_moderation")
     held = ReviewCase.objects.get(labelled=True)
-    assert held.post.held_at and "Automatic1111" in held.post.held_reason
+    assert held.post.is_held and "Automatic1111" in held.post.held_reason
     reported = ReviewCase.objects.get(report_count=1)
-    assert reported.post.title == "Tidewake: the keeper's island" and reported.post.held_at is None
+    assert reported.post.title == "Tidewake: the keeper's island" and not reported.post.is_held
     moderator = User.objects.get(handle="mira_moderates")
     client = Client()
     client.force_login(moderator)

@@ -6,8 +6,8 @@ import pytest
 from django.test import Client
 
 from atelier.albums import services as albums
-from atelier.moderation import services
 from atelier.social import services as social
+from tests.moderation.conftest import detector_holds
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def fan_and_paths(artist, make_user, make_published_post, django_capture_on_comm
     album = albums.album_create(owner=fan, title="Favourites", is_public=True)
     albums.album_add_post(album=album, user=fan, post_id=post.pk)
     with django_capture_on_commit_callbacks(execute=True):
-        services.case_open_from_detection(post=post, reason="Held: test.", labelled=True)
+        detector_holds(post, "Held: test.")
     paths = [
         "/",
         "/feed/following/",

@@ -11,6 +11,7 @@ from atelier.moderation import services
 from atelier.moderation.models import AIReport, CaseStatus, Decision, ReviewCase, Strike
 from atelier.notifications.models import Notification, Verb
 from atelier.posts.models import Post
+from tests.moderation.conftest import detector_holds
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +23,7 @@ def decide(client, case, action: str, note: str = "Checked the layers and the br
 def test_a_held_post_opens_a_case_and_tells_its_author(held_post, artist):
     case = ReviewCase.objects.get(post=held_post)
     assert case.status == CaseStatus.OPEN and case.labelled
-    assert held_post.held_at and "ComfyUI" in held_post.held_reason
+    assert held_post.is_held and "ComfyUI" in held_post.held_reason
     notice = Notification.objects.get(recipient=artist, verb=Verb.HELD)
     assert notice.post_id == held_post.pk and notice.actor_id is None
     assert len(mail.outbox) == 1 and "held for review" in mail.outbox[0].subject
@@ -45,7 +46,7 @@ def test_only_moderators_open_the_queue_and_cases(held_post, client, artist_clie
         assert person.get(f"/moderation/cases/{case.pk}/").status_code == 403
         assert decide(person, case, "approve").status_code == 403
     held_post.refresh_from_db()
-    assert held_post.held_at and not Decision.objects.exists()
+    assert held_post.is_held and not Decision.objects.exists()
 
 
 def test_the_queue_shows_why_each_case_is_there(held_post, moderator_client, make_published_post, make_user, stranger):
@@ -89,7 +90,7 @@ def test_approving_publishes_the_post_logs_and_tells_the_author(
         response = decide(moderator_client, held_post.review_case, "approve", note="Layers and timelapse check out.")
     assert response.status_code == 302
     held_post.refresh_from_db()
-    assert held_post.held_at is None and Post.objects.public().filter(pk=held_post.pk).exists()
+    assert not held_post.is_held and Post.objects.public().filter(pk=held_post.pk).exists()
     assert client.get(held_post.get_absolute_url()).status_code == 200
     assert "Lighthouse at dusk" in client.get("/feed/discover/").content.decode()
     decision = Decision.objects.get()
@@ -104,7 +105,7 @@ def test_confirming_ai_with_a_strike_keeps_it_hidden(held_post, moderator_client
     response = decide(moderator_client, held_post.review_case, "confirm", note="Prompt metadata.", strike="on")
     assert response.status_code == 302
     held_post.refresh_from_db()
-    assert held_post.held_at and "confirmed this work as AI-generated: Prompt metadata." in held_post.held_reason
+    assert held_post.is_held and "confirmed this work as AI-generated: Prompt metadata." in held_post.held_reason
     assert Strike.objects.get().user == artist
     assert client.get(held_post.get_absolute_url()).status_code == 404
     assert Notification.objects.filter(recipient=artist, verb=Verb.CONFIRMED_AI).exists()
@@ -118,15 +119,16 @@ def test_a_decision_needs_a_reason_and_strikes_go_only_with_confirmation(held_po
     assert response.status_code == 400 and "A strike goes only with" in response.content.decode()
     assert decide(moderator_client, case, "delete-everything").status_code == 400
     held_post.refresh_from_db()
-    assert held_post.held_at and not Decision.objects.exists() and not Strike.objects.exists()
+    assert held_post.is_held and not Decision.objects.exists() and not Strike.objects.exists()
 
 
 def test_a_moderator_cannot_decide_their_own_case(moderator, moderator_client, make_published_post):
     own = make_published_post(moderator, title="Mine")
-    case = services.case_open_from_detection(post=own, reason="Held: test.", labelled=True)
+    detector_holds(own, "Held: test.")
+    case = own.review_case
     assert decide(moderator_client, case, "approve").status_code == 403
     own.refresh_from_db()
-    assert own.held_at
+    assert own.is_held
 
 
 def test_reporting_a_post_as_ai_joins_the_queue_and_keeps_it_up(stranger_client, stranger, artist, make_published_post):
@@ -175,7 +177,7 @@ def test_confirming_a_reported_post_hides_it(stranger, artist, make_published_po
     services.post_report_ai(post_id=post.pk, reporter=stranger)
     assert decide(moderator_client, post.review_case, "confirm", note="Generator artefacts.").status_code == 302
     post.refresh_from_db()
-    assert post.held_at and client.get(post.get_absolute_url()).status_code == 404
+    assert post.is_held and client.get(post.get_absolute_url()).status_code == 404
 
 
 def test_the_api_tells_the_author_how_the_review_stands(held_post, artist_client, stranger_client):

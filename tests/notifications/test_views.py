@@ -129,7 +129,7 @@ def test_posts_no_longer_visible_are_not_shown(make_user, author, author_client,
         services.comment_create(author=author, post_id=item.pk, body="@ossian have a look")
     drafted.state = PostState.DRAFT
     drafted.save()
-    removed.removed_at = timezone.now()
+    removed.state = PostState.TAKEN_DOWN
     removed.save()
     body = page(reader_client)
     assert "Kept" in body and "Drafted" not in body and "Removed" not in body

@@ -59,3 +59,19 @@ def capture(django_capture_on_commit_callbacks):
             yield _QueuedWork(callbacks)
 
     return capturing
+
+
+@pytest.fixture
+def tasks_run():
+    """The names of the Celery tasks that ran (eagerly, in tests) while the fixture was in use: what a
+    worker would have been given, apart from the bookkeeping events run on commit."""
+    from celery.signals import task_prerun
+
+    names: list[str] = []
+
+    def record(sender=None, **kwargs):
+        names.append(sender.name)
+
+    task_prerun.connect(record, weak=False)
+    yield names
+    task_prerun.disconnect(record)

@@ -7,10 +7,11 @@ from pathlib import Path
 from django.urls import reverse
 from PIL import Image
 
-from atelier.media.storages import originals_storage, public_storage
+from atelier.media.storages import open_rendition, originals_storage, public_storage, withheld_storage
 from atelier.posts import services
+from atelier.posts.files import rendition_names
 from atelier.posts.models import MediaItem, Post
-from atelier.posts.processing import media_item_process, rendition_names
+from atelier.posts.processing import media_item_process
 from tests.media.sample_files import quadrant_bytes, stored_names, upload
 
 HTMX = {"HX-Request": "true"}
@@ -86,7 +87,17 @@ def fail_item(item: MediaItem) -> MediaItem:
 
 
 def public_files() -> set[str]:
+    """Every rendition and cover stored, in public storage or withheld (posts.files moves them between
+    the two with the post's state; `files_in_public_storage` tells them apart)."""
+    return stored_names(public_storage(), "posts") | stored_names(withheld_storage(), "posts")
+
+
+def files_in_public_storage() -> set[str]:
     return stored_names(public_storage(), "posts")
+
+
+def files_withheld() -> set[str]:
+    return stored_names(withheld_storage(), "posts")
 
 
 def original_files() -> set[str]:
@@ -105,7 +116,8 @@ def expected_public_files(post: Post) -> set[str]:
 
 
 def read_public(name: str) -> bytes:
-    with public_storage().open(name, "rb") as file:
+    """A rendition's bytes, wherever the post's state put it."""
+    with open_rendition(name) as file:
         return file.read()
 
 

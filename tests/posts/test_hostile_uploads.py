@@ -222,7 +222,7 @@ def test_every_composer_endpoint_is_404_on_someone_elses_post(stranger_client, p
         response = getattr(stranger_client, method)(address, data) if data is not None else stranger_client.get(address)
         assert response.status_code == 404, (method, address)
     assert snapshot(post) == before
-    assert before[1] == PostState.PUBLISHED
+    assert before[1] == PostState.PUBLIC
 
 
 def test_items_of_someone_elses_post_are_404_through_ones_own_post(stranger_client, stranger, published):

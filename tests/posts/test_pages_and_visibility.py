@@ -8,11 +8,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from atelier.media.embeds import EMBED_FRAME_ORIGINS
 from atelier.posts import services
-from atelier.posts.models import MediaItem, Post
+from atelier.posts.models import MediaItem, Post, PostState
 from tests.media.sample_files import quadrant_bytes
 from tests.posts.support import (
     SKETCHFAB_URL,
@@ -47,7 +46,7 @@ def posts(author, capture) -> dict[str, Post]:
         "processing": new_post(author, capture=capture, title="Still processing", ready=False),
         "removed": new_post(author, capture=capture, title="Taken down"),
     }
-    Post.objects.filter(pk=made["removed"].pk).update(removed_at=timezone.now())
+    Post.objects.filter(pk=made["removed"].pk).update(state=PostState.TAKEN_DOWN)
     return made
 
 
@@ -75,7 +74,7 @@ def test_the_author_sees_their_own_hidden_posts_with_a_notice(author_client, pos
     draft = author_client.get(posts["draft"].get_absolute_url()).content.decode()
     assert "This is a draft: only you can see it." in draft
     processing = author_client.get(posts["processing"].get_absolute_url()).content.decode()
-    assert "Only you can see this post until every file is processed." in processing
+    assert "Checking your work…" in processing and "Only you can see this post until every file is." in processing
     public = author_client.get(posts["public"].get_absolute_url()).content.decode()
     assert "banner-notice" not in public and url("edit", posts["public"]) in public
     assert author_client.get(posts["removed"].get_absolute_url()).status_code == 404

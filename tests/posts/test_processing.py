@@ -12,9 +12,10 @@ from PIL import Image
 
 from atelier.media import stills
 from atelier.media.storages import originals_storage
-from atelier.posts.media_states import InvalidTransition, MediaState, can_transition, transition
-from atelier.posts.models import MediaItem, MediaKind, Post
-from atelier.posts.processing import UNEXPECTED_FAILURE, media_item_process, post_refresh_readiness
+from atelier.posts import visibility
+from atelier.posts.media_states import CheckState, InvalidTransition, MediaState, can_transition, transition
+from atelier.posts.models import MediaItem, MediaKind, Post, PostState
+from atelier.posts.processing import UNEXPECTED_FAILURE, media_item_process
 from atelier.protection.shield.xmp import post_xmp
 from tests.media.sample_files import (
     QUADRANT_COLOURS,
@@ -244,7 +245,7 @@ def test_a_task_rerun_after_its_worker_died_completes(draft, capture):
     item.refresh_from_db()
     draft.refresh_from_db()
     assert (item.state, item.progress, len(item.sizes)) == (MediaState.READY, 1.0, 2)
-    assert draft.media_ready is True
+    assert draft.state == PostState.DRAFT  # ready items never publish a draft
 
 
 def test_an_original_broken_after_acceptance_fails_in_words_and_retry_recovers(
@@ -263,7 +264,7 @@ def test_an_original_broken_after_acceptance_fails_in_words_and_retry_recovers(
     post.refresh_from_db()
     assert (item.state, item.failure_reason) == (MediaState.FAILED, UNEXPECTED_FAILURE)
     assert "Processing media item" in caplog.text  # the details go to the log, not to the author
-    assert post.media_ready is False
+    assert post.state == PostState.CHECKING
     assert not Post.objects.visible_to(stranger).exists() and not Post.objects.public().exists()
     assert stranger_client.get(post.get_absolute_url()).status_code == 404
     assert UNEXPECTED_FAILURE in author_client.get(url("edit", post)).content.decode()
@@ -276,7 +277,7 @@ def test_an_original_broken_after_acceptance_fails_in_words_and_retry_recovers(
     item.refresh_from_db()
     post.refresh_from_db()
     assert (item.state, item.version, item.failure_reason) == (MediaState.READY, 2, "")
-    assert post.media_ready is True
+    assert post.state == PostState.PUBLIC
     assert stranger_client.get(post.get_absolute_url()).status_code == 200
 
 
@@ -317,22 +318,29 @@ def test_allowed_moves_set_progress_and_reason():
     assert item.state == MediaState.PROCESSING
 
 
-def test_a_post_is_ready_only_when_it_has_items_and_all_are_ready(draft):
-    def ready() -> bool:
-        post_refresh_readiness(draft.pk)
-        return Post.objects.get(pk=draft.pk).media_ready
+def test_a_post_is_public_only_when_it_has_items_all_ready_and_cleared(draft):
+    Post.objects.filter(pk=draft.pk).update(state=PostState.CHECKING)  # published by its author
 
-    assert ready() is False  # no items at all
-    first = MediaItem.objects.create(post=draft, kind=MediaKind.IMAGE, state=MediaState.PROCESSING)
-    assert ready() is False
+    def public() -> bool:
+        return visibility.refresh(draft.pk) == PostState.PUBLIC
+
+    assert public() is False  # no items at all
+    first = MediaItem.objects.create(
+        post=draft, kind=MediaKind.IMAGE, state=MediaState.PROCESSING, ai_check=CheckState.PASS
+    )
+    assert public() is False
     MediaItem.objects.filter(pk=first.pk).update(state=MediaState.READY)
-    assert ready() is True
-    second = MediaItem.objects.create(post=draft, kind=MediaKind.IMAGE, state=MediaState.UPLOADED)
-    assert ready() is False
+    assert public() is True
+    second = MediaItem.objects.create(post=draft, kind=MediaKind.IMAGE, state=MediaState.READY)  # check pending
+    assert public() is False  # a public post with an unchecked new item goes back to checking
+    MediaItem.objects.filter(pk=second.pk).update(ai_check=CheckState.ERROR)
+    assert public() is False
+    MediaItem.objects.filter(pk=second.pk).update(ai_check=CheckState.REVIEW)
+    assert public() is True
     MediaItem.objects.filter(pk=second.pk).update(state=MediaState.FAILED)
-    assert ready() is False
+    assert public() is False
     second.delete()
-    assert ready() is True
+    assert public() is True
 
 
 def test_saving_details_from_an_older_copy_keeps_what_the_worker_wrote(draft, capture):
@@ -342,5 +350,5 @@ def test_saving_details_from_an_older_copy_keeps_what_the_worker_wrote(draft, ca
         media_item_process(item_id=item.pk, version=item.version)
     save_details(opened_before_processing, title="Autosaved")
     draft.refresh_from_db()
-    assert (draft.title, draft.media_ready) == ("Autosaved", True)
+    assert (draft.title, draft.state, draft.items.get().state) == ("Autosaved", PostState.DRAFT, MediaState.READY)
     assert set(draft.covers) == {"thumbnail", "cover"}

@@ -4,7 +4,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from atelier.accounts.models import AccountType
 from atelier.posts.models import Post, PostState
@@ -28,7 +27,7 @@ def _handles(page):
 
 
 def _hidden_post(make_published_post, author, title, **changes):
-    """A published post then changed: the fixture itself sets state and media_ready."""
+    """A published post then changed: the fixture itself sets the state."""
     post = make_published_post(author, title=title)
     Post.objects.filter(pk=post.pk).update(**changes)
     return post
@@ -107,8 +106,8 @@ def test_hidden_posts_never_appear(make_user, make_published_post, user):
     author, blocked, muted, blocker = (make_user(h) for h in ("author", "blockedone", "mutedone", "blocker"))
     make_published_post(author, title="Visible lighthouse")
     _hidden_post(make_published_post, author, "Draft lighthouse", state=PostState.DRAFT)
-    _hidden_post(make_published_post, author, "Processing lighthouse", media_ready=False)
-    make_published_post(author, title="Removed lighthouse", removed_at=timezone.now())
+    _hidden_post(make_published_post, author, "Processing lighthouse", state=PostState.CHECKING)
+    _hidden_post(make_published_post, author, "Removed lighthouse", state=PostState.TAKEN_DOWN)
     make_published_post(author, title="Mature lighthouse", is_mature=True)
     make_published_post(blocked, title="Blocked lighthouse")
     make_published_post(muted, title="Muted lighthouse")

@@ -5,10 +5,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from atelier.posts import services as post_services
-from atelier.posts.models import Post
+from atelier.posts.models import Post, PostState
 from atelier.social import services
 from atelier.social.models import Block, Comment, Like, Mute
 from tests.posts.support import add_embed
@@ -53,10 +52,10 @@ def test_liking_or_commenting_on_a_post_you_cannot_see_is_a_404(reader_client, r
         target = post_services.post_create_draft(author=author)
         add_embed(target)
     elif state == "processing":
-        Post.objects.filter(pk=post.pk).update(media_ready=False)
+        Post.objects.filter(pk=post.pk).update(state=PostState.CHECKING)
         target = post
     elif state == "removed":
-        Post.objects.filter(pk=post.pk).update(removed_at=timezone.now())
+        Post.objects.filter(pk=post.pk).update(state=PostState.TAKEN_DOWN)
         target = post
     else:
         Block.objects.create(blocker=author, blocked=reader)

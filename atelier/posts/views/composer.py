@@ -14,7 +14,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from atelier.media.storages import public_storage
 from atelier.posts import services
 from atelier.posts.covers import COVER_SPECS
 from atelier.posts.forms import AltTextForm, CropForm, MediaFileForm, PostDetailsForm, ReorderForm
@@ -49,7 +48,7 @@ def _crop_editors(post, items: list[MediaItem]) -> list[dict]:
         current = None
         if post.covers.get(kind, {}).get("sizes"):
             largest = max(post.covers[kind]["sizes"], key=lambda size: size["w"])
-            current = {"src": public_storage().url(largest["name"]), "w": largest["w"], "h": largest["h"]}
+            current = {"src": post.file_url(largest["name"]), "w": largest["w"], "h": largest["h"]}
         label = "Thumbnail (square, for grids)" if kind == "thumbnail" else "Cover (wide, for your profile and feeds)"
         editors.append({"kind": kind, "aspect": spec["aspect"], "label": label, "choices": choices, "current": current})
     return editors
@@ -108,7 +107,10 @@ def post_edit(request, post_id: int):
     if action == "publish":
         post.refresh_from_db()
         messages.success(
-            request, "Published." if post.media_ready else "Published. It appears once every file is processed."
+            request,
+            "Published."
+            if post.is_public
+            else "Published. Checking your work… it appears once every file is processed and checked.",
         )
         return redirect(post.get_absolute_url())
     messages.success(request, "Draft saved." if post.is_draft else "Changes saved.")

@@ -1,10 +1,16 @@
-"""Public pages of posts."""
+"""Public pages of posts, and the files of posts only their author and moderators may see."""
 
+import mimetypes
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from atelier.core.html import render_user_markdown
+from atelier.media.storages import open_rendition
 from atelier.moderation.selectors import case_for_author
-from atelier.posts.selectors import post_for_page
+from atelier.posts.selectors import checking_progress, post_for_page, post_for_status, withheld_file_for
 from atelier.protection.cloak.selectors import post_cloak_status
 
 
@@ -23,7 +29,33 @@ def post_detail(request, post_id: int):
             "review_case": case_for_author(post=post, viewer=request.user) if owner else None,
             # ... and how the style cloak of its images is coming along.
             "cloak": post_cloak_status(post) if owner else None,
+            "checking": checking_progress(items) if owner and post.is_checking else None,
             "profile": post.author.profile,
             "description_html": render_user_markdown(post.description),
         },
     )
+
+
+@login_required
+@require_GET
+def visibility_status(request, post_id: int):
+    """The author's banner alone: htmx polls it while the post is being checked."""
+    post = post_for_status(post_id=post_id, user=request.user)
+    context = {"post": post, "checking": checking_progress(post.items.all())}
+    return render(request, "posts/includes/visibility_banner.html", context)
+
+
+@require_GET
+def withheld_file(request, post_id: int, name: str):
+    """A rendition or cover of a post that is not public (checking, held, unpublished, a draft), for
+    its author and moderators; 404 for everyone else. Never stored by a shared cache."""
+    withheld_file_for(post_id=post_id, name=name, viewer=request.user)
+    try:
+        file = open_rendition(name)
+    except FileNotFoundError:
+        raise Http404("No such file.") from None
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    response = FileResponse(file, content_type=content_type)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -20,6 +20,8 @@ from django.db import transaction
 
 from atelier.media.storages import original_as_local_file
 from atelier.moderation import services as moderation
+from atelier.posts import media_checks
+from atelier.posts.media_states import CheckState
 from atelier.posts.models import MediaItem, MediaKind
 from atelier.protection.detection import classifier, hive, provenance, signals, watermark
 from atelier.protection.detection.models import (
@@ -155,10 +157,41 @@ def _threshold(finding: Finding, policy: DetectionPolicy) -> float:
     return float(finding.detail.get("threshold", 0.5))
 
 
+# Signals whose failure leaves an item unchecked: the classifier reads every upload's pixels, and Hive
+# is asked whenever it is configured. (A provenance reader's error on odd metadata decides nothing.)
+GATING_SIGNALS = ("classifier", "hive")
+
+
+class DetectionIncomplete(Exception):
+    """A signal the verdict depends on could not be read: the item's check is `error` and is retried."""
+
+
+def media_item_check_failed(*, item_id: int) -> None:
+    """The detector crashed, timed out or could not read a gating signal: the item stays unchecked
+    (its post private, its author told) until a retry decides."""
+    media_checks.item_check_record(item_id=item_id, check=CheckState.ERROR)
+
+
+def _check_for(verdict: str, findings: list[Finding], reason: str, approved: bool) -> tuple[str, str, bool]:
+    """(check, reason shown to the author, said AI) — the verdict handed over to the post."""
+    if verdict == Verdict.AI_LABELLED:
+        return (CheckState.REVIEW if approved else CheckState.HOLD), f"Held: {reason}.", True
+    if verdict == Verdict.FLAGGED:
+        return (CheckState.REVIEW if approved else CheckState.HOLD), f"Held for review: {reason}.", False
+    if any(finding.signal in GATING_SIGNALS and finding.outcome == "error" for finding in findings):
+        return CheckState.ERROR, "", False
+    return CheckState.PASS, "", False
+
+
 def media_item_detect(*, item_id: int) -> str | None:
-    """Run every signal on one image, animation or video; returns the verdict (None: nothing to check)."""
+    """Run every signal on one image, animation or video; returns the verdict (None: nothing to check).
+    The verdict reaches the post as the item's check (posts.media_checks); raises DetectionIncomplete
+    after recording the evidence when a gating signal failed, so the task retries."""
     item = MediaItem.objects.filter(pk=item_id).select_related("post").first()
-    if item is None or item.kind == MediaKind.EMBED or not item.original_name:
+    if item is None:
+        return None
+    if item.kind == MediaKind.EMBED or not item.original_name:
+        media_checks.item_check_record(item_id=item_id, check=media_checks.embed_check())
         return None
     policy = DetectionPolicy.current()
     with original_as_local_file(item.original_name) as path:
@@ -175,12 +208,13 @@ def media_item_detect(*, item_id: int) -> str | None:
             vector = np.asarray(embedding, dtype=np.float32).tobytes()
             ItemEmbedding.objects.update_or_create(item=item, defaults={"vector": vector})
         # A post a moderator approved is not held again by the same evidence (a retry, a re-render).
-        if verdict != Verdict.HUMAN and not moderation.approved_by_moderator(item.post_id):
-            held = "Held" if verdict == Verdict.AI_LABELLED else "Held for review"
+        approved = verdict != Verdict.HUMAN and moderation.approved_by_moderator(item.post_id)
+        check, check_reason, said_ai = _check_for(verdict, findings, reason, approved)
+        media_checks.item_check_record(item_id=item.pk, check=check, reason=check_reason, said_ai=said_ai)
+        if check == CheckState.HOLD:
             moderation.case_open_from_detection(
-                post=item.post,
-                reason=f"{held}: {reason}.",
-                labelled=verdict == Verdict.AI_LABELLED,
-                flag_score=score,
+                post=item.post, reason=check_reason, labelled=verdict == Verdict.AI_LABELLED, flag_score=score
             )
+    if check == CheckState.ERROR:
+        raise DetectionIncomplete(f"item {item_id}: a gating signal could not be read")
     return verdict

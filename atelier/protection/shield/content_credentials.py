@@ -25,8 +25,6 @@ logger = logging.getLogger(__name__)
 
 TRAINING_USES = ("ai_training", "ai_generative_training", "ai_inference", "data_mining")
 MIME_TYPES = {"webp": "image/webp", "avif": "image/avif", "jpeg": "image/jpeg", "mp4": "video/mp4"}
-# Photographs and scans of physical work are captures; everything else is made with digital tools.
-_CAPTURED_MEDIUMS = {"traditional", "photography", "sculpture"}
 _SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/{}"
 
 _lock = threading.Lock()
@@ -34,10 +32,13 @@ _signer = None
 _context = None
 
 
-def post_manifest(post) -> dict:
+def post_manifest(post, *, source_type: str) -> dict:
+    """The manifest for a post's renditions. `source_type` (an IPTC digital source type) comes from
+    the evidence about the items (`posts.media_checks.source_type`), never from the post's fields:
+    C2PA requires one on the `c2pa.created` action, so work with no settled evidence is not signed."""
     author = post.author
     profile = getattr(author, "profile", None)
-    source = "digitalCapture" if post.medium in _CAPTURED_MEDIUMS else "digitalCreation"
+    source = source_type
     agent = {"name": settings.SITE_NAME}
     return {
         "claim_generator_info": [{"name": settings.SITE_NAME, "version": "1"}],

@@ -1,0 +1,83 @@
+"""Files follow visibility: a post's renditions and covers sit in public storage only while the post
+is public. They are born withheld (`media.storages.save_withheld`), moved into public storage when
+the post becomes public and out again when it leaves (`post_became_public` / `post_left_public`),
+so a held, taken-down or unpublished post's image URL answers 404 — from Django's /media/ view, from a
+web server serving the folder directly, and from S3 (the objects leave the public bucket/prefix).
+
+The author and moderators still see a withheld post's files through `withheld_file`, never cached.
+"""
+
+import logging
+
+from django.db import transaction
+
+from atelier.media.storages import files_make_public, files_withhold
+from atelier.posts.covers_schedule import post_covers_schedule
+from atelier.posts.events import post_became_public, post_left_public
+from atelier.posts.models import Post, PostState
+from atelier.posts.source_types import source_type
+
+logger = logging.getLogger(__name__)
+
+
+def sized_file_names(sizes: list[dict]) -> list[str]:
+    return [name for size in sizes for name in (size["name"], size.get("avif")) if name]
+
+
+def rendition_names(renditions: dict) -> list[str]:
+    """Every file name inside a renditions dict, whatever the item's kind."""
+    names = sized_file_names(renditions.get("sizes", [])) + sized_file_names(renditions.get("poster_sizes", []))
+    for key in ("poster", "mp4"):
+        if renditions.get(key):
+            names.append(renditions[key])
+    names += [name for name in renditions.get("animated", {}).values() if name]
+    return names
+
+
+def cover_names(covers: dict) -> list[str]:
+    names = []
+    for rendition in covers.values():
+        names += sized_file_names(rendition.get("sizes", []))
+        names += [name for name in rendition.get("animated", {}).values() if name]
+    return names
+
+
+def post_file_names(post: Post) -> list[str]:
+    """Every rendition and cover file the post's rows name (originals are never public)."""
+    names = cover_names(post.covers)
+    for renditions in post.items.values_list("renditions", flat=True):
+        names += rendition_names(renditions or {})
+    return names
+
+
+def place_post_files(post_id: int) -> int:
+    """Put the post's files where its current state says: public storage when public, withheld
+    otherwise. Idempotent; called after every state change and after every new rendition is
+    committed, so the last call, reading the last committed state, wins. Returns how many moved."""
+    post = Post.objects.filter(pk=post_id).first()
+    if post is None:
+        return 0
+    names = post_file_names(post)
+    moved = files_make_public(names) if post.state == PostState.PUBLIC else files_withhold(names)
+    if moved:
+        logger.info("post %s: %s file(s) moved for state %s", post_id, moved, post.state)
+    return moved
+
+
+def _became_public(sender, post_id, **kwargs):
+    place_post_files(post_id)
+    with transaction.atomic():
+        post = Post.objects.filter(pk=post_id).first()
+        # Covers drawn before every check settled carry no source claim: draw them again with it.
+        if post is not None and any(cover.get("source") != source_type(post) for cover in post.covers.values()):
+            post_covers_schedule(post_id, force=True)
+
+
+def _left_public(sender, post_id, reason, **kwargs):
+    if reason != "deleted":  # a deleted post's files are deleted by its service
+        place_post_files(post_id)
+
+
+def connect() -> None:
+    post_became_public.connect(_became_public, dispatch_uid="posts.files.became_public")
+    post_left_public.connect(_left_public, dispatch_uid="posts.files.left_public")
