@@ -9,7 +9,8 @@ from atelier.albums import bookmark_sets
 from atelier.albums.selectors import mark_bookmarked
 from atelier.albums.services import bookmark_add, bookmark_remove
 from atelier.feeds import feed_cache, selectors
-from atelier.posts.models import PostState
+from atelier.posts.media_states import CheckState, MediaState
+from atelier.posts.models import MediaItem, MediaKind, PostState
 from atelier.posts.services import post_unpublish, post_update_details
 from atelier.social.services import block_create, follow_create, mute_create
 
@@ -45,6 +46,8 @@ def test_a_take_down_leaves_discover_at_once(
 ):
     kept = make_published_post(make_user("kept"), title="kept")
     gone = make_published_post(make_user("gone"), title="gone", hours_ago=2)
+    # Restored work goes back through the gate: an item whose check passed lets it straight through.
+    MediaItem.objects.create(post=gone, kind=MediaKind.EMBED, state=MediaState.READY, ai_check=CheckState.PASS)
     assert titles(selectors.discover_feed(user)) == ["kept", "gone"]  # the ranking and cards are now cached
 
     with django_capture_on_commit_callbacks(execute=True):  # the take-down commits, then is announced

@@ -218,3 +218,15 @@ def test_first_pages_that_open_a_timeline_feed_read_it_with_the_count(user, path
     assert list(timelines.first_page_commands(RequestFactory().get(path), user.pk)) == [
         timelines._first_page_name(user.pk)
     ]
+
+
+def test_fan_out_skips_work_published_before_the_timeline_window(user, followed, make_published_post):
+    """Imported old work (its own, old published_at) never floods followers' timelines."""
+    selectors.following_feed(user)  # builds the timeline
+    window_hours = timelines.FAN_OUT_WINDOW_SECONDS / 3600
+    imported = make_published_post(followed[0], hours_ago=window_hours + 24 * 30, title="imported from 2019")
+    fresh = make_published_post(followed[0], hours_ago=0.01, title="fresh")
+    assert timelines.fan_out_public_posts([imported.pk]) == 0
+    assert timelines.fan_out_public_posts([fresh.pk]) == 1
+    assert timelines.fan_out_public_posts([fresh.pk]) == 0  # once
+    assert titles(selectors.following_feed(user))[0] == "fresh"

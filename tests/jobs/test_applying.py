@@ -96,7 +96,7 @@ def test_only_ones_own_published_work_can_be_attached(make_job, artist, portfoli
     draft = make_published_post(artist, title="Draft")
     Post.objects.filter(pk=draft.pk).update(state=PostState.DRAFT)
     removed = make_published_post(artist, title="Removed")
-    Post.objects.filter(pk=removed.pk).update(removed_at=timezone.now())
+    Post.objects.filter(pk=removed.pk).update(state=PostState.TAKEN_DOWN)
     client = client_for(artist)
     for stranger_post in (someone_else, draft, removed):
         response = apply(client, job, [portfolio[0], stranger_post])
@@ -162,7 +162,7 @@ def test_shortlisting_tells_the_artist(make_job, artist, portfolio, studio_clien
 def test_pieces_that_become_hidden_leave_the_inbox(make_job, artist, portfolio, studio_client):
     job = make_job()
     services.application_create(job=job, applicant=artist, note="Hi", post_ids=[p.pk for p in portfolio[:2]])
-    Post.objects.filter(pk=portfolio[0].pk).update(removed_at=timezone.now())
+    Post.objects.filter(pk=portfolio[0].pk).update(state=PostState.TAKEN_DOWN)
     inbox = studio_client.get(reverse("jobs:applicants", args=[job.pk])).content.decode()
     assert "Coast 2" in inbox and "Coast 1" not in inbox
 

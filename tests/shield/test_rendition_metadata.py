@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from atelier.media.storages import public_storage
+from atelier.media.storages import open_rendition, public_storage, withheld_storage
 from atelier.posts import services
 from atelier.posts.models import Licence
 from atelier.protection.shield.xmp import DATA_MINING_PROHIBITED
@@ -31,7 +31,7 @@ def _read_all(names: list[str]) -> dict[str, dict]:
         paths = []
         for index, name in enumerate(names):
             path = Path(folder, f"{index}{Path(name).suffix}")
-            with public_storage().open(name, "rb") as stored:
+            with open_rendition(name) as stored:
                 path.write_bytes(stored.read())
             paths.append(str(path))
         output = subprocess.run(  # noqa: S603 - our own temporary files
@@ -42,9 +42,12 @@ def _read_all(names: list[str]) -> dict[str, dict]:
 
 
 def _public_names(prefix: str) -> list[str]:
-    storage = public_storage()
-    _, files = storage.listdir(prefix)
-    return [f"{prefix}/{name}" for name in files if name.endswith((".webp", ".avif"))]
+    """The renditions under `prefix`, public or still withheld (a draft's are: atelier.posts.files)."""
+    names = []
+    for storage in (public_storage(), withheld_storage()):
+        if storage.exists(prefix):
+            names += [f"{prefix}/{name}" for name in storage.listdir(prefix)[1] if name.endswith((".webp", ".avif"))]
+    return names
 
 
 @pytest.fixture
@@ -150,7 +153,7 @@ def test_every_rendition_carries_signed_content_credentials(artist, isolated_med
     names = [*_public_names(f"posts/{draft.pk}"), item.renditions["animated"]["webp"]]
     assert len(names) >= 10
     for name in names:
-        with public_storage().open(name, "rb") as stored:
+        with open_rendition(name) as stored:
             data = stored.read()
         manifest, state = read(data, _kind(name))
         assert state == "Valid", name  # well-formed and intact (the self-made CA is simply not on a trust list)
@@ -178,7 +181,7 @@ def test_a_tampered_rendition_no_longer_validates(artist, isolated_media, django
     draft = services.post_create_draft(author=artist)
     add_image(draft, capture=django_capture_on_commit_callbacks)
     name = next(name for name in _public_names(f"posts/{draft.pk}") if name.endswith(".webp"))
-    with public_storage().open(name, "rb") as stored:
+    with open_rendition(name) as stored:
         data = bytearray(stored.read())
     data[-40] ^= 0xFF  # one byte of the image data
     try:
@@ -210,7 +213,7 @@ def test_videos_and_animation_loops_carry_signed_content_credentials(
     clip = make_clip(tmp_path / "clip.mov", size=(320, 240), seconds=1.0)
     video = add_file(video_post, clip.read_bytes(), capture=django_capture_on_commit_callbacks).renditions["mp4"]
     for name in (loop, video):
-        with public_storage().open(name, "rb") as stored:
+        with open_rendition(name) as stored:
             manifest, state = read(stored.read(), "mp4")
         assert state == "Valid", name
         labels = {assertion["label"] for assertion in manifest["assertions"]}
