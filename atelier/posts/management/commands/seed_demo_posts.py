@@ -18,6 +18,7 @@ from atelier.posts import demo, services
 from atelier.posts.covers import post_covers_render
 from atelier.posts.models import MediaItem, Post
 from atelier.posts.processing import media_item_process
+from atelier.protection.detection.services import media_item_detect
 
 
 def _in_thread(function, **kwargs):
@@ -44,6 +45,8 @@ class Command(BaseCommand):
                 posts.append(self._create(authors[spec.handle], spec, Path(folder), pool))
             items = MediaItem.objects.filter(post__in=posts).exclude(kind="embed").values_list("pk", "version")
             list(pool.map(lambda pair: _in_thread(media_item_process, item_id=pair[0], version=pair[1]), items))
+            # The AI check too (the gate: a post is public only with every verdict in), as the worker would.
+            list(pool.map(lambda pair: _in_thread(media_item_detect, item_id=pair[0]), items))
             for post in posts:
                 post.refresh_from_db()
                 services.post_publish(post=post, user=post.author)
