@@ -291,7 +291,9 @@ def _sign_stored(item: MediaItem, source: str | None) -> bool:
         if credentials is None or kind is None:
             continue
         with open_rendition(name) as stored:
-            renamed[name] = save_withheld(name, content_credentials.sign(stored.read(), kind, credentials))
+            signed = content_credentials.sign(stored.read(), kind, credentials)
+        head, tail = name.rsplit("-", 1)  # a new name: a URL never changes what it shows
+        renamed[name] = save_withheld(f"{head}-{secrets.token_hex(4)}-{tail}", signed)
     renditions = _renamed(item.renditions, renamed)
     renditions["source"] = source
     with transaction.atomic():

@@ -190,8 +190,14 @@ def restore(*, post_id: int, actor, reason: str = "") -> Post:
 
 
 def announce_change(post_id: int) -> None:
-    """What a post shows changed without a change of state: caches drop their copy once committed."""
-    transaction.on_commit(lambda: post_changed.send(sender=Post, post_id=post_id))
+    """What a post shows changed without a change of state: caches drop their copy once committed.
+    Only public posts are in any shared cache, so a draft's autosave announces nothing."""
+
+    def announce():
+        if Post.objects.filter(pk=post_id, state=PostState.PUBLIC).exists():
+            post_changed.send(sender=Post, post_id=post_id)
+
+    transaction.on_commit(announce)
 
 
 def announce_deleted(*, post_id: int, author_id: int, was_public: bool) -> None:

@@ -105,6 +105,7 @@ def test_checking_then_held_or_public_and_only_the_clean_one_is_followed(
         assert visitor.page.request.get(live_server.url + url).status == 404, url
     response = visitor.page.goto(live_server.url + generated.get_absolute_url())
     assert response.status == 404
+    visitor.shot("04-held-post-404")
     clean_url = public_storage().url(post_file_names(clean)[0])
     assert visitor.page.request.get(live_server.url + clean_url).status == 200
 

@@ -75,7 +75,8 @@ def test_held_removed_blocked_muted_and_mature_are_filtered_at_read(
     selectors.following_feed(user)
     first = titles(selectors.following_feed(user))
     assert "newest" in first and "mature" not in first
-    visibility.hold(post_id=newest.pk, reason="Held: test.")
+    with django_capture_on_commit_callbacks(execute=True):  # held, announced once committed
+        visibility.hold(post_id=newest.pk, reason="Held: test.")
     Mute.objects.create(muter=user, muted=followed[3])
     Block.objects.create(blocker=followed[4], blocked=user)
     shown = every_page(user)
