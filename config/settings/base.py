@@ -278,6 +278,9 @@ HIVE_API_VERSION = env_str("HIVE_API_VERSION", "v3")
 HIVE_API_URL = env_str("HIVE_API_URL", "")
 HIVE_TIMEOUT_SECONDS = env_int("HIVE_TIMEOUT_SECONDS", 20)
 HIVE_RETRIES = env_int("HIVE_RETRIES", 2)
+# Networks beyond the public internet that outbound requests may reach (core/outbound.py), e.g. an
+# internal proxy in front of a detector (comma-separated CIDRs); cloud metadata addresses stay refused.
+OUTBOUND_ALLOWED_NETWORKS = env_list("OUTBOUND_ALLOWED_NETWORKS", [])
 # Style cloak (protection.cloak): the cloak is computed at most at this long side (public renditions
 # are made from it, so they are no larger), within this time per image; an estimate of seconds per
 # 512 px tile (bench/results/cloak_eval.json) gives the artist an ETA before the first step.
