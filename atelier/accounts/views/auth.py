@@ -1,7 +1,7 @@
 """Signing up, in and out, and confirming email addresses."""
 
 from django.contrib import messages
-from django.contrib.auth import authenticate, login
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -48,21 +48,17 @@ def login_view(request):
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            identifier, ip = form.cleaned_data["identifier"], client_ip(request)
-            wait = throttling.login_blocked_for(identifier=identifier, ip=ip)
-            if wait:
-                form.add_error(
-                    None,
-                    f"Too many failed sign-in attempts. Try again in {max(1, wait // 60)} minute(s).",
+            try:
+                user = throttling.sign_in_authenticate(
+                    request, identifier=form.cleaned_data["identifier"], password=form.cleaned_data["password"]
                 )
+            except throttling.SignInThrottled as error:
+                form.add_error(None, str(error))
                 status = 429
             else:
-                user = authenticate(request, username=identifier, password=form.cleaned_data["password"])
                 if user is not None:
-                    throttling.login_success_record(identifier=identifier)
                     login(request, user)
                     return redirect(_safe_next(request, user.get_absolute_url()))
-                throttling.login_failure_record(identifier=identifier, ip=ip)
                 form.add_error(None, "That email or handle and password do not match an account.")
     return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request, "")}, status=status)
 
