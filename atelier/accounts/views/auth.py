@@ -31,13 +31,17 @@ def signup(request):
             form.add_error(None, "Too many accounts were created from your network in the last hour. Try again later.")
             status = 429
         elif form.is_valid():
-            user = services.account_register(**form.cleaned_data)
-            login(request, user, backend="atelier.accounts.backends.EmailOrHandleBackend")
-            messages.success(request, f"Welcome to Atelier! We sent a confirmation link to {user.email}.")
-            return redirect("accounts:settings_profile")
+            # The same answer whether or not the address has an account: the mail says which.
+            services.account_sign_up(**form.cleaned_data)
+            messages.success(request, f"We sent a message to {form.cleaned_data['email']}.")
+            return redirect("accounts:signup_sent")
         else:
             status = 400
     return render(request, "accounts/signup.html", {"form": form}, status=status)
+
+
+def signup_sent(request):
+    return render(request, "accounts/signup_sent.html")
 
 
 def login_view(request):
@@ -67,6 +71,11 @@ def verify_email(request, token: str):
     user = services.email_confirm(token=token)
     if user is None:
         return render(request, "accounts/verify_failed.html", status=400)
+    if not request.user.is_authenticated and user.last_login is None:
+        # A new account's first sign-in is this link (backends.py refuses its password until then).
+        login(request, user, backend="atelier.accounts.backends.EmailOrHandleBackend")
+        messages.success(request, f"Welcome to Atelier! {user.email} is confirmed.")
+        return redirect("accounts:settings_profile")
     messages.success(request, f"Thanks, {user.email} is confirmed.")
     return redirect("accounts:settings_account" if request.user.is_authenticated else "accounts:login")
 
@@ -86,6 +95,15 @@ def resend_verification(request):
         services.email_confirmation_send(user=request.user, email=address)
         messages.success(request, f"We sent a new confirmation link to {address}.")
     return redirect(_safe_next(request, "accounts:settings_account"))
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's, and the reset link, having reached the account's address, confirms it as well."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.email_mark_confirmed(user=form.user)
+        return response
 
 
 class PasswordResetView(auth_views.PasswordResetView):
