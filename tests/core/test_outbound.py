@@ -2,7 +2,9 @@
 the connection goes to the address that was checked (DNS rebinding cannot swap it), and the answer
 is bounded in time and size. Real servers on loopback stand for the internal and public hosts."""
 
+import datetime
 import socket
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,7 +17,7 @@ from atelier.core import outbound
 class Recorder:
     """An HTTP server on `host` that records request paths and answers with `body` after `delay`."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, body: bytes = b"ok", delay: float = 0.0):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, body: bytes = b"ok", delay: float = 0.0, tls=None):
         self.paths: list[str] = []
         recorder = self
 
@@ -36,6 +38,8 @@ class Recorder:
 
         self.server = ThreadingHTTPServer((host, port), Handler)
         self.server.daemon_threads = True
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
 
@@ -170,3 +174,62 @@ def test_nothing_listening_is_a_short_error_without_details(settings, recorder):
     with pytest.raises(outbound.OutboundError) as caught:
         outbound.request("GET", f"http://127.0.0.1:{port}/", timeout=1)
     assert str(caught.value) == "the connection was refused"
+
+
+def _self_signed(tmp_path, host: str):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_path, key_path
+
+
+def test_https_to_the_pinned_address_still_checks_the_certificate(settings, tmp_path, monkeypatch):
+    """Connecting to the checked address must not skip TLS verification: a certificate no trusted CA
+    signed is refused, and nothing is sent over the connection."""
+    settings.OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    cert_path, key_path = _self_signed(tmp_path, "detector.test")
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cert_path, key_path)
+    server = Recorder(tls=tls)
+    # The stand-in really speaks TLS: a client that trusts its certificate gets an answer.
+    trusting = ssl.create_default_context(cafile=str(cert_path))
+    raw = socket.create_connection(("127.0.0.1", server.port), timeout=2)
+    with trusting.wrap_socket(raw, server_hostname="detector.test") as conn:
+        conn.sendall(b"GET /control HTTP/1.0\r\nHost: detector.test\r\n\r\n")
+        assert conn.recv(64).startswith(b"HTTP/1.0 200")
+    real_getaddrinfo = socket.getaddrinfo
+
+    def local_dns(host, port, *args, **kwargs):
+        if host == "detector.test":
+            return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", ("127.0.0.1", port))]
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", local_dns)
+    try:
+        with pytest.raises(outbound.OutboundError) as caught:
+            outbound.request("GET", f"https://detector.test:{server.port}/secret", timeout=2)
+        assert str(caught.value) == "the TLS handshake failed"
+        assert server.paths == ["/control"]
+    finally:
+        server.close()
