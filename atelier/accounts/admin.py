@@ -4,7 +4,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
 
-from atelier.accounts import throttling
+from atelier.accounts import services, throttling
 from atelier.accounts.models import Profile, ProfileImage, User
 
 
@@ -57,6 +57,13 @@ class UserAdmin(DjangoUserAdmin):
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "handle", "password1", "password2"]})]
+
+    def save_model(self, request, obj, form, change):
+        """An account made here gets the confirmation link a sign-up gets: like a new sign-up, its
+        password opens nothing until the link (its first sign-in) or a reset proves the address."""
+        super().save_model(request, obj, form, change)
+        if not change:
+            services.email_confirmation_send(user=obj, email=obj.email)
 
 
 class ProfileImageInline(admin.TabularInline):

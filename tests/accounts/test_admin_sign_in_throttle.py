@@ -1,7 +1,11 @@
 """The admin's sign-in shares the site's throttle: a moderator's password cannot be guessed at the
-page budget's rate on /admin/login/, and failures on either form count against both."""
+page budget's rate on /admin/login/, and failures on either form count against both. And an account
+made in the admin signs in first through its mailed link, like a sign-up."""
+
+import re
 
 import pytest
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
@@ -64,3 +68,27 @@ def test_guessing_from_one_address_across_accounts_is_throttled_on_the_admin(mak
     blocked = Client(REMOTE_ADDR="198.51.100.7")
     assert THROTTLED in _admin_sign_in(blocked, moderator.email, TEST_PASSWORD).content.decode()
     assert not _signed_in(blocked)
+
+
+def test_an_account_made_in_the_admin_gets_the_link_that_is_its_first_sign_in(
+    make_user, django_capture_on_commit_callbacks
+):
+    admin_user = make_user("site_admin")
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save(update_fields=["is_staff", "is_superuser"])
+    client = Client()
+    client.force_login(admin_user)
+    form = {
+        "email": "new.mod@example.com",
+        "handle": "new_mod",
+        "password1": "harbour-lights-2026",
+        "password2": "harbour-lights-2026",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:accounts_user_add"), form)
+    assert response.status_code == 302
+    (message,) = mail.outbox
+    assert message.to == ["new.mod@example.com"] and "/accounts/verify/" in message.body
+    link = re.search(r"/accounts/verify/\S+/", message.body).group(0)
+    newcomer = Client()
+    assert newcomer.get(link).status_code == 302 and _signed_in(newcomer)
