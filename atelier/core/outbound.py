@@ -8,7 +8,8 @@ unspecified addresses, and the cloud metadata endpoints, always; other non-publi
 the admin lists them in OUTBOUND_ALLOWED_NETWORKS (an internal proxy in front of a detector, say).
 Redirects are not followed; timeouts are short and the answer's size is capped.
 
-The C2PA SDK's own fetches (remote manifests, OCSP) are off: `C2PA_OFFLINE_SETTINGS` is what every
+The C2PA SDK's own fetches (remote manifests, OCSP; c2pa-rs settings `verify.remote_manifest_fetch`,
+`verify.ocsp_fetch`, `core.allowed_network_hosts`) are off: `C2PA_OFFLINE_SETTINGS` is what every
 c2pa Reader and Builder context starts from, so uploaded content never drives a request.
 """
 
@@ -23,7 +24,11 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-C2PA_OFFLINE_SETTINGS = {"verify": {"remote_manifest_fetch": False, "ocsp_fetch": False}}
+# Remote manifests and OCSP off, and (a second lock on the same door) no host on the SDK's allow-list.
+C2PA_OFFLINE_SETTINGS = {
+    "verify": {"remote_manifest_fetch": False, "ocsp_fetch": False},
+    "core": {"allowed_network_hosts": []},
+}
 
 # Refused even when an admin allows the network around them: they hand out cloud credentials.
 METADATA_ADDRESSES = frozenset(
