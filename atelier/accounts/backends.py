@@ -27,7 +27,7 @@ class EmailOrHandleBackend(ModelBackend):
             # Hash anyway so response time does not reveal whether the account exists.
             User().set_password(password)
             return None
-        if user.check_password(password) and self.user_can_authenticate(user):
+        if user.check_password(password) and self.user_can_authenticate(user) and not _awaiting_confirmation(user):
             return user
         return None
 
@@ -45,6 +45,13 @@ class EmailOrHandleBackend(ModelBackend):
 
 
 USER_CACHE_SECONDS = 300
+
+
+def _awaiting_confirmation(user) -> bool:
+    """A new account signs in first through the link mailed to its address. Until then its password
+    is refused like a wrong one: otherwise whoever signed up with someone else's address could learn,
+    by signing in, whether that address already had an account."""
+    return user.email_verified_at is None and user.last_login is None
 
 
 def user_cache_key(user_id) -> str:

@@ -26,12 +26,9 @@ class SignupForm(forms.Form):
     )
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                "An account with this email already exists. Try signing in.", code="email_taken"
-            )
-        return email
+        """No "already has an account" here: sign-up answers the same either way, and the mail to the
+        address says what happened (services.account_sign_up)."""
+        return self.cleaned_data["email"].strip().lower()
 
     def clean_handle(self):
         handle = normalise_handle(self.cleaned_data["handle"])

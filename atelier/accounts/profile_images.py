@@ -13,6 +13,7 @@ from PIL import Image
 
 from atelier.accounts.models import Profile, ProfileImage, ProfileImageKind, ProfileImageState
 from atelier.media.crops import CropBox, centred_crop
+from atelier.media.decoding import DECODER_ERRORS
 from atelier.media.rendering import encode_webp, fit_within, open_oriented, render_crop
 from atelier.media.stills import dominant_colour
 from atelier.media.storages import delete_stored_files, originals_storage, public_storage
@@ -35,7 +36,7 @@ def oriented_size(upload, facts: ImageFacts) -> tuple[int, int]:
     upload.seek(0)
     try:
         orientation = Image.open(upload).getexif().get(0x0112)
-    except (OSError, ValueError, SyntaxError):
+    except DECODER_ERRORS:
         orientation = None
     upload.seek(0)
     if orientation in _SWAPPING_ORIENTATIONS:

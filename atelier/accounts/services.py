@@ -1,7 +1,7 @@
 """Account lifecycle: registering, confirming email addresses, changing them, deleting accounts."""
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,6 +15,7 @@ from atelier.accounts.profile_images import (
 from atelier.accounts.tokens import make_email_token, read_email_token
 from atelier.core.email import queue_templated_email
 from atelier.core.html import render_user_markdown
+from atelier.core.ratelimit import RateLimit
 from atelier.media.storages import delete_stored_files
 
 
@@ -24,6 +25,45 @@ def account_register(*, email: str, handle: str, password: str, account_type: st
     user = User.objects.create_user(email=email, handle=handle, password=password, account_type=account_type)
     email_confirmation_send(user=user, email=user.email)
     return user
+
+
+# At most this many "someone tried to sign up with your address" mails per account and hour, so the
+# form cannot be used to flood someone's inbox (sign-ups are also limited per network).
+_SIGNUP_NOTICES = RateLimit("signup-notice", 3, 3600)
+
+
+def account_sign_up(*, email: str, handle: str, password: str, account_type: str = AccountType.ARTIST) -> None:
+    """Sign-up that tells nobody whether `email` has an account: either way the same work is done
+    (a password hashed, one mail queued) and the caller shows the same "check your email" answer.
+    A new address gets its account and a confirmation link; an address with an account gets a mail
+    saying someone tried to sign up with it, with links to sign in or reset the password."""
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is None:
+        try:
+            account_register(email=email, handle=handle, password=password, account_type=account_type)
+            return
+        except IntegrityError:  # the same address registered a moment ago, by a concurrent sign-up
+            existing = User.objects.filter(email__iexact=email).first()
+            if existing is None:
+                raise
+    User().set_password(password)  # the hashing a new account costs, so the timing is the same
+    if _SIGNUP_NOTICES.hit(str(existing.pk)) <= _SIGNUP_NOTICES.limit:
+        queue_templated_email(
+            template="accounts/email/signup_existing",
+            context={
+                "user": existing,
+                "login_link": settings.SITE_URL + reverse("accounts:login"),
+                "reset_link": settings.SITE_URL + reverse("accounts:password_reset"),
+            },
+            to=existing.email,
+        )
+
+
+def email_mark_confirmed(*, user: User) -> None:
+    """A password-reset link opened from the account's address proves the address too."""
+    if user.email_verified_at is None:
+        user.email_verified_at = timezone.now()
+        user.save(update_fields=["email_verified_at"])
 
 
 def email_confirmation_send(*, user: User, email: str) -> None:

@@ -1,9 +1,23 @@
-"""Slowing down password guessing: failed sign-ins are counted per account and per address."""
+"""Slowing down password guessing: failed sign-ins are counted per account and per address.
+
+`sign_in_authenticate` is the one password check every sign-in form goes through (the site's and the
+admin's), so no form can check a password without first asking the throttle and then counting.
+"""
 
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.db.models import Q
 
+from atelier.core.client_address import client_ip
 from atelier.core.ratelimit import RateLimit
+
+
+class SignInThrottled(Exception):
+    """Too many failed sign-ins for this account or from this address; `wait` seconds to go."""
+
+    def __init__(self, wait: int):
+        super().__init__(f"Too many failed sign-in attempts. Try again in {max(1, wait // 60)} minute(s).")
+        self.wait = wait
 
 
 def _limits() -> tuple[RateLimit, RateLimit]:
@@ -30,6 +44,22 @@ def login_blocked_for(*, identifier: str, ip: str) -> int:
     if per_account.is_exceeded(_account_key(identifier)) or per_ip.is_exceeded(ip):
         return per_account.retry_after()
     return 0
+
+
+def sign_in_authenticate(request, *, identifier: str, password: str):
+    """The user whose email or handle and password these are, or None (the failure is counted).
+    Raises SignInThrottled, before any password is checked, while the account or the address is
+    over its budget: then even the right password gets nothing."""
+    ip = client_ip(request)
+    wait = login_blocked_for(identifier=identifier, ip=ip)
+    if wait:
+        raise SignInThrottled(wait)
+    user = authenticate(request, username=identifier, password=password)
+    if user is None:
+        login_failure_record(identifier=identifier, ip=ip)
+        return None
+    login_success_record(identifier=identifier)
+    return user
 
 
 def login_failure_record(*, identifier: str, ip: str) -> None:

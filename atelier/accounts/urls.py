@@ -8,6 +8,7 @@ app_name = "accounts"
 
 urlpatterns = [
     path("accounts/signup/", auth.signup, name="signup"),
+    path("accounts/signup/sent/", auth.signup_sent, name="signup_sent"),
     path("accounts/login/", auth.login_view, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/verify/resend/", auth.resend_verification, name="resend_verification"),
@@ -28,7 +29,7 @@ urlpatterns = [
     ),
     path(
         "accounts/password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
+        auth.PasswordResetConfirmView.as_view(
             template_name="accounts/password_reset_confirm.html",
             success_url=reverse_lazy("accounts:password_reset_complete"),
         ),

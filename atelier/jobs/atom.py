@@ -1,4 +1,8 @@
-"""An Atom feed of open jobs for any set of filters: the feed URL carries the list's query string."""
+"""An Atom feed of open jobs for any set of filters: the feed URL carries the list's query string.
+
+Each entry's HTML summary is a template (jobs/feed_item_description.html), so everything a studio
+typed is escaped by construction; text elements (titles, names) are escaped by the XML writer.
+"""
 
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
@@ -10,6 +14,7 @@ from atelier.jobs.selectors import jobs_for_feed
 
 class JobsAtomFeed(Feed):
     feed_type = Atom1Feed
+    description_template = "jobs/feed_item_description.html"
 
     def get_object(self, request, *args, **kwargs):
         return JobFilterForm(request.GET).filters()
@@ -28,10 +33,6 @@ class JobsAtomFeed(Feed):
 
     def item_title(self, job):
         return f"{job.title} — {job.studio.profile.name}"
-
-    def item_description(self, job):
-        pay = f"<p>{job.pay_text}</p>" if job.pay_text else ""
-        return f"<p>{job.place_text} · {job.get_employment_type_display()}</p>{pay}{job.description_html}"
 
     def item_pubdate(self, job):
         return job.created_at

@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from PIL import Image, ImageOps
 
 from atelier.media.crops import CropBox
+from atelier.media.decoding import DECODER_ERRORS
 
 DEFAULT_MAX_FRAMES = 1000
 # Frames × canvas pixels: each frame is composited at full size, so this bounds the work.
@@ -54,7 +55,7 @@ def is_animated(image_file) -> bool:
     try:
         with Image.open(io.BytesIO(_read_bytes(image_file))) as image:
             return bool(getattr(image, "is_animated", False))
-    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError):
+    except DECODER_ERRORS:
         return False
 
 
@@ -156,7 +157,7 @@ def _inspect(data: bytes, *, max_frames: int, max_total_pixels: int) -> Animatio
             image.seek(index)
             image.load()  # WebP reads a frame's duration as it decodes it
             durations.append(_shown_delay(image.info.get("duration", 0)))
-    except (OSError, ValueError, SyntaxError, EOFError):
+    except DECODER_ERRORS:
         raise _damaged() from None
     return AnimationFacts(image.format, image.width, image.height, count, tuple(durations), image.info.get("loop", 0))
 
@@ -191,7 +192,7 @@ def _check_pillow_opens(data: bytes) -> Image.Image:
             raise ValidationError(
                 "This animation is too large to process. Make it smaller or shorter.", code="too_many_pixels"
             ) from None
-        except (OSError, ValueError, SyntaxError, EOFError):
+        except DECODER_ERRORS:
             raise _unreadable() from None
 
 
@@ -267,7 +268,7 @@ def _frames(image: Image.Image, facts: AnimationFacts, crop: CropBox | None, lon
             if max(frame.size) > long_side:
                 frame = ImageOps.contain(frame, (long_side, long_side), method=Image.Resampling.LANCZOS)
             yield frame
-    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError):
+    except DECODER_ERRORS:
         raise _damaged() from None
 
 

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
+from atelier.media.decoding import DECODER_ERRORS
 from atelier.media.image_formats import ACCEPTED_IMAGE_FORMATS, accepted_formats_label
 
 
@@ -45,7 +46,7 @@ def inspect_image(upload, *, max_bytes: int, max_pixels: int) -> ImageFacts:
                 code="too_many_pixels",
                 params={"limit": max_pixels // 1_000_000},
             ) from None
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        except DECODER_ERRORS:  # DDS's NotImplementedError, AVIF's RuntimeError, ...
             raise ValidationError(
                 "This file is not an image we can read. Upload %(formats)s.",
                 code="not_an_image",
@@ -74,7 +75,7 @@ def _prove_decodable(image: Image.Image) -> None:
         if image.format == "JPEG":
             image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))
         image.load()
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+    except DECODER_ERRORS:
         raise ValidationError(
             "This image file is damaged or incomplete; try exporting it again.", code="corrupt"
         ) from None

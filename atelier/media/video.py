@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from PIL import Image
 
+from atelier.media.decoding import DECODER_ERRORS
+
 ACCEPTED_VIDEO_LABEL = "MP4, MOV or WebM"
 # The FFmpeg demuxer for each container we accept: "mov" is FFmpeg's "mov,mp4,m4a,3gp,3g2,mj2" and
 # "matroska" its "matroska,webm". Naming it stops FFmpeg from guessing and trying any other demuxer.
@@ -64,7 +66,7 @@ def inspect_video(path, *, max_bytes: int, max_seconds: float, max_pixels: int =
             facts, frame = _read_facts(container, kind)
     except ValidationError:
         raise
-    except Exception:  # a hostile file can surface as almost any error from FFmpeg's wrapper
+    except DECODER_ERRORS:
         raise ValidationError(
             "This video file is damaged or incomplete; try exporting it again.", code="corrupt"
         ) from None
@@ -106,7 +108,7 @@ def sample_frames(path, count: int, *, long_side: int | None = None) -> list[Ima
                 if long_side and max(image.size) > long_side:
                     image.thumbnail((long_side, long_side), Image.Resampling.LANCZOS)
                 frames.append(image)
-    except (av.FFmpegError, OSError, ValueError, EOFError) as error:
+    except DECODER_ERRORS as error:
         raise ValidationError("This video file is damaged or incomplete.", code="corrupt") from error
     return frames
 

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.template.defaultfilters import filesizeformat
 
+from atelier.media.decoding import DECODER_ERRORS
 from atelier.media.storages import originals_storage
 from atelier.moderation.models import ProofKind
 from atelier.posts.intake import identify_media_file
@@ -81,7 +82,7 @@ def _layered_format(path: Path) -> str | None:
                     return kind
             if "Document.archive" in names:
                 return "PROCREATE"
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError):
+    except DECODER_ERRORS:  # a damaged archive (or one compressed in a way zipfile lacks) is not one
         return None
     return None
 

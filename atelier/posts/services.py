@@ -20,6 +20,7 @@ from atelier.posts.covers_schedule import COVER_KINDS, post_covers_schedule
 from atelier.posts.files import cover_names, rendition_names
 from atelier.posts.media_states import MediaState, transition
 from atelier.posts.models import MediaItem, MediaKind, Post, PostState, Tag
+from atelier.uploads.services import upload_mark_claimed
 
 MAX_ITEMS_PER_POST = 20
 MAX_TAGS = 10
@@ -105,14 +106,20 @@ def _check_room(post: Post) -> None:
         raise ValidationError(f"A post holds at most {MAX_ITEMS_PER_POST} items.", code="too_many_items")
 
 
-def media_add_file(*, post: Post, user, path, alt_text: str = "") -> MediaItem:
-    """Identify the file by its content, keep the original privately and queue its processing."""
+def media_add_file(*, post: Post, user, path, alt_text: str = "", upload_id=None) -> MediaItem:
+    """Identify the file by its content, keep the original privately and queue its processing.
+
+    With `upload_id` (the file is that finished resumable upload), the upload is claimed in the same
+    transaction as the item is created, under a lock on its row: of two attaches of one upload at
+    once, the second waits, finds it claimed (UploadGone) and leaves no item behind."""
     _require_author(post, user)
     _check_room(post)
     accepted = intake.identify_media_file(path)
     original_name = intake.store_original(post_id=post.pk, path=path, accepted=accepted)
     try:
         with transaction.atomic():
+            if upload_id is not None:
+                upload_mark_claimed(upload_id=upload_id, user=user)
             locked = Post.objects.select_for_update().get(pk=post.pk)
             _check_room(locked)
             item = MediaItem.objects.create(

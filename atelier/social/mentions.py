@@ -8,6 +8,7 @@ never inside an existing link, and only for handles that belong to an active acc
 import re
 
 from django.urls import reverse
+from django.utils.html import format_html
 
 from atelier.core.html import render_user_markdown
 
@@ -39,8 +40,7 @@ def render_comment(body: str) -> tuple[str, set[str]]:
         if handle not in existing:
             return match.group(0)
         linked.add(handle)
-        # The handle is [a-z0-9_] only, so it needs no escaping.
-        return f'<a href="{reverse("accounts:profile", kwargs={"handle": handle})}" class="mention">@{handle}</a>'
+        return format_html('<a href="{}" class="mention">@{}</a>', reverse("accounts:profile", args=[handle]), handle)
 
     parts = []
     inside_link = False

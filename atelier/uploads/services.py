@@ -1,13 +1,17 @@
 """Resumable uploads: create, append, delete; and for consumers, open the finished file and claim it.
 
-A consumer (a post, a profile image, ...) does, inside its own transaction:
+A consumer (a post, a profile image, ...) does:
 
     with upload_open_completed(upload_id=..., user=...) as local_file:
         ...copy or process local_file...
-    upload_mark_claimed(upload_id=..., user=...)
+        with transaction.atomic():
+            upload_mark_claimed(upload_id=..., user=...)  # locks the row: a second claimer waits, then fails
+            ...create what it made of the file...
 
-Claiming does not delete anything: if the consumer's transaction rolls back, the upload is still
-whole. The hourly `purge_expired_uploads` task removes the chunks of claimed uploads later.
+The claim and what the consumer made must commit together: claimed afterwards, two attaches racing
+could both have made their item before either claimed. Claiming does not delete anything: if the
+consumer's transaction rolls back, the upload is still whole. The hourly `purge_expired_uploads`
+task removes the chunks of claimed uploads later.
 """
 
 import logging
@@ -192,7 +196,8 @@ def upload_open_completed(*, upload_id, user) -> Iterator[IO[bytes]]:
 def upload_mark_claimed(*, upload_id, user) -> Upload:
     """Record that a consumer has taken the finished file; it cannot be opened or claimed again.
 
-    Call it inside the consumer's transaction, after it has its own copy of the bytes.
+    Call it inside the transaction that creates what the consumer made of the file, after it has its
+    own copy of the bytes: the row lock makes a concurrent claim wait and then fail with UploadGone.
     """
     with transaction.atomic():
         upload = selectors.upload_get_active(upload_id=upload_id, user=user, for_update=True)

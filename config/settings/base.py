@@ -18,7 +18,8 @@ from config.settings.storage import build_storages
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("ATELIER_VAR_DIR", str(BASE_DIR / "var")))
 
-SECRET_KEY = env_str("SECRET_KEY", "insecure-embedded-default-key-change-me-in-production-0123456789")
+# Required in production (production.py refuses a weak one); the embedded default makes its own (default.py).
+SECRET_KEY = env_str("SECRET_KEY", "")
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -286,6 +287,9 @@ HIVE_API_VERSION = env_str("HIVE_API_VERSION", "v3")
 HIVE_API_URL = env_str("HIVE_API_URL", "")
 HIVE_TIMEOUT_SECONDS = env_int("HIVE_TIMEOUT_SECONDS", 20)
 HIVE_RETRIES = env_int("HIVE_RETRIES", 2)
+# Networks beyond the public internet that outbound requests may reach (core/outbound.py), e.g. an
+# internal proxy in front of a detector (comma-separated CIDRs); cloud metadata addresses stay refused.
+OUTBOUND_ALLOWED_NETWORKS = env_list("OUTBOUND_ALLOWED_NETWORKS", [])
 # Style cloak (protection.cloak): the cloak is computed at most at this long side (public renditions
 # are made from it, so they are no larger), within this time per image; an estimate of seconds per
 # 512 px tile (bench/results/cloak_eval.json) gives the artist an ETA before the first step.

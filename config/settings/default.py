@@ -1,6 +1,9 @@
 """The embedded default: SQLite, a local media folder, a filesystem Celery broker, debug on."""
 
 from config.settings.base import *  # noqa: F403
+from config.settings.base import VAR_DIR
 from config.settings.environment import env_bool
+from config.settings.secret_key import embedded_secret_key
 
 DEBUG = env_bool("DEBUG", True)
+SECRET_KEY = embedded_secret_key(VAR_DIR)  # random, made on first run in var/ (mode 0600)

@@ -4,6 +4,7 @@ The suite runs twice in CI: once as-is (SQLite, local cache) and once with DATAB
 REDIS_URL set, which base.py turns into PostgreSQL and Redis exactly as production does.
 """
 
+import secrets
 import tempfile
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from config.settings.base import *  # noqa: F403
 from config.settings.base import CACHES, DATABASES, REDIS_URL, STORAGES
 
 DEBUG = False
+# A fresh random key per test process: nothing may depend on a fixed, published one.
+SECRET_KEY = secrets.token_urlsafe(50)
 # Each test run writes media to its own temporary folder.
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="atelier-test-media-"))
 if STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):

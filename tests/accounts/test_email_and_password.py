@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core import mail, signing
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from atelier.accounts.models import User
 from atelier.accounts.tokens import make_email_token
@@ -40,7 +41,10 @@ def _link_in(message, pattern: str) -> str:
 
 
 def test_valid_link_confirms_the_address_and_sends_a_visitor_to_log_in(client, make_user):
+    """An account that has signed in before; a new account's first link signs it in (test_signup.py)."""
     person = make_user("ines", verified=False)
+    person.last_login = timezone.now()
+    person.save(update_fields=["last_login"])
     response = client.get(_verify_url(person.pk, person.email), follow=True)
 
     assert response.redirect_chain == [(reverse("accounts:login"), 302)]
@@ -266,6 +270,21 @@ def test_reset_link_sets_a_new_password_and_works_once(client, user, django_capt
     login = reverse("accounts:login")
     assert client.post(login, {"identifier": "mira", "password": TEST_PASSWORD}).status_code == 400
     assert client.post(login, {"identifier": "mira", "password": NEW_PASSWORD}).status_code == 302
+
+
+def test_a_reset_confirms_the_address_of_an_account_that_never_signed_in(
+    client, make_user, django_capture_on_commit_callbacks
+):
+    """A new account whose confirmation mail was lost: its password is refused until the address is
+    proven, and a reset link opened from that address proves it."""
+    make_user("ines", verified=False)
+    login = reverse("accounts:login")
+    assert client.post(login, {"identifier": "ines", "password": TEST_PASSWORD}).status_code == 400
+    _ask_for_reset(client, "ines@example.com", django_capture_on_commit_callbacks)
+    form_page = client.get(_reset_link(mail.outbox[0]), follow=True)
+    set_password_url = form_page.redirect_chain[-1][0]
+    client.post(set_password_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert client.post(login, {"identifier": "ines", "password": NEW_PASSWORD}).status_code == 302
 
 
 def test_reset_refuses_a_weak_new_password(client, user, django_capture_on_commit_callbacks):

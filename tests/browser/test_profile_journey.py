@@ -35,10 +35,12 @@ def _signup(browser_page, handle: str) -> None:
     browser_page.shot("02-signup")
     page.get_by_role("button", name="Create account").click()
 
-    page.wait_for_url("**/settings/profile/")
-    expect(page.locator(".message-success").filter(has_text="Welcome to Atelier!")).to_be_visible()
-    expect(page.locator(".banner-notice").filter(has_text="Please confirm")).to_be_visible()
-    browser_page.shot("03-signed-up")
+    # The same answer whether or not the address has an account: the mail says which.
+    page.wait_for_url("**/accounts/signup/sent/")
+    expect(page.locator(".message-success").filter(has_text=f"We sent a message to {handle}@")).to_be_visible()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    browser_page.assert_no_horizontal_overflow()
+    browser_page.shot("03-check-your-email")
 
 
 def _confirm_email(browser_page, handle: str) -> None:
@@ -51,11 +53,13 @@ def _confirm_email(browser_page, handle: str) -> None:
     assert link.group().startswith(settings.SITE_URL)
     browser_page.goto(urlsplit(link.group()).path)
 
-    page.wait_for_url("**/settings/account/")
-    expect(page.locator(".message-success").filter(has_text="is confirmed")).to_be_visible()
-    expect(page.locator(".badge-green").filter(has_text="confirmed")).to_be_visible()
+    # The link is a new account's first sign-in.
+    page.wait_for_url("**/settings/profile/")
+    expect(page.locator(".message-success").filter(has_text="Welcome to Atelier!")).to_be_visible()
     assert page.locator(".banner-notice").count() == 0
     browser_page.shot("04-email-confirmed")
+    browser_page.goto("/settings/account/")
+    expect(page.locator(".badge-green").filter(has_text="confirmed")).to_be_visible()
     assert User.objects.get(handle=handle).email_verified
 
 

@@ -88,7 +88,9 @@ class StandIn:
 
 
 @pytest.fixture
-def stand_in():
+def stand_in(settings):
+    # The stand-in listens on loopback, which the guarded client refuses unless the admin allows it.
+    settings.OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]
     server = StandIn()
     yield server
     server.server.shutdown()
@@ -214,3 +216,11 @@ def test_off_without_a_key_and_settings_are_read_when_arguments_are_left_out(sta
     assert hive.hive_check(IMAGE, "image/jpeg").outcome == "error"
     settings.HIVE_API_VERSION, settings.HIVE_API_URL = "v3", "file:///etc"
     assert "http(s)" in hive.hive_check(IMAGE, "image/jpeg").detail["error"]
+
+
+def test_an_endpoint_inside_the_network_is_refused_without_a_request(stand_in, settings):
+    settings.OUTBOUND_ALLOWED_NETWORKS = []
+    stand_in.reply(200, v3_answer(0.99))
+    finding = check(stand_in, "v3")
+    assert finding.outcome == "error" and finding.detail["error"].startswith("refused")
+    assert stand_in.requests == []

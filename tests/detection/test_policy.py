@@ -101,6 +101,7 @@ def test_hive_is_asked_when_switched_on(settings, make_user, django_capture_on_c
     stand_in = StandIn()
     try:
         settings.HIVE_API_KEY, settings.HIVE_API_URL, settings.HIVE_API_VERSION = "test-key", stand_in.url, "v3"
+        settings.OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]  # the stand-in is on loopback
         set_policy(classifier_threshold=1.01, hive_threshold=0.9)
         stand_in.reply(200, v3_answer(0.97))
         _post, item = published(make_user, django_capture_on_commit_callbacks, quadrant_bytes("JPEG", (400, 300)))
@@ -120,6 +121,7 @@ def test_a_hive_timeout_is_that_signals_error_and_the_rest_decide(
     stand_in = StandIn()
     try:
         settings.HIVE_API_KEY, settings.HIVE_API_URL = "test-key", stand_in.url
+        settings.OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]  # the stand-in is on loopback
         settings.HIVE_TIMEOUT_SECONDS, settings.HIVE_RETRIES = 0.3, 0
         set_policy(classifier_threshold=1.01)
         stand_in.reply(200, v3_answer(0.99), delay=1.0)

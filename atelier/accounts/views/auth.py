@@ -1,7 +1,7 @@
 """Signing up, in and out, and confirming email addresses."""
 
 from django.contrib import messages
-from django.contrib.auth import authenticate, login
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -31,13 +31,17 @@ def signup(request):
             form.add_error(None, "Too many accounts were created from your network in the last hour. Try again later.")
             status = 429
         elif form.is_valid():
-            user = services.account_register(**form.cleaned_data)
-            login(request, user, backend="atelier.accounts.backends.EmailOrHandleBackend")
-            messages.success(request, f"Welcome to Atelier! We sent a confirmation link to {user.email}.")
-            return redirect("accounts:settings_profile")
+            # The same answer whether or not the address has an account: the mail says which.
+            services.account_sign_up(**form.cleaned_data)
+            messages.success(request, f"We sent a message to {form.cleaned_data['email']}.")
+            return redirect("accounts:signup_sent")
         else:
             status = 400
     return render(request, "accounts/signup.html", {"form": form}, status=status)
+
+
+def signup_sent(request):
+    return render(request, "accounts/signup_sent.html")
 
 
 def login_view(request):
@@ -48,21 +52,17 @@ def login_view(request):
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            identifier, ip = form.cleaned_data["identifier"], client_ip(request)
-            wait = throttling.login_blocked_for(identifier=identifier, ip=ip)
-            if wait:
-                form.add_error(
-                    None,
-                    f"Too many failed sign-in attempts. Try again in {max(1, wait // 60)} minute(s).",
+            try:
+                user = throttling.sign_in_authenticate(
+                    request, identifier=form.cleaned_data["identifier"], password=form.cleaned_data["password"]
                 )
+            except throttling.SignInThrottled as error:
+                form.add_error(None, str(error))
                 status = 429
             else:
-                user = authenticate(request, username=identifier, password=form.cleaned_data["password"])
                 if user is not None:
-                    throttling.login_success_record(identifier=identifier)
                     login(request, user)
                     return redirect(_safe_next(request, user.get_absolute_url()))
-                throttling.login_failure_record(identifier=identifier, ip=ip)
                 form.add_error(None, "That email or handle and password do not match an account.")
     return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request, "")}, status=status)
 
@@ -71,6 +71,11 @@ def verify_email(request, token: str):
     user = services.email_confirm(token=token)
     if user is None:
         return render(request, "accounts/verify_failed.html", status=400)
+    if not request.user.is_authenticated and user.last_login is None:
+        # A new account's first sign-in is this link (backends.py refuses its password until then).
+        login(request, user, backend="atelier.accounts.backends.EmailOrHandleBackend")
+        messages.success(request, f"Welcome to Atelier! {user.email} is confirmed.")
+        return redirect("accounts:settings_profile")
     messages.success(request, f"Thanks, {user.email} is confirmed.")
     return redirect("accounts:settings_account" if request.user.is_authenticated else "accounts:login")
 
@@ -90,6 +95,15 @@ def resend_verification(request):
         services.email_confirmation_send(user=request.user, email=address)
         messages.success(request, f"We sent a new confirmation link to {address}.")
     return redirect(_safe_next(request, "accounts:settings_account"))
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's, and the reset link, having reached the account's address, confirms it as well."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.email_mark_confirmed(user=form.user)
+        return response
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -25,7 +25,7 @@ from atelier.protection.cloak.figures import measured_figures
 from atelier.protection.cloak.models import Strength
 from atelier.protection.cloak.selectors import post_cloak_status
 from atelier.uploads.errors import UploadError
-from atelier.uploads.services import upload_mark_claimed, upload_open_completed
+from atelier.uploads.services import upload_open_completed
 
 
 def _crop_editors(post, items: list[MediaItem]) -> list[dict]:
@@ -153,8 +153,9 @@ def media_add(request, post_id: int):
                 services.media_add_file(post=post, user=request.user, path=path)
         else:
             with upload_open_completed(upload_id=data["upload_id"], user=request.user) as local:
-                services.media_add_file(post=post, user=request.user, path=Path(local.name))
-            upload_mark_claimed(upload_id=data["upload_id"], user=request.user)
+                services.media_add_file(
+                    post=post, user=request.user, path=Path(local.name), upload_id=data["upload_id"]
+                )
     except ValidationError as error:
         return _media_response(request, post, error=" ".join(error.messages), status=400, form=form)
     except UploadError as error:

@@ -13,19 +13,19 @@ along. The worst frame's ai_generated score is the signal's score.
 
 429, 5xx, timeouts and dropped connections are retried with exponential backoff (Retry-After is
 honoured up to a cap); anything else that is not a well-formed answer is this signal's error, so a
-slow or hostile endpoint never decides a verdict and never stops processing. Stdlib HTTP only.
+slow or hostile endpoint never decides a verdict and never stops processing. Requests go through
+the guarded client (core/outbound.py): an HIVE_API_URL that points inside the network is refused.
 """
 
 import base64
-import http.client
 import json
 import math
 import secrets
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
+from atelier.core import outbound
 from atelier.protection.detection.provenance import Finding
 
 DEFAULT_BASE = "https://api.thehive.ai"
@@ -53,9 +53,16 @@ def _settings() -> dict:
     }
 
 
-def _request(version: str, base_url: str, api_key: str, data: bytes, mime: str) -> urllib.request.Request:
+@dataclass(frozen=True)
+class _Request:
+    url: str
+    body: bytes
+    headers: dict
+
+
+def _request(version: str, base_url: str, api_key: str, data: bytes, mime: str) -> _Request:
     base = base_url.rstrip("/")
-    if urllib.parse.urlsplit(base).scheme not in {"http", "https"}:
+    if urlsplit(base).scheme not in {"http", "https"}:
         raise ValueError(f"HIVE_API_URL must be an http(s) URL, not {base[:60]!r}")
     if version == "v2":
         boundary = secrets.token_hex(16)
@@ -71,11 +78,11 @@ def _request(version: str, base_url: str, api_key: str, data: bytes, mime: str) 
         )
         headers = {"Authorization": f"Token {api_key}", "Content-Type": f"multipart/form-data; boundary={boundary}"}
         headers["Accept"] = "application/json"
-        return urllib.request.Request(base + V2_PATH, body, headers, method="POST")  # noqa: S310 (scheme checked)
+        return _Request(base + V2_PATH, body, headers)
     payload = {"input": [{"media_base64": f"data:{mime};base64,{base64.b64encode(data).decode()}"}]}
     headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json", "Accept": "application/json"}
     body = json.dumps(payload).encode()
-    return urllib.request.Request(base + V3_PATH, body, headers, method="POST")  # noqa: S310 (scheme checked)
+    return _Request(base + V3_PATH, body, headers)
 
 
 def _frames(answer, version: str) -> list:
@@ -115,9 +122,9 @@ def parse(answer, version: str) -> dict:
     return {"score": best["ai_generated"], "source": source, "deepfake": best.get("deepfake")}
 
 
-def _retry_after(error: urllib.error.HTTPError) -> float | None:
+def _retry_after(answer: outbound.OutboundResponse) -> float | None:
     try:
-        return min(float(error.headers.get("Retry-After", "")), MAX_RETRY_AFTER)
+        return min(float(answer.headers.get("Retry-After", "")), MAX_RETRY_AFTER)
     except (TypeError, ValueError):
         return None
 
@@ -156,20 +163,24 @@ def hive_check(
         attempts += 1
         wait = backoff * 2 ** (attempts - 1)
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (scheme checked)
-                raw = response.read(MAX_ANSWER + 1)
-            if len(raw) > MAX_ANSWER:
-                raise HiveAnswerError("answer larger than 1 MB")
-            result = parse(json.loads(raw), version)
-            break
-        except urllib.error.HTTPError as error:
-            last_error = f"HTTP {error.code}"
-            if error.code != 429 and error.code < 500:
-                return Finding("hive", "error", {"error": last_error, "attempts": attempts, "api": version})
-            wait = _retry_after(error) or wait
-        except (TimeoutError, urllib.error.URLError, ConnectionError, http.client.HTTPException) as error:
-            reason = getattr(error, "reason", error)
-            last_error = "timed out" if isinstance(reason, TimeoutError) else f"{type(reason).__name__}: {reason}"
+            answer = outbound.request(
+                "POST", request.url, body=request.body, headers=request.headers, timeout=timeout, max_bytes=MAX_ANSWER
+            )
+            if answer.status >= 300:
+                last_error = f"HTTP {answer.status}"
+                if answer.status != 429 and answer.status < 500:
+                    return Finding("hive", "error", {"error": last_error, "attempts": attempts, "api": version})
+                wait = _retry_after(answer) or wait
+            else:
+                result = parse(json.loads(answer.body), version)
+                break
+        except outbound.OutboundRefused as error:
+            return Finding("hive", "error", {"error": str(error), "attempts": attempts, "api": version})
+        except outbound.OutboundTooLarge:
+            message = "invalid answer: answer larger than 1 MB"
+            return Finding("hive", "error", {"error": message, "attempts": attempts, "api": version})
+        except outbound.OutboundError as error:
+            last_error = str(error)
         except (ValueError, HiveAnswerError) as error:  # json.JSONDecodeError is a ValueError
             message = f"invalid answer: {str(error)[:200]}"
             return Finding("hive", "error", {"error": message, "attempts": attempts, "api": version})

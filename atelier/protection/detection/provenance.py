@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
+from atelier.core.outbound import C2PA_OFFLINE_SETTINGS
+
 # What image generators and AI tools put in EXIF Software / UserComment or PNG text.
 GENERATOR_NAMES = re.compile(
     r"midjourney|dall[·\-\s]?e|adobe firefly|firefly|stable diffusion|stablediffusion|novelai|comfyui|"
@@ -164,18 +166,21 @@ def xmp_source_type(path) -> Finding:
 
 def c2pa_manifest(path, mime: str) -> Finding:
     """A C2PA manifest whose actions declare a trained-algorithmic (AI) digital source type; the
-    signer and validation state are recorded whatever the verdict."""
+    signer and validation state are recorded whatever the verdict. Offline: a manifest stored at a
+    URL the file names is not fetched (the uploader would choose where the worker connects)."""
     import c2pa
 
     try:
         with open(path, "rb") as file:
-            reader = c2pa.Reader(mime, file)
+            reader = c2pa.Reader(mime, file, context=c2pa.Context.from_dict(C2PA_OFFLINE_SETTINGS))
             store = json.loads(reader.json())
             state = reader.get_validation_state()
     except Exception as error:
         message = str(error)
         if "ManifestNotFound" in type(error).__name__ or "no JUMBF" in message or "not found" in message.lower():
             return Finding("c2pa", "clear", {"manifest": False})
+        if message.startswith("Remote"):
+            return Finding("c2pa", "error", {"error": "the manifest is stored remotely and is not fetched"})
         return Finding("c2pa", "error", {"error": message[:300]})
     active = store.get("manifests", {}).get(store.get("active_manifest", ""), {})
     signer = (active.get("signature_info") or {}).get("issuer", "")

@@ -21,6 +21,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from atelier.core.outbound import C2PA_OFFLINE_SETTINGS
+
 logger = logging.getLogger(__name__)
 
 TRAINING_USES = ("ai_training", "ai_generative_training", "ai_inference", "data_mining")
@@ -169,12 +171,14 @@ def _get_signer():
 
 def _get_context():
     """No claim thumbnail: by default the SDK embeds a re-encoded copy of the image in the manifest
-    (bench/signals.py: +1.4 MB and +60 ms on a 1280 px WebP); the rendition is its own preview."""
+    (bench/signals.py: +1.4 MB and +60 ms on a 1280 px WebP); the rendition is its own preview.
+    Offline, like every c2pa context here: no remote manifest or OCSP fetch."""
     global _context
     if _context is None:
         import c2pa
 
-        _context = c2pa.Context(settings=c2pa.Settings.from_dict({"builder": {"thumbnail": {"enabled": False}}}))
+        offline = {**C2PA_OFFLINE_SETTINGS, "builder": {"thumbnail": {"enabled": False}}}
+        _context = c2pa.Context(settings=c2pa.Settings.from_dict(offline))
     return _context
 
 
@@ -198,6 +202,6 @@ def read(data: bytes, kind: str) -> tuple[dict, str]:
     """(the active manifest, validation state) of a signed rendition, for tests and the admin."""
     import c2pa
 
-    reader = c2pa.Reader(MIME_TYPES[kind], io.BytesIO(data))
+    reader = c2pa.Reader(MIME_TYPES[kind], io.BytesIO(data), context=_get_context())
     store = json.loads(reader.json())
     return store["manifests"][store["active_manifest"]], reader.get_validation_state()
