@@ -136,7 +136,12 @@ class SafeZip:
 
     def read_json(self, name: str):
         """Parse a JSON member (bounded by PORTABILITY_JSON_MAX_BYTES) or refuse the archive."""
-        return json.loads(self.read_text(name))
+        try:
+            return json.loads(self.read_text(name))
+        except json.JSONDecodeError as error:
+            raise ArchiveRefused(
+                "%(name)s is damaged: %(error)s.", code="bad_json", params={"name": name, "error": error.msg}
+            ) from None
 
     def read_text(self, name: str) -> str:
         try:
