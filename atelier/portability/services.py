@@ -11,7 +11,6 @@ import secrets
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files import File
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
@@ -75,8 +74,10 @@ def archive_import_create(*, owner, upload, source: str) -> ArchiveImport:
         found = scan_archive(path=path, source=source)
         if not any(not work.problem for work in found.works):
             raise ArchiveRefused("We found no photos or videos to import in this archive.", code="empty_archive")
-        with path.open("rb") as handle:
-            name = originals_storage().save(f"imports/{owner.pk}/{secrets.token_hex(12)}.zip", File(handle))
+    # The upload itself, not a copy: a spooled upload is moved into a local storage (no second
+    # write of a multi-gigabyte file before the preview), and streamed to S3 otherwise.
+    upload.seek(0)
+    name = originals_storage().save(f"imports/{owner.pk}/{secrets.token_hex(12)}.zip", upload)
     try:
         with transaction.atomic():
             run = ArchiveImport.objects.create(
