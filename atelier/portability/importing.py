@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.template.defaultfilters import filesizeformat
 
@@ -133,12 +133,24 @@ def import_work(
             ImportedWork.objects.create(owner=owner, source=source, source_id=row.source_id, post=post)
             row.post = post
             return _finish(row, WorkState.IMPORTED, "\n".join(problems))
+    except IntegrityError:  # another import of the same work committed first
+        _forget_files(items, quota)
+        row.post = None
+        return _finish(row, WorkState.SKIPPED, "Already imported.")
     except (WorkFailed, ValidationError) as error:
-        delete_stored_files([], [name for item in items for name in item.private_file_names])
-        quota.used -= sum(item.original_bytes for item in items)
+        _forget_files(items, quota)
         message = str(error) if isinstance(error, WorkFailed) else " ".join(error.messages)
         row.post = None
         return _finish(row, WorkState.FAILED, message)
+    except Exception:
+        _forget_files(items, quota)
+        raise
+
+
+def _forget_files(items: list, quota: Quota) -> None:
+    """The work was rolled back: its stored originals go too, and their bytes return to the quota."""
+    delete_stored_files([], [name for item in items for name in item.private_file_names])
+    quota.used -= sum(item.original_bytes for item in items)
 
 
 def _finish(row: FoundWorkRow, state: str, message: str) -> str:

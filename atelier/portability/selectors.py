@@ -6,8 +6,6 @@ from django.db.models.functions import ExtractYear
 from atelier.portability.exporting import signature_matches
 from atelier.portability.models import ArchiveExport, ArchiveImport, FoundWorkRow, ProfileMove, WorkState
 
-PREVIEW_THUMBNAILS = 24
-
 
 def imports_for(*, owner, limit: int = 10) -> list[ArchiveImport]:
     return list(ArchiveImport.objects.filter(owner=owner).exclude(state="discarded")[:limit])

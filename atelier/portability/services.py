@@ -31,7 +31,8 @@ from atelier.portability.models import (
     Source,
     WorkState,
 )
-from atelier.portability.scanning import OPTIONAL_KINDS, POST_KINDS, Scan
+from atelier.portability.previews import thumbnails_prepare
+from atelier.portability.scanning import OPTIONAL_KINDS, POST_KINDS
 from atelier.portability.tasks import build_archive_export, run_archive_import
 from atelier.posts.intake import upload_as_local_path
 
@@ -43,14 +44,6 @@ _ACTIVE = (ImportState.SCANNED, ImportState.IMPORTING)
 def _require_owner(run: ArchiveImport, user) -> None:
     if run.owner_id != getattr(user, "pk", None):
         raise PermissionDenied("This import is not yours.")
-
-
-def scan_archive(*, path, source: str) -> Scan:
-    """Read what the archive at `path` holds, as the declared kind, or raise ArchiveRefused."""
-    if source not in _READERS:
-        raise ValidationError("Choose where the archive comes from.", code="bad_source")
-    with SafeZip(path) as archive:
-        return _READERS[source](archive)
 
 
 def archive_import_create(*, owner, upload, source: str) -> ArchiveImport:
@@ -70,32 +63,37 @@ def archive_import_create(*, owner, upload, source: str) -> ArchiveImport:
         )
     if ArchiveImport.objects.filter(owner=owner, state=ImportState.IMPORTING).exists():
         raise ValidationError("An import is already running. Wait for it to finish.", code="busy")
-    with upload_as_local_path(upload) as path:
-        found = scan_archive(path=path, source=source)
+    with upload_as_local_path(upload) as path, SafeZip(path) as archive:
+        found = _READERS[source](archive) if source in _READERS else None
+        if found is None:
+            raise ValidationError("Choose where the archive comes from.", code="bad_source")
         if not any(not work.problem for work in found.works):
             raise ArchiveRefused("We found no photos or videos to import in this archive.", code="empty_archive")
-    # The upload itself, not a copy: a spooled upload is moved into a local storage (no second
-    # write of a multi-gigabyte file before the preview), and streamed to S3 otherwise.
-    upload.seek(0)
-    name = originals_storage().save(f"imports/{owner.pk}/{secrets.token_hex(12)}.zip", upload)
-    try:
-        with transaction.atomic():
-            run = ArchiveImport.objects.create(
-                owner=owner,
-                source=source,
-                archive_name=name,
-                archive_bytes=upload.size,
-                skipped_counts=found.skipped,
-                notes=found.notes[:20],
-                extra=found.extra,
-            )
-            already = set(ImportedWork.objects.filter(owner=owner, source=source).values_list("source_id", flat=True))
-            FoundWorkRow.objects.bulk_create(
-                [_row(run, position, work, already) for position, work in enumerate(found.works)], batch_size=500
-            )
-    except Exception:
-        delete_stored_files([], [name])
-        raise
+        # The upload itself, not a copy: a spooled upload is moved into a local storage (no second
+        # write of a multi-gigabyte file before the preview), and streamed to S3 otherwise.
+        upload.seek(0)
+        name = originals_storage().save(f"imports/{owner.pk}/{secrets.token_hex(12)}.zip", upload)
+        try:
+            with transaction.atomic():
+                run = ArchiveImport.objects.create(
+                    owner=owner,
+                    source=source,
+                    archive_name=name,
+                    archive_bytes=upload.size,
+                    skipped_counts=found.skipped,
+                    notes=found.notes[:20],
+                    extra=found.extra,
+                )
+                already = set(
+                    ImportedWork.objects.filter(owner=owner, source=source).values_list("source_id", flat=True)
+                )
+                rows = FoundWorkRow.objects.bulk_create(
+                    [_row(run, position, work, already) for position, work in enumerate(found.works)], batch_size=500
+                )
+        except Exception:
+            delete_stored_files([], [name])
+            raise
+        thumbnails_prepare(archive=archive, import_id=run.pk, rows=rows)
     return run
 
 
@@ -127,9 +125,12 @@ def archive_import_start(
     """Record the artist's choices and queue the import. Stories and reels only when chosen."""
     _require_owner(run, user)
     with transaction.atomic():
-        run = ArchiveImport.objects.select_for_update().get(pk=run.pk)
+        owned = list(ArchiveImport.objects.select_for_update().filter(owner=user).order_by("pk"))
+        run = next(mine for mine in owned if mine.pk == run.pk)
         if run.state != ImportState.SCANNED:
             raise ValidationError("This import has already started.", code="started")
+        if any(other.state == ImportState.IMPORTING for other in owned):
+            raise ValidationError("Another import is running. Start this one when it has finished.", code="busy")
         chosen_kinds = set(POST_KINDS) | (set(kinds) & set(OPTIONAL_KINDS))
         pending = run.works.filter(state=WorkState.PENDING)
         pending.update(selected=False)

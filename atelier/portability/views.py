@@ -13,7 +13,7 @@ from atelier.media.storages import originals_storage
 from atelier.portability import selectors, services
 from atelier.portability.forms import ArchiveUploadForm, MovedToForm, StartImportForm
 from atelier.portability.models import ImportState, WorkState
-from atelier.portability.previews import work_thumbnail
+from atelier.portability.previews import PREVIEW_THUMBNAILS, work_thumbnail
 
 
 def _home(request, *, upload_form=None, moved_form=None, status=200):
@@ -67,7 +67,7 @@ def import_page(request, import_id: int):
             "counts": selectors.preview_counts(run=run),
             "totals": selectors.kind_totals(run=run),
             "works": selectors.preview_works(run=run),
-            "thumbnails": selectors.PREVIEW_THUMBNAILS,
+            "thumbnails": PREVIEW_THUMBNAILS,
             "form": StartImportForm(),
             "pending": WorkState.PENDING,
         }
@@ -91,8 +91,7 @@ def import_progress(request, import_id: int):
 @require_GET
 def import_thumbnail(request, import_id: int, work_id: int):
     run = _run_or_404(request, import_id)
-    row = run.works.filter(pk=work_id).first()
-    data = work_thumbnail(run=run, row=row) if row else None
+    data = work_thumbnail(import_id=run.pk, work_id=work_id)
     if data is None:
         raise Http404("No thumbnail.")
     response = HttpResponse(data, content_type="image/jpeg")
