@@ -31,7 +31,7 @@ from atelier.jobs.models import Application, Job
 from atelier.media.storages import delete_stored_files, originals_storage
 from atelier.portability.models import ArchiveExport, ExportState
 from atelier.portability.moving import FORMAT, MANIFEST
-from atelier.posts.models import MediaKind, Post
+from atelier.posts.models import Licence, MediaKind, Post
 from atelier.social.models import Comment, Follow
 
 logger = logging.getLogger(__name__)
@@ -118,6 +118,7 @@ def _post_record(archive: zipfile.ZipFile, post: Post) -> dict:
         "category": post.category,
         "software": post.software,
         "licence": post.licence,
+        "licence_name": Licence(post.licence).label if post.licence in Licence.values else post.licence,
         "is_mature": post.is_mature,
         "made_with_ai": post.made_with_ai,
         "published_at": post.published_at.isoformat() if post.published_at else None,
