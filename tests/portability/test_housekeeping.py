@@ -10,6 +10,7 @@ from atelier.media.storages import originals_storage
 from atelier.portability.exporting import expired_exports_purge
 from atelier.portability.models import ArchiveExport, ArchiveImport, ExportState, ImportState
 from atelier.portability.running import stale_imports_purge
+from tests.core.test_security_headers import assert_csp_compatible_markup, assert_strict_headers
 from tests.media.sample_files import stored_names
 from tests.portability.archive_files import BROKEN_HEIC, IgPost, clip_bytes, picture, write_instagram
 from tests.portability.conftest import as_upload
@@ -71,3 +72,16 @@ def test_one_import_runs_at_a_time(signed_in_client):
         {"source": "instagram", "archive": as_upload(write_instagram, [IgPost([("m/c.jpg", picture())], "c")])},
     )
     assert again.status_code == 400 and "already running" in again.content.decode()
+
+
+def test_portability_pages_have_no_inline_code(signed_in_client, run_on_commit):
+    run = upload(signed_in_client, [IgPost([("media/posts/201901/a.jpg", picture())], "a")])
+    pages = [reverse("portability:home"), reverse("portability:import", args=[run.pk])]
+    with run_on_commit():
+        signed_in_client.post(reverse("portability:import_start", args=[run.pk]), {"unticked": ""})
+    pages.append(reverse("portability:import", args=[run.pk]))  # the finished page
+    for path in pages:
+        response = signed_in_client.get(path)
+        assert response.status_code == 200
+        assert_strict_headers(response)
+        assert_csp_compatible_markup(response)
