@@ -214,31 +214,52 @@ def write_export(owner, target) -> None:
                 "exported_at": timezone.now().isoformat(),
             },
         )
-        records = []
-        for post in _posts(owner).iterator(chunk_size=100):
-            records.append(_post_record(archive, post))
-        profile = getattr(owner, "profile", None)
-        _write_json(archive, "posts.json", [{k: v for k, v in record.items() if k != "_files"} for record in records])
-        _write_json(archive, "albums.json", _albums(owner))
-        _write_json(archive, "follows.json", _follows(owner))
-        _write_json(archive, "jobs.json", _jobs(owner))
-        _write_json(
-            archive,
-            "profile.json",
-            {
-                "handle": owner.handle,
-                "url": _profile_url(owner),
-                "display_name": getattr(profile, "display_name", ""),
-                "headline": getattr(profile, "headline", ""),
-                "bio": getattr(profile, "bio", ""),
-                "website": getattr(profile, "website", ""),
-            },
-        )
-        index = render_to_string(
-            "portability/export_index.html",
-            {"owner": owner, "profile": profile, "posts": records, "site": settings.SITE_URL},
-        )
-        archive.writestr("index.html", index)
+        # Each post's record goes to a spool file as its originals are copied, then posts.json and
+        # index.html are streamed from it: memory stays flat however many posts the account has.
+        with tempfile.TemporaryFile("w+", encoding="utf-8", dir=settings.FILE_UPLOAD_TEMP_DIR) as spool:
+            count = 0
+            for post in _posts(owner).iterator(chunk_size=100):
+                spool.write(json.dumps(_post_record(archive, post), ensure_ascii=False, default=str) + "\n")
+                count += 1
+            _stream_posts_json(archive, spool)
+            profile = getattr(owner, "profile", None)
+            _write_json(archive, "albums.json", _albums(owner))
+            _write_json(archive, "follows.json", _follows(owner))
+            _write_json(archive, "jobs.json", _jobs(owner))
+            _write_json(
+                archive,
+                "profile.json",
+                {
+                    "handle": owner.handle,
+                    "url": _profile_url(owner),
+                    "display_name": getattr(profile, "display_name", ""),
+                    "headline": getattr(profile, "headline", ""),
+                    "bio": getattr(profile, "bio", ""),
+                    "website": getattr(profile, "website", ""),
+                },
+            )
+            context = {"owner": owner, "profile": profile, "count": count, "site": settings.SITE_URL}
+            with archive.open("index.html", "w") as out:
+                out.write(render_to_string("portability/export_index_head.html", context).encode())
+                spool.seek(0)
+                for line in spool:
+                    out.write(
+                        render_to_string("portability/export_index_post.html", {"post": json.loads(line)}).encode()
+                    )
+                out.write(render_to_string("portability/export_index_foot.html", context).encode())
+
+
+def _stream_posts_json(archive: zipfile.ZipFile, spool) -> None:
+    """posts.json as one JSON list, written record by record from the spool (without `_files`)."""
+    spool.seek(0)
+    with archive.open("posts.json", "w") as out:
+        out.write(b"[")
+        for number, line in enumerate(spool):
+            record = json.loads(line)
+            record.pop("_files", None)
+            separator = ",\n" if number else "\n"
+            out.write((separator + json.dumps(record, ensure_ascii=False, indent=1, default=str)).encode())
+        out.write(b"\n]\n")
 
 
 def archive_export_build(*, export_id: int) -> bool:
