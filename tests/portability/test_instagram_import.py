@@ -13,6 +13,8 @@ from atelier.portability.running import archive_import_run
 from atelier.portability.scanning import fix_mojibake
 from atelier.posts.media_states import MediaState
 from atelier.posts.models import MediaItem, Post
+from bench.detection_fixtures import A1111
+from tests.detection.test_provenance import png_with_text
 from tests.media.sample_files import stored_names
 from tests.portability.archive_files import IgPost, clip_bytes, instagram_mojibake, picture, write_instagram
 from tests.portability.conftest import as_upload
@@ -196,3 +198,18 @@ def test_thumbnail_of_a_decoded_picture_is_small(signed_in_client, six_posts):
     response = signed_in_client.get(reverse("portability:import_thumbnail", args=[run.pk, run.works.get().pk]))
     with Image.open(io.BytesIO(response.content)) as image:
         assert max(image.size) <= 240
+
+
+def test_an_imported_ai_image_is_held_like_an_upload(signed_in_client, user, run_on_commit):
+    """Same checks as an upload: an Automatic1111 PNG in an old archive is held, the rest goes public."""
+    posts = [
+        IgPost([("media/posts/202301/clean.jpg", picture(mark=1))], "Clean", 1_673_000_000),
+        IgPost([("media/posts/202302/prompted.png", png_with_text(parameters=A1111))], "Prompted", 1_675_000_000),
+    ]
+    run = uploaded_run(signed_in_client, posts)
+    with run_on_commit():
+        start(signed_in_client, run, unticked="")
+    held = Post.objects.get(author=user, title="Prompted")
+    assert held.held_at and "Automatic1111" in held.held_reason
+    public = set(Post.objects.public().values_list("title", flat=True))
+    assert public == {"Clean"}
