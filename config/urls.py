@@ -23,5 +23,6 @@ urlpatterns = [
     path("", include("atelier.jobs.urls")),
     path("", include("atelier.protection.shield.urls")),
     path("", include("atelier.moderation.urls")),
+    path("", include("atelier.portability.urls")),
     path("", include("atelier.protection.cloak.urls")),
 ]

@@ -247,6 +247,26 @@ def post_publish(*, post: Post, user) -> Post:
 
 
 @transaction.atomic
+def post_set_original_date(*, post: Post, user, published_at) -> Post:
+    """Date a never-published draft to when the work first appeared elsewhere (an imported archive).
+
+    Publishing keeps a published_at that is already set, so the post takes its place in the
+    portfolio at that date; Discover's recency term follows the old date, so imports never rank
+    as new work."""
+    _require_author(post, user)
+    post = Post.objects.select_for_update().get(pk=post.pk)
+    if post.state != PostState.DRAFT or post.published_at is not None:
+        raise ValidationError("Only a draft that was never published can take an original date.", code="dated")
+    if published_at > timezone.now():
+        raise ValidationError("An original date cannot be in the future.", code="future_date")
+    post.published_at = published_at
+    post.discover_base = discover_base_for(published_at)
+    post.discover_score = discover_score_for(post.discover_base, post.like_count, post.comment_count)
+    post.save(update_fields=["published_at", "discover_base", "discover_score", "updated_at"])
+    return post
+
+
+@transaction.atomic
 def post_engagement_refresh(*, post_ids) -> None:
     """Recount the likes and comments of these posts and store their Discover score.
 

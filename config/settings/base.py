@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "atelier.protection.detection",
     "atelier.protection.cloak",
     "atelier.moderation",
+    "atelier.portability",
 ]
 
 MIDDLEWARE = [
@@ -257,7 +258,22 @@ CELERY_TASK_ROUTES = {
     "atelier.protection.cloak.tasks.cloak_*": {"queue": "cloak"},
     "atelier.protection.cloak.tasks.uncloak_*": {"queue": "media"},
     "atelier.jobs.tasks.*": {"queue": "default"},
+    "atelier.portability.tasks.*": {"queue": "default"},
 }
+# --- Archive import and export (atelier.portability). The archive's size is checked on upload; its
+# directory before any member is read (members, unpacked total, packed:unpacked ratio); each file
+# then goes through the same limits as an upload, and the originals an account keeps are capped.
+PORTABILITY_ARCHIVE_MAX_BYTES = env_int("PORTABILITY_ARCHIVE_MAX_BYTES", 4 * 1024**3)
+PORTABILITY_ZIP_MAX_MEMBERS = env_int("PORTABILITY_ZIP_MAX_MEMBERS", 200_000)
+PORTABILITY_ZIP_MAX_TOTAL_BYTES = env_int("PORTABILITY_ZIP_MAX_TOTAL_BYTES", 8 * 1024**3)
+PORTABILITY_ZIP_MAX_RATIO = env_int("PORTABILITY_ZIP_MAX_RATIO", 100)
+PORTABILITY_JSON_MAX_BYTES = env_int("PORTABILITY_JSON_MAX_BYTES", 64 * 1024**2)
+PORTABILITY_STORAGE_QUOTA_BYTES = env_int("PORTABILITY_STORAGE_QUOTA_BYTES", 20 * 1024**3)
+PORTABILITY_IMPORTS_PER_DAY = env_int("PORTABILITY_IMPORTS_PER_DAY", 20)
+PORTABILITY_EXPORTS_PER_DAY = env_int("PORTABILITY_EXPORTS_PER_DAY", 3)
+PORTABILITY_SLICE_SECONDS = env_int("PORTABILITY_SLICE_SECONDS", 240)
+PORTABILITY_EXPORT_KEEP_SECONDS = env_int("PORTABILITY_EXPORT_KEEP_SECONDS", 7 * 24 * 3600)
+PORTABILITY_SCANNED_KEEP_SECONDS = env_int("PORTABILITY_SCANNED_KEEP_SECONDS", 2 * 24 * 3600)
 # --- Anti-scraping budgets per minute (protection.shield.gate). A feed page with all its images is
 # about 60 requests, so people browsing never come near them; a scraper pulling files does.
 SHIELD_PAGES_PER_MINUTE = env_int("SHIELD_PAGES_PER_MINUTE", 240)
@@ -313,6 +329,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "close-expired-jobs": {"task": "atelier.jobs.tasks.close_expired_jobs", "schedule": 3600.0},
     "send-job-alerts": {"task": "atelier.jobs.tasks.send_job_alerts", "schedule": crontab(hour=7, minute=30)},
     "requeue-stalled-cloaks": {"task": "atelier.protection.cloak.tasks.requeue_stalled_cloaks", "schedule": 600.0},
+    "purge-portability-files": {"task": "atelier.portability.tasks.purge_portability_files", "schedule": 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
