@@ -6,6 +6,7 @@ so production is configuration, not a fork. `default.py`, `test.py` and `product
 change what must differ for their audience (debug, security strictness, speed of hashing).
 """
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -285,6 +286,10 @@ CLOAK_MAX_LONG_SIDE = env_int("CLOAK_MAX_LONG_SIDE", 2048)
 CLOAK_TIME_LIMIT_SECONDS = env_int("CLOAK_TIME_LIMIT_SECONDS", 3 * 3600)
 CLOAK_SECONDS_PER_TILE = env_int("CLOAK_SECONDS_PER_TILE", 60)
 CLOAK_MAX_ATTEMPTS = env_int("CLOAK_MAX_ATTEMPTS", 3)
+# Whether this instance runs the cloak worker (requirements/cloak.lock: torch, which PyPI does not serve
+# in its CPU build). bin/serve and bin/stack set it from what they installed; a web tier without torch
+# in front of a separate cloak worker sets it to true. Off, the composer says the cloak is unavailable.
+CLOAK_AVAILABLE = env_bool("CLOAK_AVAILABLE", importlib.util.find_spec("torch") is not None)
 # Fraction of each strength's optimisation steps to run: below 1 trades effect for time on slow machines.
 CLOAK_STEP_SCALE = env_float("CLOAK_STEP_SCALE", 1.0)
 # Hotlink protection: when set, media may only be embedded by these hosts (and our own).
