@@ -106,7 +106,7 @@ class ObjectStore:
             f"-master.port.grpc={port + 10001}", f"-volume.port.grpc={port + 10002}",
             f"-filer.port.grpc={port + 10003}",
             "-s3", f"-s3.port={port}", f"-s3.port.grpc={port + 10000}", f"-s3.config={self._identities()}",
-            "-volume.max=100", "-master.volumeSizeLimitMB=256",
+            "-s3.port.iceberg=0", "-s3.port.lance=0", "-volume.max=100", "-master.volumeSizeLimitMB=256",
         ]  # fmt: skip
         log = (self.data_dir / "weed.log").open("ab")
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)  # noqa: S603

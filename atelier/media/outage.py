@@ -12,8 +12,7 @@ from django.http import HttpResponse
 
 RETRY_AFTER_SECONDS = 30
 MESSAGE = (
-    "The file store is unreachable right now, so this file was not saved and nothing was lost. "
-    "Try again in a minute."
+    "The file store is unreachable right now, so this file was not saved and nothing was lost. Try again in a minute."
 )
 
 

@@ -308,6 +308,8 @@ EDGE_FORWARDED_PROTO = env_str("EDGE_FORWARDED_PROTO", "$scheme")
 # Its own master process (bin/stack) or an http-level file included by a distribution's nginx.
 EDGE_STANDALONE = env_bool("EDGE_STANDALONE", True)
 EDGE_WORKER_PROCESSES = env_str("EDGE_WORKER_PROCESSES", "auto")
+# The user nginx's workers run as when its master starts as root (nginx's default then: nobody).
+EDGE_USER = env_str("EDGE_USER", "")
 EDGE_MIME_TYPES = env_str("EDGE_MIME_TYPES", "/etc/nginx/mime.types")
 EDGE_ACCESS_LOG = env_str("EDGE_ACCESS_LOG", "off")
 EDGE_NGINX = env_str("EDGE_NGINX", "nginx")

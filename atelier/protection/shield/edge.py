@@ -60,6 +60,7 @@ def edge_context(*, edge_dir: Path) -> dict:
         "cache_dir": edge_dir / "cache",
         "standalone": settings.EDGE_STANDALONE,
         "worker_processes": settings.EDGE_WORKER_PROCESSES,
+        "run_as": settings.EDGE_USER,
         "mime_types": settings.EDGE_MIME_TYPES,
         "access_log": settings.EDGE_ACCESS_LOG,
         "listen": settings.EDGE_LISTEN,
