@@ -93,6 +93,7 @@ def main(argv: list[str]) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)  # also when started in the background, where SIGINT starts ignored
     try:
         ensure_postgres(env["DATABASE_URL"], var_dir / "stack", supervisor)
         ensure_redis(env["REDIS_URL"], var_dir / "stack", supervisor)
