@@ -1,6 +1,7 @@
 """Serving public renditions from the local media folder (the embedded default).
 
-In production renditions come from S3 or a CDN and this view is not used. Only the public
+Behind nginx (bin/stack, deploy/nginx/) this view is never reached: the edge checks the same
+signatures and serves the files itself, from the folder or from the object store. Only the public
 folder is reachable: originals live in a different folder that no URL maps to. Every URL must
 carry a valid, unexpired signature (protection.shield.signed_media); any other is a 403.
 """
@@ -24,7 +25,7 @@ def serve_public_media(request, path: str):
     if backend not in LOCAL_BACKENDS:
         raise Http404("Media is served by the storage backend.")
     if backend.endswith("SignedFileSystemStorage") and not signed_media.is_valid(
-        path, request.GET.get("w"), request.GET.get("s")
+        path, request.GET.get("e"), request.GET.get("s")
     ):
         return HttpResponseForbidden(
             "This image link has expired or was altered. Reload the page it came from.",

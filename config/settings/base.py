@@ -6,6 +6,7 @@ so production is configuration, not a fork. `default.py`, `test.py` and `product
 change what must differ for their audience (debug, security strictness, speed of hashing).
 """
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -69,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # The object store down: a clear 503 for requests that write files (atelier.media.outage).
+    "atelier.media.outage.StoreOutageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -313,10 +316,39 @@ CLOAK_MAX_LONG_SIDE = env_int("CLOAK_MAX_LONG_SIDE", 2048)
 CLOAK_TIME_LIMIT_SECONDS = env_int("CLOAK_TIME_LIMIT_SECONDS", 3 * 3600)
 CLOAK_SECONDS_PER_TILE = env_int("CLOAK_SECONDS_PER_TILE", 60)
 CLOAK_MAX_ATTEMPTS = env_int("CLOAK_MAX_ATTEMPTS", 3)
+# Whether this instance runs the cloak worker (requirements/cloak.lock: torch, which PyPI does not serve
+# in its CPU build). bin/serve and bin/stack set it from what they installed; a web tier without torch
+# in front of a separate cloak worker sets it to true. Off, the composer says the cloak is unavailable.
+CLOAK_AVAILABLE = env_bool("CLOAK_AVAILABLE", importlib.util.find_spec("torch") is not None)
 # Fraction of each strength's optimisation steps to run: below 1 trades effect for time on slow machines.
 CLOAK_STEP_SCALE = env_float("CLOAK_STEP_SCALE", 1.0)
 # Hotlink protection: when set, media may only be embedded by these hosts (and our own).
 SHIELD_HOTLINK_ALLOWED_HOSTS = [host.lower() for host in env_list("SHIELD_HOTLINK_ALLOWED_HOSTS", [])]
+
+# --- The nginx edge (protection.shield.edge, deploy/nginx/): rendered by `manage.py edge_config`, run by
+# bin/stack or a distribution's nginx. EDGE_CONFIG_DIR set: admin edits of the crawler list re-render
+# its map and reload nginx (EDGE_RELOAD_COMMAND, default `nginx -c DIR/atelier.conf -s reload`).
+EDGE_CONFIG_DIR = env_str("EDGE_CONFIG_DIR", "")
+EDGE_LISTEN = env_str("EDGE_LISTEN", "127.0.0.1:8480")
+EDGE_APP_ADDRESS = env_str("EDGE_APP_ADDRESS", "127.0.0.1:8481")
+# "$scheme" when nginx terminates TLS itself; "$http_x_forwarded_proto" behind a TLS load balancer.
+EDGE_FORWARDED_PROTO = env_str("EDGE_FORWARDED_PROTO", "$scheme")
+# Its own master process (bin/stack) or an http-level file included by a distribution's nginx.
+EDGE_STANDALONE = env_bool("EDGE_STANDALONE", True)
+EDGE_WORKER_PROCESSES = env_str("EDGE_WORKER_PROCESSES", "auto")
+# The user nginx's workers run as when its master starts as root (nginx's default then: nobody).
+EDGE_USER = env_str("EDGE_USER", "")
+EDGE_MIME_TYPES = env_str("EDGE_MIME_TYPES", "/etc/nginx/mime.types")
+EDGE_ACCESS_LOG = env_str("EDGE_ACCESS_LOG", "off")
+EDGE_NGINX = env_str("EDGE_NGINX", "nginx")
+EDGE_RELOAD_COMMAND = env_str("EDGE_RELOAD_COMMAND", "")
+# Anonymous public pages are served from the edge for this long: a take-down or unpublish is gone from
+# it within this time, and a page read 1,000 times a second costs the app one render per period.
+EDGE_PAGE_CACHE_SECONDS = env_int("EDGE_PAGE_CACHE_SECONDS", 5)
+# A public file fetched from the object store is kept at the edge this long (a file made private
+# stops being served within it).
+EDGE_MEDIA_CACHE_SECONDS = env_int("EDGE_MEDIA_CACHE_SECONDS", 60)
+EDGE_MEDIA_CACHE_MB = env_int("EDGE_MEDIA_CACHE_MB", 2048)
 
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240

@@ -40,7 +40,9 @@ def build_storages(*, env: Mapping[str, str], media_root: Path, media_url: str) 
     }
     return {
         "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
+            # Reached through the edge at MEDIA_URL with signed, expiring URLs (protection.shield.signed_media):
+            # nginx checks them and fetches from the bucket, which is not published itself.
+            "BACKEND": "atelier.protection.shield.signed_media.SignedS3Storage",
             "OPTIONS": {
                 **common,
                 "bucket_name": bucket,
@@ -49,7 +51,6 @@ def build_storages(*, env: Mapping[str, str], media_root: Path, media_url: str) 
                 # services that still use object ACLs.
                 "default_acl": env.get("AWS_PUBLIC_ACL") or None,
                 "querystring_auth": False,
-                "custom_domain": env.get("AWS_S3_CUSTOM_DOMAIN") or None,
                 # Shared caches keep a file no longer than this: a post that leaves public view has its
                 # renditions moved out of the bucket, and a CDN copy must not outlive that by a year.
                 "object_parameters": {"CacheControl": f"public, max-age={shared_cache_seconds(env)}"},

@@ -17,7 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, storages
 from storages.backends.s3 import S3Storage
 
-from atelier.protection.shield.signed_media import SignedFileSystemStorage
+from atelier.protection.shield.signed_media import SignedFileSystemStorage, SignedS3Storage
 from config.settings.environment import env_bool, env_int, env_list, env_str
 from config.settings.storage import build_storages
 
@@ -75,7 +75,7 @@ def test_local_storages_are_two_folders_and_originals_have_no_url(tmp_path):
     assert built["originals"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
     assert Path(public.location) == tmp_path / "public"
     assert Path(originals.location) == tmp_path / "originals"
-    assert public.url("a/b.webp").startswith("/media/a/b.webp?w=")
+    assert public.url("a/b.webp").startswith("/media/a/b.webp?e=")
     assert built["originals"]["OPTIONS"]["base_url"] is None
     assert not Path(originals.location).is_relative_to(public.location)
 
@@ -105,7 +105,8 @@ def test_s3_storages_when_a_bucket_is_named(tmp_path):
     built = build_storages(env=S3_ENV, media_root=tmp_path, media_url="/media/")
 
     public, originals = built["default"], built["originals"]
-    assert public["BACKEND"] == originals["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert public["BACKEND"] == "atelier.protection.shield.signed_media.SignedS3Storage"
+    assert originals["BACKEND"] == "storages.backends.s3.S3Storage"
     assert public["OPTIONS"]["bucket_name"] == originals["OPTIONS"]["bucket_name"] == "atelier-art"
     assert (public["OPTIONS"]["location"], originals["OPTIONS"]["location"]) == ("public", "originals")
     assert public["OPTIONS"]["querystring_auth"] is False
@@ -118,19 +119,19 @@ def test_s3_storages_when_a_bucket_is_named(tmp_path):
     assert originals["OPTIONS"]["access_key"] == "AKIAEXAMPLEKEY"
 
 
-def test_s3_public_urls_are_plain_and_original_urls_are_signed_and_short_lived(tmp_path):
+def test_s3_public_urls_go_through_the_edge_signed_and_original_urls_are_signed_and_short_lived(tmp_path):
     built = build_storages(
         env={**S3_ENV, "AWS_PRIVATE_BUCKET_NAME": "atelier-private"}, media_root=tmp_path, media_url="/media/"
     )
-    public = S3Storage(**built["default"]["OPTIONS"])
+    public = SignedS3Storage(**built["default"]["OPTIONS"])
     originals = S3Storage(**built["originals"]["OPTIONS"])
 
     public_url = urlsplit(public.url("renditions/a.webp"))
     original_url = urlsplit(originals.url("uploads/a.png"))
 
-    assert public_url.query == ""
-    assert public_url.netloc.startswith("atelier-art.")
-    assert public_url.path == "/public/renditions/a.webp"
+    assert public_url.netloc == ""  # the edge at MEDIA_URL (deploy/nginx), never the bucket itself
+    assert public_url.path == "/media/renditions/a.webp"
+    assert set(parse_qs(public_url.query)) == {"e", "s"}
     assert original_url.netloc.startswith("atelier-private.")
     assert original_url.path == "/originals/uploads/a.png"
     query = parse_qs(original_url.query)
@@ -141,13 +142,14 @@ def test_s3_public_urls_are_plain_and_original_urls_are_signed_and_short_lived(t
         assert 0 < int(query["Expires"][0]) - time.time() <= 301
 
 
-def test_s3_with_an_endpoint_and_custom_domain(tmp_path):
-    env = {**S3_ENV, "AWS_S3_ENDPOINT_URL": "http://127.0.0.1:9000", "AWS_S3_CUSTOM_DOMAIN": "cdn.example.com"}
-    built = build_storages(env=env, media_root=tmp_path, media_url="/media/")
+def test_s3_with_an_endpoint_and_an_edge_on_another_host(tmp_path, settings):
+    settings.MEDIA_URL = "https://cdn.example.com/media/"
+    env = {**S3_ENV, "AWS_S3_ENDPOINT_URL": "http://127.0.0.1:9000"}
+    built = build_storages(env=env, media_root=tmp_path, media_url=settings.MEDIA_URL)
 
     assert built["default"]["OPTIONS"]["endpoint_url"] == "http://127.0.0.1:9000"
-    public = S3Storage(**built["default"]["OPTIONS"])
-    assert public.url("a.webp") == "https://cdn.example.com/public/a.webp"
+    public = SignedS3Storage(**built["default"]["OPTIONS"])
+    assert public.url("a.webp").startswith("https://cdn.example.com/media/a.webp?e=")
     assert built["originals"]["OPTIONS"].get("custom_domain") is None
 
 
@@ -191,7 +193,7 @@ def test_a_malformed_integer_fails_loudly(monkeypatch):
 def test_embedded_default_is_sqlite_local_cache_and_filesystem_broker(tmp_path):
     values = settings_in_fresh_process(tmp_path)
 
-    assert values["DEBUG"] is True
+    assert values["DEBUG"] is False  # the site's own 404/500 pages; bin/serve --dev turns it on
     assert values["DATABASE"]["ENGINE"] == "django.db.backends.sqlite3"
     assert values["DATABASE"]["NAME"] == str(tmp_path / "var" / "atelier.sqlite3")
     assert "journal_mode=WAL" in values["DATABASE"]["OPTIONS"]["init_command"]
@@ -240,7 +242,7 @@ def test_an_explicit_broker_url_wins_over_redis(tmp_path):
 def test_a_bucket_name_selects_s3_in_the_settings(tmp_path):
     values = settings_in_fresh_process(tmp_path, AWS_STORAGE_BUCKET_NAME="atelier-art")
 
-    assert values["STORAGES"]["default"]["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert values["STORAGES"]["default"]["BACKEND"] == "atelier.protection.shield.signed_media.SignedS3Storage"
     assert values["STORAGES"]["originals"]["OPTIONS"]["querystring_auth"] is True
     assert values["STORAGES"]["staticfiles"]["BACKEND"].startswith("whitenoise.")
 

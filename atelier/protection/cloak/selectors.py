@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from atelier.posts.models import MediaItem, Post
 from atelier.protection.cloak.models import ItemCloak, PostCloak
 from atelier.protection.cloak.services import post_choice
@@ -18,6 +20,8 @@ class ItemStatus:
 class PostCloakStatus:
     choice: PostCloak
     items: list[ItemStatus]
+    # False when this instance runs no cloak worker (settings.CLOAK_AVAILABLE): the composer says so.
+    available: bool = True
 
     @property
     def pending(self) -> bool:
@@ -27,4 +31,4 @@ class PostCloakStatus:
 def post_cloak_status(post: Post) -> PostCloakStatus:
     items = MediaItem.objects.filter(post=post).exclude(kind="embed").select_related("cloak").order_by("position", "pk")
     statuses = [ItemStatus(number, item, getattr(item, "cloak", None)) for number, item in enumerate(items, start=1)]
-    return PostCloakStatus(post_choice(post), statuses)
+    return PostCloakStatus(post_choice(post), statuses, available=settings.CLOAK_AVAILABLE)

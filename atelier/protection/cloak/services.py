@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 NOT_STILL = "Only still images can be cloaked; animated GIFs and videos are shown as uploaded."
 TOO_SLOW = "Cloaking this image took longer than the time limit. Try the low strength, or a smaller image."
 UNEXPECTED = "Something went wrong while cloaking this image. Try again with “Re-cloak”."
+UNAVAILABLE = "The style cloak is not available on this instance: its worker is not installed here."
 PROGRESS_EVERY_SECONDS = 2.0
 
 
@@ -69,6 +70,8 @@ def post_set_cloak(*, post: Post, user, enabled: bool, strength: str) -> PostClo
     """The composer's toggle: cloak every still image of the post (now and as they are added), or un-cloak."""
     if post.author_id != user.pk:
         raise PermissionDenied("Only the author can change the cloak of a post.")
+    if enabled and not settings.CLOAK_AVAILABLE:
+        raise ValidationError(UNAVAILABLE)
     if strength not in Strength.values:
         raise ValidationError("Choose low, default or high.")
     choice, _ = PostCloak.objects.update_or_create(post=post, defaults={"enabled": enabled, "strength": strength})
@@ -80,6 +83,8 @@ def item_recloak(*, item: MediaItem, user) -> ItemCloak:
     """Run the cloak again on one image (after a failure, or to refresh it), at the post's strength."""
     if item.post.author_id != user.pk:
         raise PermissionDenied("Only the author can re-cloak an image.")
+    if not settings.CLOAK_AVAILABLE:
+        raise ValidationError(UNAVAILABLE)
     choice = post_choice(item.post)
     if not choice.enabled:
         raise ValidationError("Turn the cloak on for this post first.")
@@ -134,6 +139,12 @@ def _working_size(width: int, height: int) -> tuple[int, int]:
 def _request(item: MediaItem, strength: str, *, force: bool = False) -> ItemCloak:
     from atelier.protection.cloak import tasks
 
+    if not settings.CLOAK_AVAILABLE:
+        # An account default or an older choice asks for it, but no worker would ever take the job.
+        cloak, _ = ItemCloak.objects.update_or_create(
+            item=item, defaults={"state": CloakState.REFUSED, "message": UNAVAILABLE, "strength": strength}
+        )
+        return cloak
     with transaction.atomic():
         ItemCloak.objects.get_or_create(item=item, defaults={"state": CloakState.REMOVED, "version": 0})
         cloak = ItemCloak.objects.select_for_update().get(item=item)

@@ -24,14 +24,18 @@ def post_cloak(request, post_id: int):
     post = post_for_editing(post_id=post_id, user=request.user)
     form = PostCloakForm(request.POST)
     if form.is_valid():
-        services.post_set_cloak(post=post, user=request.user, **form.cleaned_data)
-        on = form.cleaned_data["enabled"]
-        messages.success(
-            request,
-            "The cloak is on: each still image is cloaked in the background; the public images change when it finishes."
-            if on
-            else "The cloak is off: the public images are made from your originals again.",
-        )
+        try:
+            services.post_set_cloak(post=post, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                "The cloak is on: each still image is cloaked in the background; the public images change when "
+                "it finishes."
+                if form.cleaned_data["enabled"]
+                else "The cloak is off: the public images are made from your originals again.",
+            )
     else:
         messages.error(request, "Choose low, default or high strength.")
     back = post.get_absolute_url() if request.POST.get("next") == "post" else reverse("posts:edit", args=[post.pk])
@@ -69,7 +73,8 @@ def cloak_settings(request):
         services.preference_save(user=request.user, **form.cleaned_data)
         messages.success(request, "Saved. New posts start with this choice; each post can change it.")
         return redirect("cloak:settings")
-    return render(request, "cloak/settings.html", {"form": form}, status=400 if form.errors else 200)
+    context = {"form": form, "available": settings.CLOAK_AVAILABLE}
+    return render(request, "cloak/settings.html", context, status=400 if form.errors else 200)
 
 
 def cloak_help(request):

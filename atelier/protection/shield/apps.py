@@ -7,6 +7,7 @@ class ShieldConfig(AppConfig):
     verbose_name = "Do-not-train signals and anti-scraping"
 
     def ready(self):
-        from atelier.protection.shield import crawlers
+        from atelier.protection.shield import crawlers, edge
 
         crawlers.connect()
+        edge.connect()

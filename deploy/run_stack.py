@@ -1,0 +1,147 @@
+"""`bin/stack`'s process list: what a local trial leaves unset gets a value, then every process starts.
+
+Run as `python -m deploy.run_stack` (bin/stack does, after installing the locks, nginx and SeaweedFS).
+The same processes are listed in deploy/Procfile for process managers.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from deploy.stack import (
+    ROOT,
+    Edge,
+    ObjectStore,
+    Supervisor,
+    ensure_postgres,
+    ensure_redis,
+    kept_secret,
+    say,
+    split_address,
+    wait_for_port,
+)
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def stack_environment(var_dir: Path) -> tuple[dict, ObjectStore | None]:
+    """The production variables, with a working value for each one a local trial leaves unset."""
+    env = dict(os.environ)
+    stack_dir = var_dir / "stack"
+    stack_dir.mkdir(parents=True, exist_ok=True)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
+    env.setdefault("ATELIER_VAR_DIR", str(var_dir))
+    if not env.get("SECRET_KEY"):
+        env["SECRET_KEY"] = kept_secret(stack_dir, "secret_key", 50)
+    env.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/atelier")
+    env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+    env.setdefault("EDGE_LISTEN", "127.0.0.1:8480")
+    env.setdefault("EDGE_APP_ADDRESS", "127.0.0.1:8481")
+    env.setdefault("EDGE_CONFIG_DIR", str(stack_dir / "edge"))
+    env.setdefault("TRUSTED_PROXY_COUNT", "1")  # nginx's X-Forwarded-For names the client
+    host, port = split_address(env["EDGE_LISTEN"])
+    if host in LOOPBACK:
+        # A trial on this machine over plain HTTP: no HTTPS redirect, no HSTS for localhost.
+        env.setdefault("SITE_URL", f"http://localhost:{port}")
+        env.setdefault("SECURE_SSL_REDIRECT", "false")
+        env.setdefault("SECURE_HSTS_SECONDS", "0")
+    env.setdefault("CSRF_TRUSTED_ORIGINS", env.get("SITE_URL", ""))
+    store = None
+    if not env.get("AWS_STORAGE_BUCKET_NAME"):
+        store = ObjectStore(
+            data_dir=stack_dir / "seaweedfs",
+            s3_port=int(env.get("STACK_S3_PORT", "8482")),
+            access_key=kept_secret(stack_dir, "s3_access_key", 12),
+            secret_key=kept_secret(stack_dir, "s3_secret_key", 30),
+            public_bucket="atelier-public",
+            private_bucket="atelier-private",
+            weed=str(Path(sys.executable).with_name("weed")),
+        )
+        env |= {
+            "AWS_STORAGE_BUCKET_NAME": store.public_bucket,
+            "AWS_PRIVATE_BUCKET_NAME": store.private_bucket,
+            "AWS_S3_ENDPOINT_URL": store.endpoint,
+            "AWS_S3_REGION_NAME": "us-east-1",
+            "AWS_ACCESS_KEY_ID": store.access_key,
+            "AWS_SECRET_ACCESS_KEY": store.secret_key,
+        }
+    return env, store
+
+
+def manage(env: dict, *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], env=env, cwd=ROOT, check=True)  # noqa: S603
+
+
+def worker(queues: str, concurrency: str, name: str) -> list[str]:
+    return [
+        sys.executable, "-m", "celery", "-A", "config", "worker", "--queues", queues, "--concurrency", concurrency,
+        "--loglevel", "INFO", "--hostname", f"{name}@%h",
+    ]  # fmt: skip
+
+
+def main(argv: list[str]) -> int:
+    var_dir = Path(os.environ.get("ATELIER_VAR_DIR") or ROOT / "var").resolve()
+    env, store = stack_environment(var_dir)
+    if argv[:1] == ["manage"]:
+        # `bin/stack manage createsuperuser`: a management command with the stack's environment.
+        return subprocess.run([sys.executable, "manage.py", *argv[1:]], env=env, cwd=ROOT, check=False).returncode  # noqa: S603
+    supervisor = Supervisor()
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)  # also when started in the background, where SIGINT starts ignored
+    try:
+        ensure_postgres(env["DATABASE_URL"], var_dir / "stack", supervisor)
+        ensure_redis(env["REDIS_URL"], var_dir / "stack", supervisor)
+        if store is not None:
+            say(f"Starting SeaweedFS (S3 on {store.endpoint})")
+            store.start()
+            supervisor.add("SeaweedFS", store)
+        say("Preparing the database and static files")
+        manage(env, "migrate", "--noinput")
+        manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+        manage(env, "edge_config")
+        config = Path(env["EDGE_CONFIG_DIR"]).resolve() / "atelier.conf"
+        edge = Edge(config=config, nginx=env.get("EDGE_NGINX", "nginx"))
+        processes = env.get("WEB_PROCESSES", str(2 * (os.cpu_count() or 1) + 1))
+        supervisor.run(
+            f"gunicorn ({processes} processes) on {env['EDGE_APP_ADDRESS']}",
+            [
+                sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", env["EDGE_APP_ADDRESS"],
+                "--workers", processes, "--worker-class", "gthread", "--threads", env.get("WEB_THREADS", "4"),
+                "--max-requests", "10000", "--max-requests-jitter", "1000", "--graceful-timeout", "20",
+                "--forwarded-allow-ips", "127.0.0.1",
+            ],
+            env,
+        )  # fmt: skip
+        pools = [("default,email", "DEFAULT", "2", "main"), ("media", "MEDIA", "2", "media")]
+        pools += [("detection", "DETECTION", "1", "detection")]
+        if env.get("CLOAK_AVAILABLE", "").lower() in ("1", "true", "yes", "on"):
+            pools += [("cloak", "CLOAK", "1", "cloak")]
+        for queues, key, default, name in pools:
+            concurrency = env.get(f"CELERY_{key}_CONCURRENCY", default)
+            supervisor.run(f"Celery {queues} (concurrency {concurrency})", worker(queues, concurrency, name), env)
+        supervisor.run("Celery beat", [sys.executable, "-m", "celery", "-A", "config", "beat"], env)
+        wait_address = split_address(env["EDGE_APP_ADDRESS"])
+        wait_for_port(*wait_address, timeout=60)
+        say(f"Starting nginx on {env['EDGE_LISTEN']}")
+        edge.start(env["EDGE_LISTEN"])
+        supervisor.add("nginx", edge)
+        say(f"Atelier is served on {env.get('SITE_URL') or 'http://' + env['EDGE_LISTEN']} (Ctrl-C stops everything)")
+        supervisor.wait()
+    except KeyboardInterrupt:
+        pass
+    except (RuntimeError, subprocess.CalledProcessError) as error:
+        print(f"bin/stack: {error}", file=sys.stderr)
+        return 1
+    finally:
+        supervisor.stop_all()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
