@@ -49,12 +49,19 @@ def security(request):
         request.session[NEXT_KEY] = _safe(request, request.GET["next"], "")
     if _needs_step_up(request):
         return _step_up(request)
+    overview = selectors.security_overview(request.user)
+    # One password form per action, each with its own ids so every label names its own field.
     context = {
-        **selectors.security_overview(request.user),
+        **overview,
+        "passkey_rows": [
+            (passkey, ReauthForm(user=request.user, auto_id=f"passkey{passkey.pk}_%s"))
+            for passkey in overview["passkeys"]
+        ],
+        "totp_reauth": ReauthForm(user=request.user, auto_id="totp_%s"),
+        "codes_reauth": ReauthForm(user=request.user, auto_id="codes_%s"),
         "fresh_codes": request.session.pop(flow.FRESH_CODES_KEY, None),
         "continue_to": request.session.get(NEXT_KEY) if flow.is_verified(request) else "",
         "name_form": PasskeyNameForm(),
-        "reauth_form": ReauthForm(user=request.user),
         "required": selectors.requires_second_factor(request.user),
     }
     if context["continue_to"] and context["fresh_codes"] is None:
