@@ -1,6 +1,7 @@
 """Settings → Security: enrolment shows the secret once, removal needs the password, codes are shown once."""
 
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from atelier.accounts.mfa import flow, totp
@@ -115,3 +116,26 @@ def test_a_verified_session_is_marked_after_enrolment(signed_in_client, user):
     enrol_totp(signed_in_client, user)
     assert signed_in_client.session[flow.VERIFIED_KEY]["method"] == "enrolment"
     assert totp.DIGITS == 6
+
+
+def test_support_removes_a_lost_passkey_in_the_admin_and_the_owner_is_told(
+    client, user, stranger, django_capture_on_commit_callbacks
+):
+    owner = Client()
+    owner.force_login(user)
+    enrol_passkey(owner)
+    passkey = Passkey.objects.get(user=user)
+    stranger.is_staff = stranger.is_superuser = True
+    stranger.save(update_fields=["is_staff", "is_superuser"])
+    client.force_login(stranger)
+    session = client.session
+    session[flow.VERIFIED_KEY] = {"method": "passkey", "at": 0}  # support passed their own second factor
+    session.save()
+    page = client.get(reverse("admin:mfa_passkey_change", args=[passkey.pk]))
+    assert page.status_code == 200 and "public_key" not in page.content.decode()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:mfa_passkey_delete", args=[passkey.pk]), {"post": "yes"})
+    assert response.status_code == 302 and not Passkey.objects.filter(pk=passkey.pk).exists()
+    assert [m.to for m in mail.outbox] == [[user.email]]
+    assert "A passkey was removed" in mail.outbox[0].body

@@ -17,11 +17,16 @@ from atelier.accounts.mfa import flow, selectors
 class StaffSecondFactorMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
+        self._paths: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 
     def _guarded(self, path: str) -> bool:
-        if path in (reverse("admin:login"), reverse("admin:logout")):
-            return False
-        return path.startswith((reverse("admin:index"), reverse("moderation:queue")))
+        if self._paths is None:  # resolved on the first request, once the URLconf is loaded
+            self._paths = (
+                (reverse("admin:index"), reverse("moderation:queue")),
+                (reverse("admin:login"), reverse("admin:logout")),
+            )
+        guarded, open_paths = self._paths
+        return path.startswith(guarded) and path not in open_paths
 
     def __call__(self, request):
         if self._guarded(request.path_info) and not flow.is_verified(request):
