@@ -11,6 +11,7 @@ from atelier.albums.services import bookmark_add, bookmark_remove
 from atelier.feeds import feed_cache, selectors
 from atelier.posts.services import post_unpublish
 from atelier.social.services import block_create, follow_create, mute_create
+from tests.conftest import pass_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,7 @@ def staff_client(make_user):
     staff.is_staff = staff.is_superuser = True
     staff.save()
     client = Client()
-    client.force_login(staff)
+    pass_second_factor(client, staff)
     return client
 
 

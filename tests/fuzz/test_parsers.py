@@ -9,6 +9,7 @@ import base64
 import io
 import struct
 import tempfile
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from PIL import Image
 
 from atelier.feeds.cursors import InvalidCursor, decode_cursor, encode_cursor
 from atelier.media.crops import CropBox
+from atelier.moderation.proofs import check_proof_file
 from atelier.protection.detection import provenance
 from atelier.uploads import tus
 from atelier.uploads.errors import UploadError
@@ -285,3 +287,49 @@ def test_cursors_round_trip_and_any_change_is_refused(position, where):
     changed = token[:index] + ("A" if token[index] != "A" else "B") + token[index + 1 :]
     with pytest.raises(InvalidCursor):
         decode_cursor("following", changed)
+
+
+# --- layered process files (appeal proof): the ZIP sniffer for Krita, OpenRaster and Procreate
+
+
+@st.composite
+def zip_archives(draw) -> bytes:
+    """A ZIP whose `mimetype` entry is stored, deflated, bzip2'd or xz'd, then possibly altered where
+    an attacker would: the compression method, the flags (encryption), the sizes, or its bytes."""
+    buffer = io.BytesIO()
+    method = draw(st.sampled_from([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA]))
+    content = draw(st.sampled_from([b"application/x-krita", b"image/openraster", b""]) | st.binary(max_size=60))
+    with zipfile.ZipFile(buffer, "w", compression=method) as archive:
+        archive.writestr("mimetype", content)
+        if draw(st.booleans()):
+            archive.writestr("Document.archive", draw(st.binary(max_size=40)))
+    data = bytearray(buffer.getvalue())
+    for _ in range(draw(st.integers(0, 3))):
+        where = draw(st.sampled_from(["method", "flags", "size", "byte"]))
+        if where == "method":  # local header offset 8, central directory entry offset 10
+            data[8:10] = struct.pack("<H", draw(st.sampled_from([99, 1, 6, 14, 12, 8, 0])))
+        elif where == "flags":
+            data[6:8] = struct.pack("<H", draw(st.sampled_from([1, 0x41, 0x800])))
+            central = data.find(b"PK\x01\x02")
+            if central > 0:
+                data[central + 8 : central + 10] = data[6:8]
+        elif where == "size":
+            data[22:26] = struct.pack("<I", draw(st.integers(0, 2**32 - 1)))
+        else:
+            index = draw(st.integers(0, len(data) - 1))
+            data[index] = draw(st.integers(0, 255))
+    return bytes(data)
+
+
+@PROPERTY
+@given(zip_archives())
+def test_layered_proof_sniffer_takes_any_zip(data):
+    with tempfile.NamedTemporaryFile(suffix=".kra") as file:
+        file.write(data)
+        file.flush()
+        try:
+            checked = check_proof_file(Path(file.name))
+        except ValidationError as error:
+            assert error.code in {"unsupported_file", "empty", "too_big", "unreadable", "corrupt"} or error.messages
+        else:
+            assert checked.format in {"KRA", "ORA", "PROCREATE"} or checked.kind

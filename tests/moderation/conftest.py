@@ -3,7 +3,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 
 from atelier.moderation import services
-from tests.conftest import image_bytes
+from tests.conftest import image_bytes, pass_second_factor
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def moderator(make_user):
 @pytest.fixture
 def moderator_client(moderator):
     client = Client()
-    client.force_login(moderator)
+    pass_second_factor(client, moderator)
     return client
 
 
