@@ -1,10 +1,11 @@
-"""What the sign-in and the settings views share about a WebAuthn ceremony: the relying party, the
-challenge kept in the session (single use, two minutes), and JSON answers."""
+"""What the sign-in and the settings views share: the WebAuthn relying party, the challenge kept in
+the session (single use, two minutes), JSON answers, and where a `next` may lead."""
 
 import time
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
+from django.utils.http import url_has_allowed_host_and_scheme
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 
 from atelier.accounts.mfa import passkeys
@@ -48,3 +49,10 @@ def refusal(message: str, status: int = 400, retry_after: int | None = None) -> 
     if retry_after:
         response["Retry-After"] = str(retry_after)
     return response
+
+
+def safe_target(request, target: str, fallback: str) -> str:
+    """`target` when it stays on this site (a `next` from a query string or the session), else `fallback`."""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return fallback

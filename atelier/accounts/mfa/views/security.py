@@ -21,9 +21,9 @@ from atelier.accounts.mfa.views.ceremony import (
     refusal,
     relying_party,
     remember_challenge,
+    safe_target,
     take_challenge,
 )
-from atelier.accounts.mfa.views.signin import _safe
 
 NEXT_KEY = "mfa_next"
 
@@ -46,7 +46,7 @@ def _enrolled(request, *, first: bool):
 @login_required
 def security(request):
     if request.GET.get("next"):
-        request.session[NEXT_KEY] = _safe(request, request.GET["next"], "")
+        request.session[NEXT_KEY] = safe_target(request, request.GET["next"], "")
     if _needs_step_up(request):
         return _step_up(request)
     overview = selectors.security_overview(request.user)

@@ -4,7 +4,6 @@ signing in with a passkey alone (usernameless: the browser offers the person's o
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from atelier.accounts.mfa import flow, passkeys, selectors, services, throttle
@@ -14,6 +13,7 @@ from atelier.accounts.mfa.views.ceremony import (
     refusal,
     relying_party,
     remember_challenge,
+    safe_target,
     take_challenge,
 )
 from atelier.core.client_address import client_ip
@@ -24,17 +24,11 @@ MAX_BODY = passkeys.MAX_CREDENTIAL_JSON
 PASSKEY_BACKEND = "atelier.accounts.backends.EmailOrHandleBackend"
 
 
-def _safe(request, target: str, fallback: str) -> str:
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-        return target
-    return fallback
-
-
 def _destination(request, user) -> str:
     """Where to go after the second factor: the step-up's ?next=, or the pending sign-in's next."""
     fallback = user.get_absolute_url()
     pending = "" if request.user.is_authenticated else flow.pending_next(request, "")
-    return _safe(request, pending or request.POST.get("next") or request.GET.get("next", ""), fallback)
+    return safe_target(request, pending or request.POST.get("next") or request.GET.get("next", ""), fallback)
 
 
 def challenge(request):
