@@ -1,7 +1,7 @@
 """The JSON API fuzzed from its own OpenAPI schema (schemathesis): as a visitor and signed in, every
-operation gets generated requests, valid and invalid (at least 200 for every operation that takes
-any input); none may answer 5xx, and every answer must be a documented status, of the documented
-content type, with a body matching the documented schema.
+operation gets at least 200 generated requests, valid and invalid; none may answer 5xx, and every
+answer must be a documented status, of the documented content type, with a body matching the
+documented schema.
 
 Hypothesis runs derandomized (its seed comes from the test itself), so CI sees the same requests on
 every run. The shield's per-address budgets are raised for this run: 200 requests a minute from one
@@ -97,6 +97,4 @@ def test_operation(api_schema, signed_in_session, path, method, signed_in):
         case.call_and_validate(checks=CHECKS, cookies=cookies, headers=headers)
 
     fuzz()
-    takes_input = bool(operation.path_parameters or operation.query or operation.body)
-    if takes_input:
-        assert len(sent) >= REQUESTS_PER_OPERATION, f"only {len(sent)} requests were generated for {method} {path}"
+    assert len(sent) >= REQUESTS_PER_OPERATION, f"only {len(sent)} requests were generated for {method} {path}"

@@ -92,7 +92,7 @@
   function explain(error) {
     if (error && error.name === "NotAllowedError") return "The passkey request was cancelled or timed out.";
     if (error && error.name === "InvalidStateError") return "This device already holds a passkey for your account.";
-    if (error && error.name === "SecurityError") return "Passkeys need this site's own address over HTTPS.";
+    if (error && error.name === "SecurityError") return "Passkeys need the site's name (such as localhost), not an IP address, and HTTPS elsewhere.";
     return (error && error.message) || "The passkey did not work. Try again.";
   }
 
