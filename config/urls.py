@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("atelier.posts.urls")),
     path("", include("atelier.feeds.urls")),
     path("", include("atelier.accounts.urls")),
+    path("", include("atelier.accounts.mfa.urls")),
     path("", include("atelier.albums.urls")),
     path("", include("atelier.social.urls")),
     path("", include("atelier.notifications.urls")),

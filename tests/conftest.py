@@ -73,6 +73,30 @@ def make_user(db):
     return make
 
 
+def enrol_authenticator(user) -> bytes:
+    """Give `user` a confirmed authenticator app (atelier.accounts.mfa); returns its secret."""
+    from atelier.accounts.mfa import services, totp
+
+    services.totp_begin(user=user)
+    secret = services.totp_pending_secret(user=user)
+    assert services.totp_confirm(user=user, code=totp.code_for_step(secret, totp.step_at(time.time())))
+    return secret
+
+
+def pass_second_factor(client, user) -> None:
+    """Sign `client` in as `user` through a second factor, as staff and moderators must before the
+    admin or the review queue: an authenticator app, and its next code on the real challenge page."""
+    from django.urls import reverse
+
+    from atelier.accounts.mfa import totp
+
+    secret = enrol_authenticator(user)
+    client.force_login(user)
+    code = totp.code_for_step(secret, totp.step_at(time.time()) + 1)  # the enrolment's step is spent
+    response = client.post(reverse("mfa:challenge"), {"totp-code": code})
+    assert response.status_code == 302, response.content
+
+
 @pytest.fixture
 def user(make_user):
     return make_user("mira")

@@ -6,6 +6,7 @@ from ninja.security import django_auth
 
 from atelier.accounts.models import Profile, ProfileImage
 from atelier.accounts.selectors import profile_for_page
+from atelier.core.api_schemas import error_responses
 
 router = Router(tags=["profiles"])
 
@@ -73,12 +74,12 @@ class MeOut(Schema):
     profile: ProfileOut
 
 
-@router.get("/profiles/{handle}", response=ProfileOut, summary="A public profile")
+@router.get("/profiles/{handle}", response={200: ProfileOut, **error_responses(404)}, summary="A public profile")
 def profile_detail(request: HttpRequest, handle: str):
     return ProfileOut.from_profile(profile_for_page(handle=handle))
 
 
-@router.get("/me", response=MeOut, auth=django_auth, summary="The signed-in account")
+@router.get("/me", response={200: MeOut, **error_responses(401)}, auth=django_auth, summary="The signed-in account")
 def me(request: HttpRequest):
     profile = profile_for_page(handle=request.user.handle)
     return MeOut(

@@ -5,6 +5,7 @@ from datetime import datetime
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 
+from atelier.core.api_schemas import error_responses
 from atelier.jobs.choices import JobStatus
 from atelier.jobs.forms import JobFilterForm
 from atelier.jobs.models import Job
@@ -89,7 +90,7 @@ def _out(job: Job, detail: bool = False) -> dict:
     return data
 
 
-@router.get("/jobs", response=JobPageOut)
+@router.get("/jobs", response={200: JobPageOut, **error_responses(422)})
 def list_jobs(request, filters: Query[JobFiltersIn]):
     """Open jobs, filtered like the jobs page; invalid filter values are ignored."""
     raw = filters.dict()
@@ -98,7 +99,7 @@ def list_jobs(request, filters: Query[JobFiltersIn]):
     return {"jobs": [_out(job) for job in page.jobs], "page": page.page, "has_next": page.has_next}
 
 
-@router.get("/jobs/{job_id}", response=JobDetailOut)
+@router.get("/jobs/{job_id}", response={200: JobDetailOut, **error_responses(404, 422)})
 def get_job(request, job_id: int):
     job = get_object_or_404(Job.objects.select_related("studio__profile").exclude(status=JobStatus.REMOVED), pk=job_id)
     return _out(job, detail=True)

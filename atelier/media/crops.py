@@ -17,7 +17,7 @@ class CropBox:
     def from_values(cls, x, y, width, height) -> "CropBox":
         try:
             box = cls(float(x), float(y), float(width), float(height))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: an integer past float's range
             raise ValidationError("The crop must be four numbers.", code="crop_invalid") from None
         box.validate()
         return box

@@ -7,6 +7,7 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
+from atelier.core.api_schemas import ErrorOut, error_responses
 from atelier.core.ratelimit import RateLimited
 from atelier.moderation import selectors, services
 from atelier.posts.selectors import post_for_page
@@ -39,7 +40,12 @@ class ReportOut(Schema):
     message: str
 
 
-@router.get("/posts/{post_id}/review", response=ReviewOut, auth=django_auth, summary="The review of your own post")
+@router.get(
+    "/posts/{post_id}/review",
+    response={200: ReviewOut, **error_responses(401, 404, 422)},
+    auth=django_auth,
+    summary="The review of your own post",
+)
 def post_review(request: HttpRequest, post_id: int):
     post = post_for_page(post_id=post_id, viewer=request.user)
     if post.author_id != request.user.pk:
@@ -64,7 +70,8 @@ def post_review(request: HttpRequest, post_id: int):
 
 @router.post(
     "/posts/{post_id}/ai-report",
-    response={201: ReportOut, 400: ReportOut},
+    # 400: the report was refused (ReportOut), or the body was not JSON at all (ErrorOut, from ninja).
+    response={201: ReportOut, 400: ReportOut | ErrorOut, **error_responses(401, 403, 404, 422, 429)},
     auth=django_auth,
     summary="Report a published post as AI-generated",
 )

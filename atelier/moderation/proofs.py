@@ -5,8 +5,10 @@ Photoshop (PSD/PSB), Krita (KRA), OpenRaster (ORA), Procreate, Clip Studio (CLIP
 by its signature or, for the zip-based ones, by the entries the application writes.
 """
 
+import lzma
 import secrets
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,7 +84,9 @@ def _layered_format(path: Path) -> str | None:
                     return kind
             if "Document.archive" in names:
                 return "PROCREATE"
-    except DECODER_ERRORS:  # a damaged archive (or one compressed in a way zipfile lacks) is not one
+    # zipfile lets its codecs' errors through: encrypted entries (RuntimeError), unknown methods
+    # (NotImplementedError), broken deflate or xz streams, a stream cut short. None: not one we read.
+    except (*DECODER_ERRORS, zlib.error, lzma.LZMAError):
         return None
     return None
 

@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from atelier.accounts.selectors import profile_for_page
+from atelier.core.api_schemas import error_responses
 from atelier.core.html import render_user_markdown
 from atelier.posts.models import MediaItem, Post
 from atelier.posts.selectors import post_for_page, posts_for_profile
@@ -117,7 +118,9 @@ def _summary_fields(post: Post) -> dict:
     }
 
 
-@router.get("/posts/{post_id}", response=PostOut, summary="A post its viewer may see")
+@router.get(
+    "/posts/{post_id}", response={200: PostOut, **error_responses(404, 422)}, summary="A post its viewer may see"
+)
 def post_detail(request: HttpRequest, post_id: int):
     post = post_for_page(post_id=post_id, viewer=request.user)
     return PostOut(
@@ -132,7 +135,11 @@ def post_detail(request: HttpRequest, post_id: int):
     )
 
 
-@router.get("/profiles/{handle}/posts", response=list[PostSummaryOut], summary="A portfolio, newest first")
+@router.get(
+    "/profiles/{handle}/posts",
+    response={200: list[PostSummaryOut], **error_responses(404)},
+    summary="A portfolio, newest first",
+)
 def profile_posts(request: HttpRequest, handle: str):
     profile = profile_for_page(handle=handle)
     posts = posts_for_profile(author=profile.user, viewer=request.user)

@@ -50,7 +50,7 @@ def parse_metadata(header: str) -> dict[str, str]:
         key, _, encoded = pair.partition(" ")
         try:
             value = base64.b64decode(encoded.strip(), validate=True).decode("utf-8") if encoded else ""
-        except (binascii.Error, UnicodeDecodeError):
+        except (binascii.Error, UnicodeDecodeError, ValueError):  # ValueError: non-ASCII where base64 should be
             raise UploadError(f"Upload-Metadata value for {key[:40]!r} is not valid base64 text.") from None
         metadata[key] = value
     return metadata

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "atelier.core",
     "atelier.media",
     "atelier.accounts",
+    "atelier.accounts.mfa",
     "atelier.uploads",
     "atelier.posts",
     "atelier.social",
@@ -68,6 +69,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "atelier.protection.shield.gate.ShieldAccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff and moderators reach the admin and the review queue only after a second factor.
+    "atelier.accounts.mfa.middleware.StaffSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # The object store down: a clear 503 for requests that write files (atelier.media.outage).
@@ -157,6 +160,9 @@ SIGNUPS_PER_IP_PER_HOUR = env_int("SIGNUPS_PER_IP_PER_HOUR", 10)
 COMMENTS_PER_MINUTE = env_int("COMMENTS_PER_MINUTE", 20)
 PASSWORD_RESETS_PER_EMAIL_PER_HOUR = env_int("PASSWORD_RESETS_PER_EMAIL_PER_HOUR", 3)
 PASSWORD_RESETS_PER_IP_PER_HOUR = env_int("PASSWORD_RESETS_PER_IP_PER_HOUR", 20)
+# Passkeys are bound to this WebAuthn relying-party id (a domain, never an IP address); empty: the
+# host each request came to, which is right for a site answering on one name.
+WEBAUTHN_RP_ID = env_str("WEBAUTHN_RP_ID", "")
 # Behind a proxy, the number of trusted proxies in X-Forwarded-For; 0 means use REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 

@@ -4,17 +4,20 @@ image; a moderator weighs the evidence and the proof and approves (desktop); the
 Discover for everyone and the artist is told."""
 
 import re
+import time
 
 import pytest
 from django.contrib.auth.models import Permission
 from playwright.sync_api import expect
 
+from atelier.accounts.mfa import totp
 from atelier.moderation.models import CaseStatus, ReviewCase
 from atelier.posts.models import Post
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.pictures import quadrant_png
 from tests.browser.support import DESKTOP, PHONE, BrowserPage, open_page
 from tests.browser.test_social_journey import _log_in
+from tests.conftest import enrol_authenticator
 from tests.detection.test_provenance import A1111
 
 pytestmark = pytest.mark.browser
@@ -43,6 +46,7 @@ def test_held_appealed_approved_and_shown(chromium, live_server, make_user, tmp_
     moderator.is_staff = True
     moderator.save(update_fields=["is_staff"])
     moderator.user_permissions.add(Permission.objects.get(codename="review_case"))
+    secret = enrol_authenticator(moderator)
 
     # 1. The artist publishes a PNG that carries Automatic1111's generation settings (phone).
     phone = _open(chromium, live_server, PHONE, "phone-artist")
@@ -79,6 +83,11 @@ def test_held_appealed_approved_and_shown(chromium, live_server, make_user, tmp_
     desk = _open(chromium, live_server, DESKTOP, "desktop-moderator")
     mod = desk.page
     _log_in(desk, moderator.handle)
+    # Moderators pass a second factor before the queue: the code their authenticator app shows.
+    expect(mod).to_have_url(re.compile(r"/accounts/login/second-factor/$"))
+    mod.get_by_label("Code from your authenticator app").fill(totp.code_for_step(secret, totp.step_at(time.time()) + 1))
+    with mod.expect_navigation():
+        mod.get_by_role("button", name="Continue").click()
     desk.goto("/moderation/")
     row = mod.locator(".case-row").first
     expect(row).to_contain_text("Lighthouse at dusk")

@@ -13,6 +13,7 @@ from atelier.posts.media_states import CheckState, MediaState
 from atelier.posts.models import MediaItem, MediaKind, PostState
 from atelier.posts.services import post_unpublish, post_update_details
 from atelier.social.services import block_create, follow_create, mute_create
+from tests.conftest import pass_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +38,7 @@ def staff_client(make_user):
     staff.is_staff = staff.is_superuser = True
     staff.save()
     client = Client()
-    client.force_login(staff)
+    pass_second_factor(client, staff)
     return client
 
 

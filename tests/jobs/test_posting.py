@@ -3,12 +3,14 @@
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from atelier.jobs import services
 from atelier.jobs.choices import JobStatus
 from atelier.jobs.models import Job
+from tests.conftest import pass_second_factor
 from tests.jobs.conftest import form_post
 
 pytestmark = pytest.mark.django_db
@@ -118,9 +120,8 @@ def test_moderators_take_down_with_a_logged_reason(make_job, make_user, client, 
     staff = make_user("moderator")
     staff.is_staff = staff.is_superuser = True
     staff.save()
-    from tests.jobs.conftest import client_for
-
-    admin = client_for(staff)
+    admin = Client()
+    pass_second_factor(admin, staff)
     changelist = reverse("admin:jobs_job_changelist")
     asking = admin.post(changelist, {"action": "take_down", "_selected_action": [job.pk]})
     assert asking.status_code == 200 and b"give a reason" in asking.content  # nothing happens without one

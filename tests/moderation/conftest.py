@@ -6,7 +6,7 @@ from atelier.moderation import services
 from atelier.posts import media_checks
 from atelier.posts.media_states import CheckState, MediaState
 from atelier.posts.models import MediaItem, MediaKind
-from tests.conftest import image_bytes
+from tests.conftest import image_bytes, pass_second_factor
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def moderator(make_user):
 @pytest.fixture
 def moderator_client(moderator):
     client = Client()
-    client.force_login(moderator)
+    pass_second_factor(client, moderator)
     return client
 
 

@@ -6,6 +6,7 @@ from django.test import Client
 
 from atelier.accounts.models import User
 from atelier.moderation.models import ReviewCase
+from tests.conftest import pass_second_factor
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("isolated_media")]
 
@@ -20,7 +21,7 @@ def test_seed_demo_moderation_fills_the_queue_once(make_user, make_published_pos
     assert reported.post.title == "Tidewake: the keeper's island" and not reported.post.is_held
     moderator = User.objects.get(handle="mira_moderates")
     client = Client()
-    client.force_login(moderator)
+    pass_second_factor(client, moderator)
     queue = client.get("/moderation/").content.decode()
     assert "Lighthouse at dusk (oil)" in queue and "Tidewake" in queue
 

@@ -3,6 +3,7 @@
 import pytest
 from django.test import Client
 
+from tests.conftest import pass_second_factor
 from tests.posts.support import add_image, publish
 
 pytestmark = pytest.mark.django_db
@@ -14,7 +15,7 @@ def admin(make_user):
     staff.is_staff = staff.is_superuser = True
     staff.save()
     client = Client()
-    client.force_login(staff)
+    pass_second_factor(client, staff)
     return client
 
 

@@ -158,6 +158,8 @@ def test_expired_upload_is_410(signed_in_client):
         ({"Upload-Length": "0"}, "This file is empty."),
         ({"Upload-Defer-Length": "1"}, "Upload-Length"),
         ({"Upload-Length": "10", "Upload-Metadata": "filename not*base64"}, "not valid base64"),
+        # Found by tests/fuzz/test_parsers.py: a non-ASCII character in the value was a 500.
+        ({"Upload-Length": "10", "Upload-Metadata": "filename Zm9v\u00e9"}, "not valid base64"),
     ],
 )
 def test_malformed_creation_is_400_with_the_reason(signed_in_client, headers, message):

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from atelier.accounts import services, throttling
 from atelier.accounts.forms import LoginForm, SignupForm
+from atelier.accounts.mfa import flow as mfa_flow
 from atelier.core.client_address import client_ip
 from atelier.core.ratelimit import RateLimit
 
@@ -61,8 +62,8 @@ def login_view(request):
                 status = 429
             else:
                 if user is not None:
-                    login(request, user)
-                    return redirect(_safe_next(request, user.get_absolute_url()))
+                    # The second-factor hook: signs in now, or asks for a passkey or code first.
+                    return mfa_flow.after_password(request, user, next_url=_safe_next(request, user.get_absolute_url()))
                 form.add_error(None, "That email or handle and password do not match an account.")
     return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request, "")}, status=status)
 

@@ -48,8 +48,12 @@ MAX_PNG_CHUNKS = 10_000  # a file with more chunks than this is not read further
 
 
 def _inflate(data: bytes) -> bytes:
-    """At most MAX_TEXT bytes out of a zlib stream, so a compressed-text bomb stays small."""
-    return zlib.decompressobj().decompress(data, MAX_TEXT)
+    """At most MAX_TEXT bytes out of a zlib stream, so a compressed-text bomb stays small. A stream
+    that is not zlib is a damaged chunk: the walker's ValueError, like any other damage."""
+    try:
+        return zlib.decompressobj().decompress(data, MAX_TEXT)
+    except zlib.error as error:
+        raise ValueError(f"damaged compressed text: {error}") from None
 
 
 def png_metadata(path) -> tuple[dict[str, str], bytes | None]:
