@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, F, FloatField, Max, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Log
+from django.utils import timezone
 from django.utils.text import slugify
 
 from atelier.media.crops import CropBox
@@ -19,7 +20,7 @@ from atelier.posts import intake, media_checks, visibility
 from atelier.posts.covers_schedule import COVER_KINDS, post_covers_schedule
 from atelier.posts.files import cover_names, rendition_names
 from atelier.posts.media_states import MediaState, transition
-from atelier.posts.models import MediaItem, MediaKind, Post, PostState, Tag
+from atelier.posts.models import MediaItem, MediaKind, Post, PostState, Tag, discover_base_for, discover_score_for
 from atelier.uploads.services import upload_mark_claimed
 
 MAX_ITEMS_PER_POST = 20
