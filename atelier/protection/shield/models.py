@@ -39,6 +39,12 @@ class SearchEngineAgent(models.Model):
     token = models.CharField(max_length=60, unique=True, help_text="As in robots.txt, e.g. Googlebot.")
     name = models.CharField(max_length=80, blank=True, help_text="The search engine, for admins.")
     allowed = models.BooleanField(default=True, help_text="May index public pages and images.")
+    hostnames = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Comma-separated domains its crawler's addresses resolve to (e.g. googlebot.com, google.com). "
+        "A User-Agent claiming it skips the browser check only from such an address; empty: it never skips.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -52,6 +58,7 @@ class Rule(models.TextChoices):
     AI_CRAWLER = "ai_crawler", "AI crawler refused"
     RATE_LIMIT = "rate_limit", "Too many requests"
     HOTLINK = "hotlink", "Hotlinking refused"
+    NO_PASS = "no_pass", "File asked for without the browser check"
 
 
 class ProtectionCount(models.Model):

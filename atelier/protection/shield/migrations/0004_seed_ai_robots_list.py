@@ -11,14 +11,17 @@ from atelier.protection.shield.crawler_list import bundled_crawler_list
 
 # Major web and image search crawlers. Applebot is not among them: the ai.robots.txt list names it
 # (Apple may train on what it fetches unless Applebot-Extended is refused); admins can allow it.
+# The domains are those each engine documents for verifying its crawler by reverse DNS; DuckDuckGo
+# publishes an address list instead, so DuckDuckBot is allowed by robots.txt but not let past the
+# browser check until an admin gives it a way to be verified.
 SEARCH_ENGINES = [
-    ("Googlebot", "Google Search"),
-    ("Googlebot-Image", "Google Images"),
-    ("Bingbot", "Bing"),
-    ("DuckDuckBot", "DuckDuckGo"),
-    ("YandexBot", "Yandex"),
-    ("YandexImages", "Yandex Images"),
-    ("Qwantbot", "Qwant"),
+    ("Googlebot", "Google Search", "googlebot.com, google.com, googleusercontent.com"),
+    ("Googlebot-Image", "Google Images", "googlebot.com, google.com, googleusercontent.com"),
+    ("Bingbot", "Bing", "search.msn.com"),
+    ("DuckDuckBot", "DuckDuckGo", ""),
+    ("YandexBot", "Yandex", "yandex.ru, yandex.net, yandex.com"),
+    ("YandexImages", "Yandex Images", "yandex.ru, yandex.net, yandex.com"),
+    ("Qwantbot", "Qwant", "qwant.com"),
 ]
 
 
@@ -33,8 +36,8 @@ def seed(apps, schema_editor):
                 token=crawler.token, operator=crawler.operator, purpose=crawler.purpose, source="list"
             )
             known.add(crawler.token)
-    for token, name in SEARCH_ENGINES:
-        SearchEngineAgent.objects.get_or_create(token=token, defaults={"name": name})
+    for token, name, hostnames in SEARCH_ENGINES:
+        SearchEngineAgent.objects.get_or_create(token=token, defaults={"name": name, "hostnames": hostnames})
 
 
 def unseed(apps, schema_editor):
