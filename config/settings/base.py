@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "atelier.core.security_headers.SecurityHeadersMiddleware",
     "atelier.protection.shield.gate.ShieldMiddleware",
+    "atelier.protection.shield.checkpoint.ShieldPassMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -191,6 +192,7 @@ STATICFILES_DIRS = [
     ("vendor/cropperjs", BASE_DIR / "node_modules" / "cropperjs" / "dist"),
     ("vendor/tus-js-client", BASE_DIR / "node_modules" / "tus-js-client" / "dist"),
     ("vendor/sortablejs", BASE_DIR / "node_modules" / "sortablejs"),
+    ("vendor/js-sha256", BASE_DIR / "node_modules" / "js-sha256" / "build"),
 ]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = env_str("MEDIA_URL", "/media/")
@@ -288,6 +290,14 @@ PORTABILITY_SCANNED_KEEP_SECONDS = env_int("PORTABILITY_SCANNED_KEEP_SECONDS", 2
 SHIELD_PAGES_PER_MINUTE = env_int("SHIELD_PAGES_PER_MINUTE", 240)
 SHIELD_ACCOUNT_PAGES_PER_MINUTE = env_int("SHIELD_ACCOUNT_PAGES_PER_MINUTE", 240)
 SHIELD_MEDIA_PER_MINUTE = env_int("SHIELD_MEDIA_PER_MINUTE", 1200)
+# The browser check (protection.shield.checkpoint): leading zero bits of SHA-256 a browser must find
+# once per pass (16: ~65,000 hashes on average; 0 turns the check off), how long a pass lasts, the
+# files one pass may fetch a minute (a feed page and its images are ~30), and the secret the app
+# shares with the edge to sign passes.
+SHIELD_CHALLENGE_BITS = env_int("SHIELD_CHALLENGE_BITS", 16)
+SHIELD_PASS_SECONDS = env_int("SHIELD_PASS_SECONDS", 86400)
+SHIELD_PASS_MEDIA_PER_MINUTE = env_int("SHIELD_PASS_MEDIA_PER_MINUTE", 600)
+SHIELD_EDGE_SECRET = env_str("SHIELD_EDGE_SECRET", "")
 # How long a process trusts its copy of the refused-crawler list (admin edits reach all within this).
 SHIELD_CRAWLER_LIST_LOCAL_SECONDS = env_int("SHIELD_CRAWLER_LIST_LOCAL_SECONDS", 15)
 # Public media URLs are signed for a window of this many seconds (valid this window and the next).

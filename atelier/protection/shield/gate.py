@@ -1,5 +1,5 @@
 """The gate in front of every page and file: AI crawlers get 403, bursts get 429 with Retry-After,
-and every response carries the do-not-train signals (TDMRep headers; X-Robots-Tag on images and video).
+and every response carries the do-not-train signals (TDMRep headers; X-Robots-Tag on pages, images and video).
 
 Order of checks, cheapest first, so a flood costs us little: the signal files are always served
 (a crawler must be able to read that it is not welcome); then the User-Agent against the refused
@@ -28,7 +28,7 @@ from atelier.protection.shield.crawlers import matching_crawler
 from atelier.protection.shield.models import Rule
 
 # Always answered: the files that tell crawlers our terms, and the health check.
-OPEN_PATHS = ("/robots.txt", "/ai.txt", "/.well-known/tdmrep.json", "/tdm-policy.json", "/healthz")
+OPEN_PATHS = ("/robots.txt", "/ai.txt", "/.well-known/tdmrep.json", "/tdm-policy.json", "/do-not-train/", "/healthz")
 NO_AI = "noai, noimageai"
 
 
@@ -109,7 +109,8 @@ class ShieldMiddleware:
         response.headers.setdefault("tdm-reservation", "1")
         response.headers.setdefault("tdm-policy", settings.SITE_URL + reverse("shield:tdm_policy"))
         content_type = response.headers.get("Content-Type", "")
-        if content_type.startswith(("image/", "video/")):
+        # Pages too, not only their meta tag: some readers look at headers alone.
+        if content_type.startswith(("image/", "video/", "text/html")):
             response.headers["X-Robots-Tag"] = NO_AI
         return response
 

@@ -4,21 +4,38 @@ Cloudflare's Content-Signal line, Spawning's ai.txt, and W3C TDMRep (tdmrep.json
 from django.conf import settings
 from django.urls import reverse
 
-from atelier.protection.shield.models import CrawlerAgent
+from atelier.protection.shield.models import CrawlerAgent, SearchEngineAgent
 
 CONTENT_SIGNAL = "Content-Signal: search=yes, ai-input=no, ai-train=no"
-# Places nobody should index, AI or not: private or per-person pages.
+# Places nobody should index, search engines included: private or per-person pages.
 PRIVATE_PATHS = ["/settings/", "/accounts/", "/bookmarks/", "/notifications/", "/uploads/", "/api/", "/admin/"]
+# What every agent may read, so that even a crawler we refuse can learn our terms.
+TERMS_PATHS = ["/robots.txt", "/ai.txt", "/.well-known/tdmrep.json", "/tdm-policy.json", "/do-not-train/"]
 
 
 def robots_txt() -> str:
+    """An allow-list: the search engines admins allow may index public pages and images; every
+    other agent, `*` included, is disallowed from everything but the terms files. The named AI
+    crawlers get a group of their own too, for readers that only look for their own name."""
+    allowed = list(SearchEngineAgent.objects.filter(allowed=True).values_list("token", flat=True))
+    allowed_lower = {token.lower() for token in allowed}
     lines = ["# Atelier: human-made art. Not for AI training, AI datasets or AI answers.", ""]
-    for token in CrawlerAgent.objects.values_list("token", flat=True):
-        lines += [f"User-agent: {token}", "Disallow: /", ""]
-    # Disallows first: some parsers (Python's among them) take the first matching line, not the longest.
+    # One group naming every AI crawler (RFC 9309 groups may list several agents): they may read
+    # our terms and nothing else.
+    named = CrawlerAgent.objects.values_list("token", flat=True)
+    named = [token for token in named if token.lower() not in allowed_lower]
+    if named:
+        lines += [f"User-agent: {token}" for token in named]
+        lines += [CONTENT_SIGNAL, *(f"Allow: {path}" for path in TERMS_PATHS), "Disallow: /", ""]
+    if allowed:
+        lines += [f"User-agent: {token}" for token in allowed]
+        lines += [CONTENT_SIGNAL]
+        # Disallows first: some parsers (Python's among them) take the first matching line, not the longest.
+        lines += [f"Disallow: {path}" for path in PRIVATE_PATHS]
+        lines += ["Allow: /", ""]
     lines += ["User-agent: *", CONTENT_SIGNAL]
-    lines += [f"Disallow: {path}" for path in PRIVATE_PATHS]
-    lines += ["Allow: /"]
+    lines += [f"Allow: {path}" for path in TERMS_PATHS]
+    lines += ["Disallow: /"]
     return "\n".join(lines) + "\n"
 
 

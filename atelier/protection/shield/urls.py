@@ -10,5 +10,6 @@ urlpatterns = [
     path(".well-known/tdmrep.json", views.tdmrep_json, name="tdmrep"),
     path("tdm-policy.json", views.tdm_policy, name="tdm_policy"),
     path("do-not-train/", views.do_not_train, name="do_not_train"),
+    path(".shield/pass", views.earn_pass, name="earn_pass"),
     path("settings/protection/", views.protection_report, name="report"),
 ]

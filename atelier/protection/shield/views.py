@@ -1,12 +1,19 @@
 """The do-not-train statements, the human-readable policy, and each artist's protection report."""
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
-from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET
+import time
 
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from atelier.core.client_address import client_ip
 from atelier.protection.shield import report, signals
+from atelier.protection.shield.passes import PASS_COOKIE, ChallengeFailed, check_answer, mint_pass
 
 
 def _text(body: str) -> HttpResponse:
@@ -45,3 +52,38 @@ def do_not_train(request):
 @login_required
 def protection_report(request):
     return render(request, "shield/report.html", {"week": report.artist_week(artist=request.user)})
+
+
+# No CSRF token: the check page is shown before any session exists, and what is posted is a puzzle
+# we signed for this very client, usable once; a forged post could only give someone a pass.
+@csrf_exempt
+@require_POST
+@never_cache
+def earn_pass(request):
+    """The check page's answer: a solved puzzle earns the day's pass cookie, then back to the page."""
+    address, user_agent = client_ip(request), request.META.get("HTTP_USER_AGENT", "")
+    now = time.time()
+    try:
+        check_answer(
+            token=request.POST.get("token", ""),
+            nonce=request.POST.get("nonce", ""),
+            address=address,
+            user_agent=user_agent,
+            now=now,
+        )
+    except ChallengeFailed as failure:
+        return HttpResponse(f"{failure} ", status=400, content_type="text/plain; charset=utf-8")
+    target = request.POST.get("next", "")
+    same_site = url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure())
+    target = target if same_site else "/"
+    response = HttpResponseRedirect(target, status=303)
+    value, lifetime = mint_pass(address=address, user_agent=user_agent, now=now)
+    response.set_cookie(
+        PASS_COOKIE,
+        value,
+        max_age=lifetime,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
