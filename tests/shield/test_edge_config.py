@@ -20,8 +20,10 @@ def test_a_hostile_crawler_token_never_reaches_the_config(tmp_path, isolated_med
     edge.edge_config_write(edge_dir=tmp_path)
     crawler_map = (tmp_path / "ai-crawlers.map").read_text()
     assert "evil" not in crawler_map and "listen 9" not in crawler_map
-    assert '"~*Meta\\-ExternalAgent\\ 2" 1;' in crawler_map
-    assert '"~*GPTBot" 1;' in crawler_map  # the migration's list
+    # The same lower-cased tokens, matched as product tokens, as the app's own check (shield.crawlers).
+    assert '(?:meta\\-externalagent\\ 2)(?=$|[\\s/;,()+])" 1;' in crawler_map
+    assert '"~*(?:^|(?<=[\\s(;,+]))(?:gptbot)(?=$|[\\s/;,()+])" 1;' in crawler_map  # the migration's list
+    assert "(?:googlebot)" not in crawler_map and "(?:applebot)" in crawler_map  # allowed engines are not refused
 
 
 def test_local_media_maps_only_the_public_folder_and_carries_the_media_key_not_the_secret(

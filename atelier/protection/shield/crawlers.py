@@ -27,19 +27,31 @@ def _cached() -> tuple[list[str], re.Pattern | None]:
         return _local["tokens"], _local["pattern"]
     tokens = cache.get(_KEY)
     if tokens is None:
-        allowed = SearchEngineAgent.objects.filter(allowed=True).values_list("token", flat=True)
-        listed = CrawlerAgent.objects.filter(refused=True).values_list("token", flat=True)
-        allowed, listed = {token.lower() for token in allowed}, {token.lower() for token in listed}
-        tokens = sorted(listed - allowed, key=lambda token: (-len(token), token))
+        tokens = refused_token_list()
         cache.set(_KEY, tokens, timeout=_SECONDS)
-    # A token counts only as a product token of the User-Agent ("GPTBot/1.2", "(compatible; Spider)"),
-    # not inside another word or a URL: the list holds short names ("Spider", "Code", "YaK") that would
-    # otherwise match Baiduspider, its ".../search/spider.html" or a browser's own words.
-    alternatives = "|".join(map(re.escape, tokens))
-    pattern = re.compile(rf"(?:^|(?<=[\s(;,+]))(?:{alternatives})(?=$|[\s/;,()+])") if tokens else None
+    pattern = re.compile(token_pattern(tokens)) if tokens else None
     # Every request asks; a process keeps its answer this long before asking the shared cache again.
     _local.update(tokens=tokens, pattern=pattern, until=now + settings.SHIELD_CRAWLER_LIST_LOCAL_SECONDS)
     return tokens, pattern
+
+
+def refused_token_list() -> list[str]:
+    """From the database: the refused crawlers' tokens, lower-cased, less the allowed search engines,
+    longest first (so the longest name matches). The edge's map is rendered from the same list."""
+    allowed = SearchEngineAgent.objects.filter(allowed=True).values_list("token", flat=True)
+    listed = CrawlerAgent.objects.filter(refused=True).values_list("token", flat=True)
+    allowed, listed = {token.lower() for token in allowed}, {token.lower() for token in listed}
+    return sorted(listed - allowed, key=lambda token: (-len(token), token))
+
+
+def token_pattern(tokens: list[str]) -> str:
+    """A regular expression (Python's and PCRE's) finding any of `tokens` in a lower-cased User-Agent.
+
+    A token counts only as a product token ("GPTBot/1.2", "(compatible; Spider)"), not inside another
+    word or a URL: the list holds short names ("Spider", "Code", "YaK") that would otherwise match
+    Baiduspider, its ".../search/spider.html" or a browser's own words."""
+    alternatives = "|".join(map(re.escape, tokens))
+    return rf"(?:^|(?<=[\s(;,+]))(?:{alternatives})(?=$|[\s/;,()+])"
 
 
 def matching_crawler(user_agent: str) -> str | None:

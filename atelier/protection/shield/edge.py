@@ -21,7 +21,8 @@ from django.db.models.signals import post_delete, post_save
 from django.template import Context, Engine
 
 from atelier.protection.shield import signed_media
-from atelier.protection.shield.models import CrawlerAgent
+from atelier.protection.shield.crawlers import refused_token_list, token_pattern
+from atelier.protection.shield.models import CrawlerAgent, SearchEngineAgent
 from atelier.protection.shield.signals import policy_url
 
 logger = logging.getLogger(__name__)
@@ -96,13 +97,14 @@ def edge_context(*, edge_dir: Path) -> dict:
 
 
 def crawler_map() -> str:
-    """The nginx `map` lines refusing each crawler whose token a User-Agent contains, case-insensitively."""
+    """The nginx `map` lines refusing each crawler the app refuses: the same tokens (allowed search
+    engines left out) matched the same way, as product tokens of the lower-cased User-Agent."""
     lines = ["# Rendered from the CrawlerAgent list (admin → Crawler agents); robots.txt lists the same."]
-    for token in CrawlerAgent.objects.filter(refused=True).values_list("token", flat=True):
+    for token in refused_token_list():
         if not _TOKEN.match(token):
             logger.warning("Crawler token %r left out of the edge's map: unexpected characters", token)
             continue
-        lines.append(f'"~*{re.escape(token)}" 1;')
+        lines.append(f'"~*{token_pattern([token])}" 1;')
     return "\n".join(lines) + "\n"
 
 
@@ -155,5 +157,7 @@ def _crawlers_changed(**kwargs) -> None:
 
 
 def connect() -> None:
-    post_save.connect(_crawlers_changed, sender=CrawlerAgent, dispatch_uid="shield.edge.saved")
-    post_delete.connect(_crawlers_changed, sender=CrawlerAgent, dispatch_uid="shield.edge.deleted")
+    for model in (CrawlerAgent, SearchEngineAgent):
+        name = model.__name__
+        post_save.connect(_crawlers_changed, sender=model, dispatch_uid=f"shield.edge.{name}.saved")
+        post_delete.connect(_crawlers_changed, sender=model, dispatch_uid=f"shield.edge.{name}.deleted")
