@@ -75,6 +75,7 @@ def edge_context(*, edge_dir: Path) -> dict:
         "media_per_minute": settings.SHIELD_MEDIA_PER_MINUTE,
         "media_burst": max(1, settings.SHIELD_MEDIA_PER_MINUTE // 4),
         "page_cache_seconds": settings.EDGE_PAGE_CACHE_SECONDS,
+        "pass_check": settings.SHIELD_CHALLENGE_BITS > 0,
         "media_cache_seconds": settings.EDGE_MEDIA_CACHE_SECONDS,
         "media_cache_mb": settings.EDGE_MEDIA_CACHE_MB,
         "media_url_key": signed_media.media_url_key(),

@@ -11,5 +11,6 @@ urlpatterns = [
     path("tdm-policy.json", views.tdm_policy, name="tdm_policy"),
     path("do-not-train/", views.do_not_train, name="do_not_train"),
     path(".shield/pass", views.earn_pass, name="earn_pass"),
+    path(".shield/check", views.check_pass, name="check_pass"),
     path("settings/protection/", views.protection_report, name="report"),
 ]

@@ -13,7 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from atelier.core.client_address import client_ip
 from atelier.protection.shield import report, signals
-from atelier.protection.shield.passes import PASS_COOKIE, ChallengeFailed, check_answer, mint_pass
+from atelier.protection.shield.passes import PASS_COOKIE, ChallengeFailed, check_answer, mint_pass, pass_holder
+from atelier.protection.shield.search_engines import is_verified_search_engine
 
 
 def _text(body: str) -> HttpResponse:
@@ -87,3 +88,13 @@ def earn_pass(request):
         samesite="Lax",
     )
     return response
+
+
+@require_GET
+def check_pass(request):
+    """The edge's question (nginx auth_request, cached there a minute per client): may this client
+    have art? 204 for a valid pass or a search engine its address proves, 403 otherwise."""
+    address, user_agent = client_ip(request), request.META.get("HTTP_USER_AGENT", "")
+    holder = pass_holder(request.COOKIES.get(PASS_COOKIE), address=address, user_agent=user_agent, now=time.time())
+    allowed = holder is not None or is_verified_search_engine(user_agent, address)
+    return HttpResponse(status=204 if allowed else 403)

@@ -1,0 +1,62 @@
+"""The browser check held at the edge too: with the check on, neither the micro-cache's pages nor
+the files are served to a client without a valid pass; the app answers the edge's question once
+per client and the edge remembers it."""
+
+import time
+
+import pytest
+
+from atelier.media.storages import public_storage
+from atelier.posts import services as post_services
+from atelier.posts.files import rendition_names
+from atelier.protection.shield.passes import PASS_COOKIE, mint_pass
+from tests.edge.conftest import BROWSER_UA
+from tests.media.sample_files import quadrant_bytes
+from tests.posts.support import add_file, publish
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def check_on(settings):
+    settings.SHIELD_CHALLENGE_BITS = 8  # rendered into the edge the test starts
+
+
+@pytest.fixture
+def post_and_image(check_on, make_user, edge_over, django_capture_on_commit_callbacks):
+    capture = django_capture_on_commit_callbacks
+    draft = post_services.post_create_draft(author=make_user("tidepool"))
+    item = add_file(draft, quadrant_bytes(size=(1000, 700)), capture=capture)
+    post = publish(draft, capture=capture, title="Tide pool")
+    item.refresh_from_db()
+    return post, public_storage().url(rendition_names(item.renditions)[0]).removeprefix("http://testserver")
+
+
+def _pass_cookie(agent: str = BROWSER_UA) -> dict:
+    # The live server sees nginx's loopback address, as the edge's question comes from nginx.
+    value, _ = mint_pass(address="127.0.0.1", user_agent=agent, now=time.time())
+    return {"Cookie": f"{PASS_COOKIE}={value}"}
+
+
+def test_a_cached_page_is_never_served_without_a_pass(post_and_image, edge_over):
+    post, _ = post_and_image
+    path = post.get_absolute_url()
+    with_pass = _pass_cookie()
+    first, second = edge_over.get(path, headers=with_pass), edge_over.get(path, headers=with_pass)
+    assert (first.status, second.status) == (200, 200)
+    assert second.headers["x-edge-cache"] == "HIT" and b"Tide pool" in second.body
+    for headers in ({}, {"Cookie": f"{PASS_COOKIE}=forged.9999999999"}):
+        refused = edge_over.get(path, headers=headers)
+        assert refused.status == 403 and refused.headers["x-edge-cache"] == "CHECK"
+        assert b"Checking your browser" in refused.body and b"Tide pool" not in refused.body
+    # A pass is bound to its User-Agent: copied into a scraper it is no pass.
+    assert edge_over.get(path, agent="python-requests/2.32", headers=with_pass).status == 403
+
+
+def test_files_need_a_pass_at_the_edge(post_and_image, edge_over):
+    _, image = post_and_image
+    assert edge_over.get(image, headers=_pass_cookie()).status == 200
+    assert edge_over.get(image, headers=_pass_cookie()).body.startswith(b"RIFF")
+    for agent, headers in ((BROWSER_UA, {}), ("curl/8.5.0", {}), (BROWSER_UA, {"Cookie": f"{PASS_COOKIE}=x.1"})):
+        response = edge_over.get(image, agent=agent, headers=headers)
+        assert response.status in (403, 404) and not response.body.startswith(b"RIFF"), agent
