@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 
 from atelier.protection.shield.crawler_list import BUNDLED_LIST, PUBLISHED_LIST_URL
 from atelier.protection.shield.models import CrawlerAgent, CrawlerSource, SearchEngineAgent
+from tests.conftest import pass_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -179,7 +180,7 @@ def test_update_leaves_what_admins_added_or_edited_alone(client, make_user, list
     admin = make_user("siteadmin")
     admin.is_staff = admin.is_superuser = True
     admin.save()
-    client.force_login(admin)
+    pass_second_factor(client, admin)  # staff reach the admin through a second factor
     gptbot = CrawlerAgent.objects.get(token="GPTBot")
     response = client.post(
         f"/admin/shield/crawleragent/{gptbot.pk}/change/",
