@@ -4,8 +4,9 @@ from django.shortcuts import render
 
 from atelier.core.html import render_user_markdown
 from atelier.moderation.selectors import case_for_author
-from atelier.posts.selectors import post_for_page
+from atelier.posts.selectors import post_for_page, posts_more_by_author
 from atelier.protection.cloak.selectors import post_cloak_status
+from atelier.social.selectors import profile_social
 
 
 def post_detail(request, post_id: int):
@@ -25,5 +26,8 @@ def post_detail(request, post_id: int):
             "cloak": post_cloak_status(post) if owner else None,
             "profile": post.author.profile,
             "description_html": render_user_markdown(post.description),
+            # The artist panel's Follow button and the "more by this artist" strip: one query each.
+            "social": None if owner else profile_social(user=post.author, viewer=request.user),
+            "more_by_artist": posts_more_by_author(post=post, viewer=request.user),
         },
     )
