@@ -27,7 +27,7 @@ def _sign_in(client, identifier: str, password: str = TEST_PASSWORD, **extra):
 def test_sign_in_by_email_is_case_insensitive(client, user, identifier):
     response = _sign_in(client, identifier)
     assert response.status_code == 302
-    assert response.url == user.get_absolute_url() == "/@mira"
+    assert response.url == reverse("home") == "/"
     assert _signed_in_as(client) == str(user.pk)
 
 

@@ -5,6 +5,7 @@ from django.contrib.auth import authenticate, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -61,7 +62,8 @@ def login_view(request):
                 if user is not None:
                     throttling.login_success_record(identifier=identifier)
                     login(request, user)
-                    return redirect(_safe_next(request, user.get_absolute_url()))
+                    # To the feed: that is where a returning person reads; their own profile is one tab away.
+                    return redirect(_safe_next(request, reverse("home")))
                 throttling.login_failure_record(identifier=identifier, ip=ip)
                 form.add_error(None, "That email or handle and password do not match an account.")
     return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request, "")}, status=status)

@@ -39,3 +39,25 @@ document.addEventListener("click", (event) => {
   event.preventDefault();
   card.classList.add("revealed");
 });
+
+// A slider shows its value in the <output> beside it (forms/field.html), as it moves.
+function showRangeValues(root) {
+  for (const output of root.querySelectorAll("output[data-range-output]")) {
+    const input = document.getElementById(output.htmlFor.value);
+    if (!input) continue;
+    const show = () => { output.textContent = `${input.value}${input.dataset.unit || ""}`; };
+    input.addEventListener("input", show);
+    show();
+  }
+}
+document.addEventListener("DOMContentLoaded", () => showRangeValues(document));
+
+// A form that comes back with errors brings its error summary on screen: on a phone it can sit
+// thousands of pixels below where the page reloads.
+document.addEventListener("DOMContentLoaded", () => {
+  const summary = document.querySelector("main .form-errors[role=alert], main .form-error[role=alert], main .field.has-error");
+  if (!summary) return;
+  summary.setAttribute("tabindex", "-1");
+  summary.scrollIntoView({ block: "center" });
+  summary.focus({ preventScroll: true });
+});
