@@ -34,7 +34,7 @@ def test_post_find_apply_and_shortlist(chromium, live_server, make_user, make_pu
     page.get_by_label("Concept art").check()
     page.get_by_label("Employment type").select_option("full_time")
     page.get_by_label("Seniority").select_option("mid")
-    page.get_by_label("Location mode").select_option("remote")
+    page.get_by_label("Remote", exact=True).check()  # a segmented choice
     page.get_by_label("Country").select_option("PT")
     page.get_by_label("Pay from").fill("42000")
     page.get_by_label("Pay up to").fill("52000")

@@ -58,7 +58,7 @@ def test_follow_like_comment_save_and_tune_the_feed(browser_page, make_user, mak
     # Bookmark it, then add it to a new album.
     page.locator(".post-actions").get_by_role("button", name="Bookmark").click()
     expect(page.get_by_role("button", name="Remove bookmark")).to_be_visible()
-    page.get_by_role("link", name="Add to album…").click()
+    page.locator(".post-actions").get_by_role("link", name="Add to album…").click()
     page.get_by_role("radio", name="New album").check()
     page.get_by_role("textbox", name="New album title").fill("Harbours")
     page.get_by_role("button", name="Add", exact=True).click()

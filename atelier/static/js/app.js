@@ -61,3 +61,18 @@ document.addEventListener("DOMContentLoaded", () => {
   summary.scrollIntoView({ block: "center" });
   summary.focus({ preventScroll: true });
 });
+
+// The phone's tab bar shows the unread count the header's badge polls for (the header hides its
+// bell on a phone; one poll serves both).
+function mirrorNotificationCount() {
+  const badge = document.getElementById("notification-badge");
+  const tab = document.querySelector(".tab-bar-notifications");
+  if (!badge || !tab) return;
+  tab.setAttribute("aria-label", badge.getAttribute("aria-label") || "Notifications");
+  const count = badge.querySelector(".notification-count");
+  const slot = tab.querySelector(".tab-bar-count");
+  slot.textContent = count ? count.textContent : "";
+  slot.hidden = !count;
+}
+document.addEventListener("DOMContentLoaded", mirrorNotificationCount);
+document.addEventListener("htmx:afterSettle", mirrorNotificationCount);
