@@ -68,11 +68,12 @@ function mirrorNotificationCount() {
   const badge = document.getElementById("notification-badge");
   const tab = document.querySelector(".tab-bar-notifications");
   if (!badge || !tab) return;
-  tab.setAttribute("aria-label", badge.getAttribute("aria-label") || "Notifications");
   const count = badge.querySelector(".notification-count");
   const slot = tab.querySelector(".tab-bar-count");
   slot.textContent = count ? count.textContent : "";
   slot.hidden = !count;
+  // The accessible name starts with the visible word ("Alerts, 3 unread").
+  tab.querySelector(".tab-bar-unread").textContent = count ? `, ${count.textContent} unread` : "";
 }
 document.addEventListener("DOMContentLoaded", mirrorNotificationCount);
 document.addEventListener("htmx:afterSettle", mirrorNotificationCount);
