@@ -228,3 +228,56 @@ def test_a_failed_publish_brings_the_error_on_screen(chromium, live_server, site
     error = page.locator(".form-errors[role=alert]")
     expect(error).to_be_visible()
     expect(error).to_be_in_viewport()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=lambda viewport: viewport.name)
+def test_the_lightbox_zooms_to_actual_size_and_pans(chromium, live_server, site, viewport, tmp_path):
+    browser_page = open_page(chromium, live_server.url, viewport, tmp_path)
+    page = browser_page.page
+    browser_page.goto(site["post"].get_absolute_url())
+    page.locator(".post-items img.zoomable").first.click()
+    big = page.locator("dialog.lightbox .lightbox-image")
+    expect(big).to_be_visible()
+    fitted = big.bounding_box()
+    assert fitted["width"] <= viewport.width + 0.5
+
+    page.get_by_role("button", name="Actual size").click()
+    expect(page.locator("dialog.lightbox.is-zoomed")).to_be_visible()
+    expect(page.get_by_role("button", name="Fit to screen")).to_have_attribute("aria-pressed", "true")
+    zoomed = big.bounding_box()
+    ratio = viewport.context_options()["device_scale_factor"]
+    # The largest rendition of the 1600 × 1200 upload, one file pixel per screen pixel.
+    assert zoomed["width"] * ratio == pytest.approx(1600, abs=2), zoomed
+
+    start = (viewport.width / 2, viewport.height / 2)
+    browser_page.drag(start, (start[0] - 80, start[1] - 60), touch=viewport.touch)
+    panned = big.bounding_box()
+    assert panned["x"] == pytest.approx(zoomed["x"] - 80, abs=3) and panned["y"] == pytest.approx(
+        zoomed["y"] - 60, abs=3
+    )
+
+    page.get_by_role("button", name="Fit to screen").click()
+    expect(page.locator("dialog.lightbox.is-zoomed")).to_have_count(0)
+    if viewport.touch:
+        # Two fingers spreading apart zoom in around their midpoint.
+        cdp = page.context.new_cdp_session(page)
+        y = viewport.height / 2
+
+        def fingers(left: float, right: float) -> list[dict]:
+            return [
+                {"x": left, "y": y, "radiusX": 4, "radiusY": 4, "force": 1, "id": 1},
+                {"x": right, "y": y, "radiusX": 4, "radiusY": 4, "force": 1, "id": 2},
+            ]
+
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": fingers(170, 220)})
+        page.wait_for_function("document.querySelector('dialog.lightbox').classList.contains('is-zoomed')")
+        for step in range(1, 11):
+            cdp.send(
+                "Input.dispatchTouchEvent",
+                {"type": "touchMove", "touchPoints": fingers(170 - 10 * step, 220 + 10 * step)},
+            )
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        cdp.detach()
+        pinched = big.bounding_box()
+        assert pinched["width"] > fitted["width"] * 2.5, (pinched, fitted)
+    browser_page.assert_clean_console()
