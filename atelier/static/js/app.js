@@ -77,3 +77,9 @@ function mirrorNotificationCount() {
 }
 document.addEventListener("DOMContentLoaded", mirrorNotificationCount);
 document.addEventListener("htmx:afterSettle", mirrorNotificationCount);
+
+// Sections folded on a phone (data-open-wide) start open where the screen has room for them.
+document.addEventListener("DOMContentLoaded", () => {
+  if (!window.matchMedia("(min-width: 700px)").matches) return;
+  for (const section of document.querySelectorAll("details[data-open-wide]")) section.open = true;
+});
