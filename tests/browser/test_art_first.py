@@ -281,3 +281,21 @@ def test_the_lightbox_zooms_to_actual_size_and_pans(chromium, live_server, site,
         pinched = big.bounding_box()
         assert pinched["width"] > fitted["width"] * 2.5, (pinched, fitted)
     browser_page.assert_clean_console()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP], ids=lambda viewport: viewport.name)
+def test_post_page_actions_sit_in_one_row_beside_the_work(chromium, live_server, site, viewport, tmp_path):
+    browser_page = open_page(chromium, live_server.url, viewport, tmp_path)
+    page = browser_page.page
+    _log_in(browser_page, site["follower"].handle)
+    browser_page.goto(site["post"].get_absolute_url())
+    work = page.locator(".post-item img").first.bounding_box()
+    panel = page.locator(".artist-panel").bounding_box()
+    assert panel["x"] >= work["x"] + work["width"] and panel["y"] < work["y"] + work["height"] / 2, (work, panel)
+    expect(page.locator(".artist-panel").get_by_role("button", name="Unfollow")).to_be_visible()
+    tops = {
+        round(box["y"]) for box in (button.bounding_box() for button in page.locator(".post-actions .button").all()[:3])
+    }
+    assert len(tops) == 1, f"Like, Bookmark and Add to album wrap onto {len(tops)} rows"
+    comment = page.get_by_role("button", name="Comment", exact=True).bounding_box()
+    assert comment["width"] < 200, comment
