@@ -73,7 +73,7 @@ function mirrorNotificationCount() {
   slot.textContent = count ? count.textContent : "";
   slot.hidden = !count;
   // The accessible name starts with the visible word ("Alerts, 3 unread").
-  tab.querySelector(".tab-bar-unread").textContent = count ? `, ${count.textContent} unread` : "";
+  tab.querySelector(".tab-bar-unread").textContent = count ? `Alerts, ${count.textContent} unread` : "Alerts";
 }
 document.addEventListener("DOMContentLoaded", mirrorNotificationCount);
 document.addEventListener("htmx:afterSettle", mirrorNotificationCount);
