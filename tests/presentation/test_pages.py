@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.template.loader import render_to_string
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -157,3 +158,24 @@ def test_missing_pages_get_the_sites_own_404(db, client):
     page = response.content.decode()
     assert response.status_code == 404
     assert "We can't find that page" in page and 'class="site-header"' in page and "URLconf" not in page
+
+
+def test_the_cloak_help_page_speaks_plainly(rf):
+    figures = {
+        "images": 12,
+        "styles": 3,
+        "strength": "default",
+        "ssim": 0.97,
+        "psnr": 38.2,
+        "max_change": 8,
+        "mobilenet": 81,
+        "clip": 42,
+        "clip_jpeg": 30,
+        "clip_resize": 28,
+        "clip_noise": 4,
+        "seconds_per_tile": 60,
+    }
+    page = render_to_string("cloak/help.html", {"figures": figures, "max_long_side": 2048}, request=rf.get("/"))
+    for jargon in ("SSIM", "PSNR", "MobileNet", "CLIP", "ViT", "bench/", "cloak_eval"):
+        assert jargon not in page, jargon
+    assert "97 % alike" in page and "8 of 255 brightness levels" in page
