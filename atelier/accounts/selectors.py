@@ -18,6 +18,13 @@ def profile_for_page(*, handle: str) -> Profile:
     return get_object_or_404(_profiles_with_images(), user__handle=normalise_handle(handle), user__is_active=True)
 
 
-def profiles_recent(*, limit: int = 24) -> list[Profile]:
-    """Newest artists and studios, for the home page: two queries whatever the limit."""
-    return list(_profiles_with_images().filter(user__is_active=True).order_by("-user__date_joined")[:limit])
+def profiles_recent(*, limit: int = 24, with_work: QuerySet | None = None) -> list[Profile]:
+    """Newest artists and studios, for the home page: two queries whatever the limit.
+
+    `with_work` is a query of author ids (the caller's "public posts" rule, which accounts does not
+    own): only people in it are listed, so "New on Atelier" shows artists with work to look at, not
+    empty accounts. Staff accounts (moderators, admins) are never listed: they are not artists here."""
+    profiles = _profiles_with_images().filter(user__is_active=True, user__is_staff=False)
+    if with_work is not None:
+        profiles = profiles.filter(user__in=with_work)
+    return list(profiles.order_by("-user__date_joined")[:limit])

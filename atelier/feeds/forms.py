@@ -25,7 +25,7 @@ class FeedPreferencesForm(forms.ModelForm):
         max_value=100,
         label="People you follow, in percent of your home feed",
         help_text="0 is everyone (Discover), 100 only people you follow.",
-        widget=forms.NumberInput(attrs={"type": "range", "step": 10}),
+        widget=forms.NumberInput(attrs={"type": "range", "step": 10, "data-unit": "%"}),
     )
 
     class Meta:

@@ -13,7 +13,7 @@ from atelier.feeds import selectors
 from atelier.feeds.cursors import InvalidCursor
 from atelier.feeds.forms import FeedPreferencesForm
 from atelier.feeds.models import FeedChoice, FeedPreferences
-from atelier.posts.models import Category, Tag
+from atelier.posts.models import Category, Post, Tag
 
 FEEDS = {
     FeedChoice.HOME: selectors.home_feed,
@@ -92,6 +92,6 @@ def home(request):
     context = {
         "page": page,
         "more_url": reverse("feeds:feed", args=["discover"]),
-        "profiles": profiles_recent(limit=12),
+        "profiles": profiles_recent(limit=12, with_work=Post.objects.public().values("author_id")),
     }
     return render(request, "home.html", context)

@@ -53,10 +53,31 @@ class JobForm(forms.ModelForm):
             "description": "Description (Markdown)",
             "apply_email": "Application email",
         }
-        widgets = {"description": forms.Textarea(attrs={"rows": 10}), "ai_statement": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 10}),
+            "ai_statement": forms.Textarea(attrs={"rows": 3}),
+            "location_mode": forms.RadioSelect,
+            "apply_method": forms.RadioSelect,
+        }
+
+    # What an empty choice says instead of Django's "---------"; None drops it (a radio group
+    # where one answer is required has nothing to show for "none yet").
+    BLANK_LABELS = {
+        "location_mode": None,
+        "apply_method": None,
+        "country": "Choose a country",
+        "employment_type": "Choose a type",
+        "seniority": "Choose a level",
+        "salary_currency": "Not stated",
+        "salary_period": "Not stated",
+    }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name, label in self.BLANK_LABELS.items():
+            field = self.fields[name]
+            choices = [choice for choice in field.choices if choice[0] != ""]
+            field.choices = choices if label is None else [("", label), *choices]
         if not self.instance.pk:
             self.initial.setdefault("expires_at", (timezone.now() + timedelta(days=30)).date())
         else:

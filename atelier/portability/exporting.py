@@ -31,7 +31,7 @@ from atelier.jobs.models import Application, Job
 from atelier.media.storages import delete_stored_files, originals_storage
 from atelier.portability.models import ArchiveExport, ExportState
 from atelier.portability.moving import FORMAT, MANIFEST
-from atelier.posts.models import Licence, MediaKind, Post
+from atelier.posts.models import Licence, MediaKind, Post, PostState
 from atelier.social.models import Comment, Follow
 
 logger = logging.getLogger(__name__)
@@ -79,7 +79,8 @@ def _copy_original(archive: zipfile.ZipFile, source_name: str, arcname: str) -> 
 def _posts(owner):
     comments = Comment.objects.select_related("author").order_by("created_at", "pk")
     return (
-        Post.objects.filter(author=owner, removed_at__isnull=True)
+        Post.objects.filter(author=owner)
+        .exclude(state=PostState.TAKEN_DOWN)
         .prefetch_related("items", "tags", Prefetch("comments", queryset=comments))
         .order_by("-published_at", "-pk")
     )

@@ -58,6 +58,21 @@ def posts_for_profile(*, author, viewer, limit: int = 60) -> list[Post]:
     return list(queryset.order_by("-published_at", "-created_at")[:limit])
 
 
+def posts_more_by_author(*, post: Post, viewer, limit: int = 6) -> list[Post]:
+    """The strip under a post page: the author's other public work, newest first, in one query
+    (plus the viewer's bookmarks as a subquery, for the cards' corner menu). Drafts stay out even
+    for the author: the strip is what a visitor would see."""
+    from atelier.albums.selectors import bookmarked_by
+
+    queryset = (
+        Post.objects.visible_to(viewer)
+        .filter(author_id=post.author_id, state="published")
+        .exclude(pk=post.pk)
+        .annotate(viewer_bookmarked=bookmarked_by(viewer))
+    )
+    return list(queryset.order_by("-published_at", "-id")[:limit])
+
+
 def drafts_for_author(*, author) -> list[Post]:
     return list(Post.objects.filter(author=author, state=PostState.DRAFT).order_by("-updated_at"))
 

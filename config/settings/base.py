@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django.forms",
     "django_htmx",
     "template_partials",
     "ninja",
@@ -81,6 +82,10 @@ MIDDLEWARE = [
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
+# Every form renders through the project's field templates (atelier/templates/forms/), so sign-up,
+# settings, the composer, jobs and moderation share one look: toggles, chips, segmented choices.
+FORM_RENDERER = "atelier.core.forms_rendering.AtelierFormRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -93,6 +98,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "atelier.core.context_processors.site",
             ],
+            # `ago` ("just now", "3 hours ago") in every template without a {% load %}.
+            "builtins": ["atelier.core.templatetags.presentation"],
         },
     },
 ]

@@ -34,7 +34,7 @@ def test_post_find_apply_and_shortlist(chromium, live_server, make_user, make_pu
     page.get_by_label("Concept art").check()
     page.get_by_label("Employment type").select_option("full_time")
     page.get_by_label("Seniority").select_option("mid")
-    page.get_by_label("Location mode").select_option("remote")
+    page.get_by_label("Remote", exact=True).check()  # a segmented choice
     page.get_by_label("Country").select_option("PT")
     page.get_by_label("Pay from").fill("42000")
     page.get_by_label("Pay up to").fill("52000")
@@ -55,6 +55,8 @@ def test_post_find_apply_and_shortlist(chromium, live_server, make_user, make_pu
     _log_in(phone, artist.handle)
     mobile = phone.page
     phone.goto("/jobs/")
+    expect(mobile.locator(".job-row").first).to_be_in_viewport()  # a job on the first screen, filters folded
+    mobile.get_by_text("Filters", exact=True).click()
     mobile.get_by_label("Discipline").select_option("concept_art")
     mobile.get_by_label("Remote only").check()
     mobile.get_by_role("button", name="Show jobs").click()

@@ -111,6 +111,7 @@ def test_compose_publish_and_view_a_post(browser_page, make_user, tmp_path):
     _choose_crops(browser_page)
 
     page.get_by_label("Title").fill("Harbour lanterns")
+    page.get_by_text("Medium, category, tags, software, licence and content").click()
     page.get_by_label("Tags").fill("harbour, lanterns, #night")
     page.get_by_label("Medium").select_option(label="2D digital")
     browser_page.assert_no_horizontal_overflow()
@@ -154,14 +155,20 @@ def test_compose_publish_and_view_a_post(browser_page, make_user, tmp_path):
     browser_page.shot("07-lightbox")
     page.keyboard.press("Escape")
 
-    # The profile grid shows the square thumbnail cut from the bottom-right (yellow) quadrant.
-    browser_page.goto(f"/@{handle}")
+    # Grids show the square thumbnail cut from the bottom-right (yellow) quadrant (the portfolio
+    # leads with the newest post's wide cover, so Discover's grid has the card).
+    browser_page.goto("/feed/discover/")
     card = page.locator(".post-card img").first
     browser_page.assert_image_loaded(card)
     quadrant, distance = nearest_quadrant(card.screenshot())
     assert (quadrant, distance < 40) == ("bottom-right", True), (quadrant, distance)
     browser_page.assert_no_horizontal_overflow()
-    browser_page.shot("08-profile-grid")
+    browser_page.shot("08-discover-grid")
+    browser_page.goto(f"/@{handle}")
+    expect(page.locator(".featured-post")).to_have_count(1)
+    expect(page.locator(".post-card")).to_have_count(0)  # the one post is not shown twice
+    browser_page.assert_no_horizontal_overflow()
+    browser_page.shot("08-profile")
 
     # The cover was cut from the top of the tall picture: its top half is red | green.
     post.refresh_from_db()

@@ -145,7 +145,7 @@ def _check_public_profile(browser_page, handle: str) -> None:
     assert nearest_quadrant(banner_png, (0.6, 0.2, 0.95, 0.8))[0] == "top-right"
 
 
-def test_sign_up_confirm_and_build_a_profile(browser_page, tmp_path):
+def test_sign_up_confirm_and_build_a_profile(browser_page, tmp_path, make_published_post):
     page = browser_page.page
     handle = f"mira_{browser_page.viewport.name}"
     _signup(browser_page, handle)
@@ -172,10 +172,14 @@ def test_sign_up_confirm_and_build_a_profile(browser_page, tmp_path):
     assert images["avatar"].state == images["banner"].state == "ready"
 
     _check_public_profile(browser_page, handle)
-    # Visitors' home page lists the newest artists (signed in, "/" is the person's own feed).
+    # Visitors' home page lists the newest artists with public work (signed in, "/" is the person's
+    # own feed): not yet Mira, who has posted nothing; once she has, her card.
     visitor = page.context.browser.new_context(
         base_url=browser_page.origin, **browser_page.viewport.context_options()
     ).new_page()
+    visitor.goto("/")
+    expect(visitor.locator(".profile-card", has_text="Mira Okafor")).to_have_count(0)
+    make_published_post(User.objects.get(handle=handle), title="First light")
     visitor.goto("/")
     expect(visitor.locator(".profile-card", has_text="Mira Okafor")).to_be_visible()
     visitor.screenshot(path=browser_page.artifacts / "11-home-with-card.png", full_page=True)

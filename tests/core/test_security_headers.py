@@ -133,9 +133,9 @@ def test_signed_in_html_pages_carry_strict_headers_and_no_inline_code(signed_in_
     assert_csp_compatible_markup(response)
 
 
-def test_home_page_with_artists_has_only_external_scripts(client, make_user):
+def test_home_page_with_artists_has_only_external_scripts(client, make_user, make_published_post):
     for number in range(3):
-        make_user(f"painter{number}")
+        make_published_post(make_user(f"painter{number}"))  # "New on Atelier" lists artists with public work
 
     response = client.get("/")
 

@@ -210,6 +210,6 @@ def test_an_imported_ai_image_is_held_like_an_upload(signed_in_client, user, run
     with run_on_commit():
         start(signed_in_client, run, unticked="")
     held = Post.objects.get(author=user, title="Prompted")
-    assert held.held_at and "Automatic1111" in held.held_reason
+    assert held.is_held and "Automatic1111" in held.held_reason
     public = set(Post.objects.public().values_list("title", flat=True))
     assert public == {"Clean"}

@@ -235,8 +235,8 @@ def test_a_gif_chosen_as_thumbnail_gives_an_animated_thumbnail(author_client, st
     assert read_public(animated["mp4"])[4:8] == b"ftyp"
     assert sizes_of(post.covers["thumbnail"]) == [(120, 120)]
     assert "animated" not in post.covers["cover"]  # the cover still comes from the still image
-    profile = stranger_client.get(post.author.get_absolute_url()).content.decode()
-    assert f'<source srcset="{escape(post.thumbnail["animated_webp"])}" type="image/webp"' in profile
+    grid = stranger_client.get("/feed/discover/").content.decode()  # a grid of cards (a portfolio leads with the cover)
+    assert f'<source srcset="{escape(post.thumbnail["animated_webp"])}" type="image/webp"' in grid
 
 
 def test_a_cover_task_delivered_twice_builds_once(draft, capture):
@@ -263,5 +263,7 @@ def test_thumbnails_and_covers_also_come_as_avif_for_grids_and_feeds(client, dra
             assert avif.info["xmp"] == post_xmp(post)  # only Atelier's rights and do-not-train packet
     # Full-size renditions stay WebP: an AVIF srcset without the large sizes would blur big screens.
     assert all("avif" not in size for size in post.items.get().sizes)
-    grid = client.get(f"/@{post.author.handle}").content.decode()
-    assert grid.count('type="image/avif"') == 2  # the grid thumbnail and the featured cover
+    portfolio = client.get(f"/@{post.author.handle}").content.decode()
+    assert portfolio.count('type="image/avif"') == 1  # the featured cover (the newest post is not repeated in the grid)
+    feed = client.get("/feed/discover/").content.decode()
+    assert feed.count('type="image/avif"') == 1  # the grid thumbnail

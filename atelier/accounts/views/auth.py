@@ -5,6 +5,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -62,8 +63,9 @@ def login_view(request):
                 status = 429
             else:
                 if user is not None:
-                    # The second-factor hook: signs in now, or asks for a passkey or code first.
-                    return mfa_flow.after_password(request, user, next_url=_safe_next(request, user.get_absolute_url()))
+                    # The second-factor hook: signs in now, or asks for a passkey or code first. To the
+                    # feed: that is where a returning person reads; their own profile is one tab away.
+                    return mfa_flow.after_password(request, user, next_url=_safe_next(request, reverse("home")))
                 form.add_error(None, "That email or handle and password do not match an account.")
     return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request, "")}, status=status)
 

@@ -106,12 +106,15 @@ def post_edit(request, post_id: int):
         return render(request, "posts/includes/autosave_status.html", {"saved_at": timezone.now()})
     if action == "publish":
         post.refresh_from_db()
-        messages.success(
-            request,
-            "Published."
-            if post.is_public
-            else "Published. Checking your work… it appears once every file is processed and checked.",
-        )
+        # A held post is not published for anyone but its author: its page's banner says why, and a
+        # green "Published." above it would contradict it.
+        if not post.is_held:
+            messages.success(
+                request,
+                "Published."
+                if post.is_public
+                else "Published. Checking your work… it appears once every file is processed and checked.",
+            )
         return redirect(post.get_absolute_url())
     messages.success(request, "Draft saved." if post.is_draft else "Changes saved.")
     return redirect("posts:edit", post_id=post.pk)

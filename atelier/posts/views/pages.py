@@ -10,8 +10,15 @@ from django.views.decorators.http import require_GET
 from atelier.core.html import render_user_markdown
 from atelier.media.storages import open_rendition
 from atelier.moderation.selectors import case_for_author
-from atelier.posts.selectors import checking_progress, post_for_page, post_for_status, withheld_file_for
+from atelier.posts.selectors import (
+    checking_progress,
+    post_for_page,
+    post_for_status,
+    posts_more_by_author,
+    withheld_file_for,
+)
 from atelier.protection.cloak.selectors import post_cloak_status
+from atelier.social.selectors import profile_social
 
 
 def post_detail(request, post_id: int):
@@ -32,6 +39,9 @@ def post_detail(request, post_id: int):
             "checking": checking_progress(items) if owner and post.is_checking else None,
             "profile": post.author.profile,
             "description_html": render_user_markdown(post.description),
+            # The artist panel's Follow button and the "more by this artist" strip: one query each.
+            "social": None if owner else profile_social(user=post.author, viewer=request.user),
+            "more_by_artist": posts_more_by_author(post=post, viewer=request.user),
         },
     )
 

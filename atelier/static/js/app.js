@@ -39,3 +39,47 @@ document.addEventListener("click", (event) => {
   event.preventDefault();
   card.classList.add("revealed");
 });
+
+// A slider shows its value in the <output> beside it (forms/field.html), as it moves.
+function showRangeValues(root) {
+  for (const output of root.querySelectorAll("output[data-range-output]")) {
+    const input = document.getElementById(output.htmlFor.value);
+    if (!input) continue;
+    const show = () => { output.textContent = `${input.value}${input.dataset.unit || ""}`; };
+    input.addEventListener("input", show);
+    show();
+  }
+}
+document.addEventListener("DOMContentLoaded", () => showRangeValues(document));
+
+// A form that comes back with errors brings its error summary on screen: on a phone it can sit
+// thousands of pixels below where the page reloads.
+document.addEventListener("DOMContentLoaded", () => {
+  const summary = document.querySelector("main .form-errors[role=alert], main .form-error[role=alert], main .field.has-error");
+  if (!summary) return;
+  summary.setAttribute("tabindex", "-1");
+  summary.scrollIntoView({ block: "center" });
+  summary.focus({ preventScroll: true });
+});
+
+// The phone's tab bar shows the unread count the header's badge polls for (the header hides its
+// bell on a phone; one poll serves both).
+function mirrorNotificationCount() {
+  const badge = document.getElementById("notification-badge");
+  const tab = document.querySelector(".tab-bar-notifications");
+  if (!badge || !tab) return;
+  const count = badge.querySelector(".notification-count");
+  const slot = tab.querySelector(".tab-bar-count");
+  slot.textContent = count ? count.textContent : "";
+  slot.hidden = !count;
+  // The accessible name starts with the visible word ("Alerts, 3 unread").
+  tab.querySelector(".tab-bar-unread").textContent = count ? `Alerts, ${count.textContent} unread` : "Alerts";
+}
+document.addEventListener("DOMContentLoaded", mirrorNotificationCount);
+document.addEventListener("htmx:afterSettle", mirrorNotificationCount);
+
+// Sections folded on a phone (data-open-wide) start open where the screen has room for them.
+document.addEventListener("DOMContentLoaded", () => {
+  if (!window.matchMedia("(min-width: 700px)").matches) return;
+  for (const section of document.querySelectorAll("details[data-open-wide]")) section.open = true;
+});

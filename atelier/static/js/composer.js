@@ -115,6 +115,21 @@
       // One after another keeps the order the person picked them in.
       for (const file of files) await uploadFile(form, file);
     });
+    // The form is also a drop zone: files dragged from the desktop go through the same uploads.
+    if (!form) return;
+    form.addEventListener("dragover", (event) => {
+      if (![...event.dataTransfer.types].includes("Files")) return;
+      event.preventDefault();
+      form.classList.add("is-over");
+    });
+    form.addEventListener("dragleave", (event) => {
+      if (!form.contains(event.relatedTarget)) form.classList.remove("is-over");
+    });
+    form.addEventListener("drop", async (event) => {
+      event.preventDefault();
+      form.classList.remove("is-over");
+      for (const file of [...event.dataTransfer.files]) await uploadFile(form, file);
+    });
   }
 
   // --- reordering by drag (SortableJS: mouse and touch); the arrow buttons do the same without it
