@@ -13,7 +13,7 @@ from atelier.protection.detection.signals import run_local_signals
 from bench import detection_fixtures as fx
 
 pytestmark = pytest.mark.django_db  # the session fixture in tests/conftest.py reads a table
-SIGNALS = ["png_text", "exif", "xmp", "c2pa", "watermark", "classifier"]
+SIGNALS = ["png_text", "exif", "xmp", "c2pa", "stealth", "watermark", "classifier"]
 
 
 def write(tmp_path, data: bytes, name="upload"):
@@ -46,7 +46,7 @@ def test_pixels_the_caller_already_decoded_are_used_as_they_are(tmp_path):
     decoded = Image.open(io.BytesIO(data))
     decoded.load()
     findings, embedding = run_local_signals(path, "png", image=decoded)
-    assert findings[4].signal == "watermark" and findings[4].detail["generator"] == "Stable Diffusion 1.x"
+    assert findings[5].signal == "watermark" and findings[5].detail["generator"] == "Stable Diffusion 1.x"
     assert np.allclose(embedding, run_local_signals(path, "png")[1], atol=1e-5)
 
 

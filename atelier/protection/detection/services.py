@@ -41,6 +41,7 @@ _LABELS = {
     "exif": "the file's metadata names {generator} as the software that made it",
     "xmp": "the file's metadata declares it AI-generated (IPTC digital source type)",
     "c2pa": "the file's Content Credentials declare it AI-generated",
+    "stealth": "the file's pixels hide the generation settings of {generator}",
     "watermark": "the image carries the invisible watermark that {generator} adds to what it makes",
 }
 _FLAGS = {

@@ -11,11 +11,11 @@ import logging
 import numpy as np
 from PIL import Image
 
-from atelier.protection.detection import classifier, provenance, watermark
+from atelier.protection.detection import classifier, provenance, stealth, watermark
 from atelier.protection.detection.provenance import Finding
 
 logger = logging.getLogger(__name__)
-PIXEL_SIGNALS = ("watermark", "classifier")
+PIXEL_SIGNALS = ("stealth", "watermark", "classifier")
 
 
 def _pixel_errors(message: str) -> list[Finding]:
@@ -57,6 +57,7 @@ def run_local_signals(
         if image is None:
             return [*findings, *_pixel_errors(problem)], None
     try:
+        findings.append(_guarded("stealth", lambda: stealth.read_stealth(image)))
         findings.append(_guarded("watermark", lambda: watermark.read_watermarks(image)))
         classified = _guarded("classifier", lambda: classifier.classify(image, probe=probe))
     finally:
