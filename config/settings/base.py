@@ -272,7 +272,8 @@ C2PA_SIGNING_KEY = env_str("C2PA_SIGNING_KEY", "")
 # POST /api/v3/hive/ai-generated-and-deepfake-content-detection (Bearer), v2 POST /api/v2/task/sync (Token).
 # The CLIP classifier score at which a new site's detection policy sends work to review; moderators
 # tune it afterwards in the admin (protection.detection.models.DetectionPolicy).
-DETECTION_CLASSIFIER_THRESHOLD = env_float("DETECTION_CLASSIFIER_THRESHOLD", 0.97)
+DETECTION_CLASSIFIER_THRESHOLD = env_float("DETECTION_CLASSIFIER_THRESHOLD", 0.999)  # hides work
+DETECTION_CLASSIFIER_REVIEW_THRESHOLD = env_float("DETECTION_CLASSIFIER_REVIEW_THRESHOLD", 0.97)  # queues it
 HIVE_API_KEY = env_str("HIVE_API_KEY", "")
 HIVE_API_VERSION = env_str("HIVE_API_VERSION", "v3")
 HIVE_API_URL = env_str("HIVE_API_URL", "")

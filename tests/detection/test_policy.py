@@ -8,6 +8,8 @@ from django.core.management import CommandError, call_command
 
 from atelier.moderation import services as moderation
 from atelier.moderation.models import CaseStatus, ReviewCase
+from atelier.moderation.selectors import queue_page
+from atelier.notifications.models import Notification
 from atelier.posts import services
 from atelier.posts.models import Post
 from atelier.protection.detection.models import (
@@ -51,12 +53,55 @@ def test_a_classifier_score_over_the_threshold_holds_for_review_not_as_a_label(
 
 
 def test_under_the_threshold_nothing_is_held_and_the_score_is_kept(make_user, django_capture_on_commit_callbacks):
-    set_policy(classifier_threshold=1.01)
+    set_policy(classifier_threshold=1.01, classifier_review_threshold=1.01)
     post, item = published(make_user, django_capture_on_commit_callbacks, quadrant_bytes("PNG", (400, 300)))
     assert ItemVerdict.objects.get(item=item).verdict == "human"
     evidence = SignalEvidence.objects.get(item=item, signal="classifier")
     assert 0 <= evidence.detail["score"] <= 1 and evidence.detail["head"]
+    # judged against the policy's thresholds, not the package's 0.879
+    assert evidence.outcome == "clear" and evidence.detail["threshold"] == evidence.detail["hold_threshold"] == 1.01
+    assert 0.5 < evidence.detail["head_threshold"] < 1
     assert Post.objects.public().filter(pk=post.pk).exists()
+    assert not ReviewCase.objects.filter(post=post).exists()
+
+
+def test_the_review_band_queues_the_work_and_leaves_it_visible(make_user, client, django_capture_on_commit_callbacks):
+    set_policy(classifier_threshold=1.01, classifier_review_threshold=0.0)
+    post, item = published(make_user, django_capture_on_commit_callbacks, quadrant_bytes("PNG", (400, 300)))
+    verdict = ItemVerdict.objects.get(item=item)
+    assert verdict.verdict == "review" and verdict.action == "review"
+    post.refresh_from_db()
+    assert post.held_at is None and Post.objects.public().filter(pk=post.pk).exists()
+    assert client.get(post.get_absolute_url()).status_code == 200
+    case = ReviewCase.objects.get(post=post)
+    assert case.status == CaseStatus.OPEN and not case.labelled and case.flag_score is not None
+    assert case.detection_reason.startswith("Queued for review: our AI-image classifier")
+    assert not Notification.objects.filter(post=post).exists()  # nothing happened to the work yet
+    evidence = SignalEvidence.objects.get(item=item, signal="classifier")
+    assert evidence.outcome == "hit" and evidence.detail["threshold"] == 0.0
+    assert "queued for a moderator, the post stays visible" in evidence.readable.sentence
+
+
+def test_the_queue_ranks_review_cases_by_score(make_user, make_published_post):
+    author = make_user("ranked")
+    low, high = (make_published_post(author, title=title) for title in ("Low", "High"))
+    moderation.case_queue_from_detection(post=low, reason="Queued for review: test.", flag_score=0.971)
+    moderation.case_queue_from_detection(post=high, reason="Queued for review: test.", flag_score=0.995)
+    page = queue_page(tab="open")
+    assert [case.post_id for case in page] == [high.pk, low.pk]
+
+
+def test_an_approved_post_is_not_queued_again(make_user, make_published_post, django_capture_on_commit_callbacks):
+    from django.contrib.auth.models import Permission
+
+    moderator = make_user("mod2")
+    moderator.user_permissions.add(Permission.objects.get(codename="review_case"))
+    set_policy(classifier_threshold=1.01, classifier_review_threshold=0.0)
+    post, item = published(make_user, django_capture_on_commit_callbacks, quadrant_bytes("PNG", (400, 300)))
+    case = ReviewCase.objects.get(post=post)
+    moderation.case_decide(case_id=case.pk, moderator=moderator, action="approve", note="Checked.")
+    assert media_item_detect(item_id=item.pk) == "review"
+    assert ReviewCase.objects.get(post=post).status == CaseStatus.APPROVED
 
 
 def test_the_admin_can_stop_provenance_from_holding(make_user, django_capture_on_commit_callbacks):
@@ -97,7 +142,7 @@ def test_hive_is_asked_when_switched_on(settings, make_user, django_capture_on_c
     stand_in = StandIn()
     try:
         settings.HIVE_API_KEY, settings.HIVE_API_URL, settings.HIVE_API_VERSION = "test-key", stand_in.url, "v3"
-        set_policy(classifier_threshold=1.01, hive_threshold=0.9)
+        set_policy(classifier_threshold=1.01, classifier_review_threshold=1.01, hive_threshold=0.9)
         stand_in.reply(200, v3_answer(0.97))
         _post, item = published(make_user, django_capture_on_commit_callbacks, quadrant_bytes("JPEG", (400, 300)))
     finally:
@@ -107,7 +152,8 @@ def test_hive_is_asked_when_switched_on(settings, make_user, django_capture_on_c
     hive = SignalEvidence.objects.get(item=item, signal="hive")
     assert hive.outcome == "hit" and hive.detail["score"] == pytest.approx(0.97)
     verdict = ItemVerdict.objects.get(item=item)
-    assert verdict.verdict == "flagged" and "Hive" in verdict.reason
+    assert verdict.verdict == "review" and "Hive" in verdict.reason  # a remote score alone never hides work
+    assert _post.__class__.objects.public().filter(pk=_post.pk).exists()
 
 
 def test_a_hive_timeout_is_that_signals_error_and_the_rest_decide(
@@ -155,6 +201,7 @@ def test_retraining_adopts_a_probe_only_when_it_beats_the_head(make_user, make_p
     printed = capsys.readouterr().out
     probe = DetectionProbe.objects.get()
     assert probe.samples == 40 and probe.cv_auc > 0.95 and probe.cv_auc > probe.head_auc
+    assert probe.hold_threshold >= probe.threshold and "hold threshold" in printed
     assert probe.adopted and "Adopted probe" in printed and "AUC" in printed
     assert adopted_probe() is not None
     assert ReviewCase.objects.filter(status=CaseStatus.CONFIRMED_AI).count() == 20

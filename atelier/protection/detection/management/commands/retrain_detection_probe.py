@@ -54,6 +54,7 @@ class Command(BaseCommand):
                 coef=np.asarray(fit.coef, dtype=np.float32).tobytes(),
                 intercept=float(fit.intercept),
                 threshold=float(fit.threshold),
+                hold_threshold=float(fit.hold_threshold),
                 cv_auc=float(fit.cv_auc),
                 head_auc=float(result["head_auc"]),
                 samples=len(labels),
@@ -63,7 +64,8 @@ class Command(BaseCommand):
             f"{len(labels)} examples ({human} human, {ai} AI-generated), {folds}-fold cross-validation\n"
             f"retrained probe AUC {fit.cv_auc:.4f}   shipped head AUC {result['head_auc']:.4f}\n"
             + (
-                f"Adopted probe {row.pk}: new uploads are scored with it (review threshold {fit.threshold:.4f})."
+                f"Adopted probe {row.pk}: new uploads are scored with it (review threshold {fit.threshold:.4f}, "
+                f"hold threshold {fit.hold_threshold:.4f})."
                 if adopt
                 else "Kept the shipped head: the probe did not beat it."
             )
