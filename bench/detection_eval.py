@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 GOAL_MS_12MP = 150
 REPEATS_12MP = 5
-PROVENANCE = ("png_text", "exif", "xmp", "c2pa")
+PROVENANCE = ("png_text", "exif", "xmp", "c2pa", "stealth")
 GROUPS = {
     "provenance": PROVENANCE,
     "watermark": ("watermark",),
@@ -43,8 +43,9 @@ FORMATS = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".webp": "webp", ".ti
 
 def run_one(path: Path) -> dict:
     """The stages of signals.run_local_signals, timed one by one (same calls, same order)."""
-    from atelier.protection.detection import classifier, provenance, watermark
-    from atelier.protection.detection.signals import open_bounded
+    from atelier.protection.detection import classifier, provenance, stealth, watermark
+    from atelier.protection.detection.provenance import Finding
+    from atelier.protection.detection.signals import LOSSY_SKIP, open_for_signals
 
     fmt = FORMATS.get(path.suffix.lower(), "")
     ms, findings = {}, {}
@@ -53,14 +54,19 @@ def run_one(path: Path) -> dict:
         findings[finding.signal] = finding
     ms["provenance"] = time.perf_counter() - started
     mark = time.perf_counter()
-    image, problem = open_bounded(path)
+    image, problem, reduced = open_for_signals(path)
     ms["decode"] = time.perf_counter() - mark
     if image is None:
-        findings["watermark"] = findings["classifier"] = None
+        findings["stealth"] = findings["watermark"] = findings["classifier"] = None
         return {"findings": findings, "ms": ms, "error": problem}
     with image:
         mark = time.perf_counter()
-        findings["watermark"] = watermark.read_watermarks(image)
+        skipped = Finding("stealth", "clear", {"skipped": LOSSY_SKIP})
+        findings["stealth"] = skipped if reduced else stealth.read_stealth(image)
+        ms["stealth"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        findings["watermark"] = Finding("watermark", "clear", {"skipped": LOSSY_SKIP}) if reduced else (
+            watermark.read_watermarks(image))  # fmt: skip
         ms["watermark"] = time.perf_counter() - mark
         mark = time.perf_counter()
         findings["classifier"] = classifier.classify(image)[0]
@@ -141,7 +147,7 @@ def evaluate(folder: Path) -> dict:
     }
     stage_ms = {
         stage: round(statistics.median(row["ms"][stage] for row in rows if stage in row["ms"]) * 1000, 2)
-        for stage in ("provenance", "decode", "watermark", "classifier", "total")
+        for stage in ("provenance", "decode", "stealth", "watermark", "classifier", "total")
     }
     return {
         "files": {"human": sum(r["label"] == "human" for r in rows), "ai": sum(r["label"] == "ai" for r in rows)},
@@ -221,6 +227,26 @@ def print_report(result: dict, timing: dict) -> None:
         )
 
 
+def print_review(load: dict, margin: dict, retrained: dict) -> None:
+    policy = load["default_policy"]
+    print(f"\nclassifier on {load['human_images']} human images {load['by_kind']}")
+    for threshold, row in load["share_at_or_over"].items():
+        print(f"  score ≥ {threshold}: {row['share']:.2%} ({row['count']}; 95 % upper {row['upper_95']:.2%})")
+    print(
+        f"default policy: hold ≥ {policy['hold_threshold']}, review ≥ {policy['review_threshold']}: hidden "
+        f"{load['hold_rate']['share']:.2%}, queued visible {load['review_band_rate']:.2%}; per 10,000 uploads "
+        f"{load['per_10000_uploads']}"
+    )
+    print(f"after 200 decisions: {json.dumps(retrained, ensure_ascii=False)}")
+    for mark, row in margin.items():
+        print(
+            f"watermark {mark}: hit ≥ {row['hit_from']}/{row['bits']} "
+            f"(chance {row['chance_unmarked_reaches_hit']:.1e}); "
+            f"unmarked max {row['unmarked']['max']} p99 {row['unmarked']['p99']}; "
+            f"marked min {row['marked']['min']} p1 {row['marked']['p1']} median {row['marked']['median']}"
+        )
+
+
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.default")
     import django
@@ -240,6 +266,14 @@ def main() -> None:
         source = "bench/detection_fixtures.py (built fresh)"
     timing = time_12mp()
     print_report(result, timing)
+    from bench import detection_review_load as review
+
+    scan = review.scan_corpus()
+    load = review.review_load(scan["rows"])
+    policy = (load["default_policy"]["hold_threshold"], load["default_policy"]["review_threshold"])
+    margin = review.watermark_margin(scan["rows"])
+    retrained = review.probe_after_decisions(scan["rows"], policy)
+    print_review(load, margin, retrained)
     goals = {
         "provenance_and_watermark_fp_on_human": result["signals"]["provenance+watermark"]["fp"],
         "untouched_marked_files_missed": len(result["untouched_ai_missed_by_provenance_and_watermark"]),
@@ -251,6 +285,7 @@ def main() -> None:
             "zero_false_positives": goals["provenance_and_watermark_fp_on_human"] == 0,
             "every_untouched_marked_file_caught": goals["untouched_marked_files_missed"] == 0,
             "ms_per_12mp": {fmt: ms <= GOAL_MS_12MP for fmt, ms in goals["ms_per_12mp"].items()},
+            "classifier_only_hold_rate_at_most_1_percent": load["hold_rate"]["share"] <= 0.01,
         },
         "fixture_set": source,
         "method": "each file through signals.run_local_signals' stages (provenance.read_all, one bounded decode, "
@@ -265,6 +300,9 @@ def main() -> None:
             "load_average_at_end": [round(value, 2) for value in os.getloadavg()],
         },
         **result,
+        "review_load": load,
+        "probe_after_200_decisions": retrained,
+        "watermark_margin": margin,
         "timing_12mp": timing,
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
