@@ -8,17 +8,18 @@
    the shipped head scored highest (the false alarms moderators approve) and 100 network-made images
    moderators confirm (neural style transfer of other images: the one image-generating network
    installed here, a stand-in for diffusion output). The probe is fitted and compared as the command
-   does; hold / review rates are then measured on the human images and network images not decided.
+   does, with half the undecided human images as the recent uploads it must not hide; hold / review
+   rates are then measured on the other half and on network images not decided.
 3. Bits matched by each Stable Diffusion mark on unmarked images (the corpus) and on marked ones (corpus
    images at each generator's native size through the reference encoder), and the hit thresholds with
    the binomial chance of an unmarked image reaching them.
 """
 
-import math
 from collections import Counter, defaultdict
 
 import numpy as np
 from PIL import Image
+from scipy.stats import beta
 
 from atelier.protection.detection import classifier, probe, watermark
 from atelier.protection.detection.evidence import chance_of_matching
@@ -33,16 +34,8 @@ DECISIONS = 200
 
 
 def upper_bound(hits: int, total: int, confidence: float = 0.95) -> float:
-    """One-sided Clopper–Pearson upper bound of a rate, by bisection on the binomial tail."""
-    if hits >= total:
-        return 1.0
-    target = 1 - confidence
-    low, high = hits / total, 1.0
-    for _ in range(60):
-        middle = (low + high) / 2
-        tail = sum(math.comb(total, k) * middle**k * (1 - middle) ** (total - k) for k in range(hits + 1))
-        low, high = (middle, high) if tail > target else (low, middle)
-    return round(high, 4)
+    """One-sided Clopper–Pearson upper bound of a rate (the beta quantile)."""
+    return 1.0 if hits >= total else round(float(beta.ppf(confidence, hits + 1, total - hits)), 4)
 
 
 def _rate(scores: np.ndarray, threshold: float) -> dict:
@@ -62,16 +55,24 @@ def scan_corpus() -> dict:
     return {"rows": rows}
 
 
-def choose_policy(scores: np.ndarray) -> tuple[float, float]:
-    """(hold, review): the lowest swept thresholds within the budgets."""
-    hold = next(t for t in SWEEP if (scores >= t).mean() <= HOLD_BUDGET)
+def choose_policy(scores: np.ndarray, kinds: list[str]) -> tuple[float, float]:
+    """(hold, review): the lowest swept thresholds within the budgets. The hold threshold must also keep
+    every kind of work (pixel art, photographs, …) within the policy's 1 %, so no one kind of artist
+    carries the false holds."""
+    labels = np.array(kinds)
+
+    def worst_kind(threshold: float) -> float:
+        return max(float((scores[labels == kind] >= threshold).mean()) for kind in set(kinds))
+
+    hold = next(t for t in SWEEP if (scores >= t).mean() <= HOLD_BUDGET and worst_kind(t) <= 0.01)
     review = next((t for t in SWEEP if (scores >= t).mean() <= REVIEW_BUDGET and t <= hold), hold)
     return hold, review
 
 
 def review_load(rows: list[dict]) -> dict:
-    scores = np.array([row["score"] for row in rows if row["score"] is not None])
-    hold, review = choose_policy(scores)
+    scored = [row for row in rows if row["score"] is not None]
+    scores = np.array([row["score"] for row in scored])
+    hold, review = choose_policy(scores, [row["kind"] for row in scored])
     by_kind = defaultdict(list)
     for row in rows:
         by_kind[row["kind"]].append(row["score"])
@@ -124,29 +125,35 @@ def _bands(scores: np.ndarray, review: float, hold: float) -> dict:
 def probe_after_decisions(rows: list[dict], policy: tuple[float, float]) -> dict:
     hold, review = policy
     humans = [row for row in rows if row["embedding"] is not None]
-    made = _network_images(rows, 220)
-    made_embeddings = [classifier.classify(image)[1] for image in made]
-    made_scores = np.array([classifier.classify(image)[0].detail["score"] for image in made[:120]])
+    made = _network_images(rows, DECISIONS // 2 + 60)
+    classified = [classifier.classify(image) for image in made]
+    made_embeddings = [embedding for _, embedding in classified]
+    made_scores = np.array([finding.detail["score"] for finding, _ in classified[DECISIONS // 2 :]])
     ranked = sorted(range(len(humans)), key=lambda i: -humans[i]["score"])
     decided_human = ranked[: DECISIONS // 2]
     rest_human = ranked[DECISIONS // 2 :]
     x = np.stack([humans[i]["embedding"] for i in decided_human] + made_embeddings[: DECISIONS // 2])
     y = np.array([0] * (DECISIONS // 2) + [1] * (DECISIONS // 2))
-    result = probe.compare(x, y)
-    fit = result["probe"]
     rest_x = np.stack([humans[i]["embedding"] for i in rest_human])
+    # The site's recent undecided uploads (nearly all human): half the undecided corpus as the guard,
+    # the other half to measure on.
+    guard, measured = rest_x[::2], rest_x[1::2]
+    result = probe.compare(x, y, background=guard)
+    fit = result["probe"]
     made_rest = np.stack(made_embeddings[DECISIONS // 2 :])
     probe_head = classifier.Probe(fit.coef, fit.intercept, threshold=fit.threshold, hold_threshold=fit.hold_threshold)
-    human_probe = np.array([probe_head.score(e)[0] for e in rest_x])
+    human_probe = np.array([probe_head.score(e)[0] for e in measured])
     made_probe = np.array([probe_head.score(e)[0] for e in made_rest])
-    head_scores = np.array([humans[i]["score"] for i in rest_human])
+    head_scores = np.array([humans[i]["score"] for i in rest_human[1::2]])
     return {
         "decisions": {"human_approved": DECISIONS // 2, "network_made_confirmed": DECISIONS // 2},
         "probe_cv_auc": round(result["probe_cv_auc"], 4), "head_auc_same_examples": round(result["head_auc"], 4),
+        "guard_hold_rate_on_undecided_uploads": round(result["background_hold_rate"], 4),
         "adopted": bool(result["adopt"]),
+        "adopted_without_the_guard": result["probe_cv_auc"] > result["head_auc"],
         "probe_thresholds": {"review": round(fit.threshold, 4), "hold": round(fit.hold_threshold, 4)},
         "on_undecided_human_images": {
-            "count": len(rest_human),
+            "count": len(measured),
             "head_at_default": _bands(head_scores, review, hold),
             "probe": _bands(human_probe, fit.threshold, fit.hold_threshold),
         },

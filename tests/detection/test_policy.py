@@ -178,16 +178,12 @@ def _decided_case(post, moderator, action):
     moderation.case_decide(case_id=case.pk, moderator=moderator, action=action, note="Checked.")
 
 
-def test_retraining_adopts_a_probe_only_when_it_beats_the_head(make_user, make_published_post, capsys):
+def _decisions(make_user, make_published_post, rng, direction, *, background_side: float):
     from django.contrib.auth.models import Permission
 
     moderator = make_user("mod")
     moderator.user_permissions.add(Permission.objects.get(codename="review_case"))
-    rng = np.random.default_rng(0)
-    direction = rng.normal(size=512).astype(np.float32)
     author = make_user("many")
-    with pytest.raises(CommandError, match="Not enough decisions"):
-        call_command("retrain_detection_probe")
     for index in range(40):
         is_ai = index % 2 == 0
         post = make_published_post(author, title=f"Work {index}")
@@ -197,11 +193,39 @@ def test_retraining_adopts_a_probe_only_when_it_beats_the_head(make_user, make_p
         vector /= np.linalg.norm(vector)
         ItemEmbedding.objects.create(item=item, vector=vector.astype(np.float32).tobytes())
         _decided_case(post, moderator, "confirm" if is_ai else "approve")
+    for index in range(50):  # recent uploads nothing flagged: the probe must not hide them
+        post = make_published_post(author, title=f"Undecided {index}")
+        item = post.items.create(kind="image", state="ready")
+        vector = rng.normal(size=512).astype(np.float32) + background_side * direction
+        vector /= np.linalg.norm(vector)
+        ItemEmbedding.objects.create(item=item, vector=vector.astype(np.float32).tobytes())
+        ItemVerdict.objects.create(item=item, verdict="human")
+
+
+def test_retraining_adopts_a_probe_only_when_it_beats_the_head(make_user, make_published_post, capsys):
+    rng = np.random.default_rng(0)
+    direction = rng.normal(size=512).astype(np.float32)
+    with pytest.raises(CommandError, match="Not enough decisions"):
+        call_command("retrain_detection_probe")
+    _decisions(make_user, make_published_post, rng, direction, background_side=-3)
     call_command("retrain_detection_probe")
     printed = capsys.readouterr().out
     probe = DetectionProbe.objects.get()
     assert probe.samples == 40 and probe.cv_auc > 0.95 and probe.cv_auc > probe.head_auc
     assert probe.hold_threshold >= probe.threshold and "hold threshold" in printed
-    assert probe.adopted and "Adopted probe" in printed and "AUC" in printed
+    assert probe.adopted and "Adopted probe" in printed and "it would hide 0.00% of 50" in printed
     assert adopted_probe() is not None
     assert ReviewCase.objects.filter(status=CaseStatus.CONFIRMED_AI).count() == 20
+
+
+def test_a_probe_that_would_hide_ordinary_uploads_is_not_adopted(make_user, make_published_post, capsys):
+    """Decisions are what the head already flagged: a probe can beat the head on them and still hide the
+    ordinary work it never saw. Here the undecided uploads sit on the AI side of the probe."""
+    rng = np.random.default_rng(0)
+    direction = rng.normal(size=512).astype(np.float32)
+    _decisions(make_user, make_published_post, rng, direction, background_side=3)
+    call_command("retrain_detection_probe")
+    printed = capsys.readouterr().out
+    probe = DetectionProbe.objects.get()
+    assert probe.cv_auc > probe.head_auc and not probe.adopted
+    assert "Kept the shipped head" in printed and adopted_probe() is None

@@ -70,11 +70,16 @@ def _watermark(outcome: str, detail: dict) -> tuple[str, str]:
     best = detail.get("best") or {}
     if not best:
         return (detail.get("skipped") or "Not read."), ""
-    score = f"{best['matched']} of {best['bits']} bits match (hit from {best['hit_bits']})"
+    score = f"{best['matched']} of {best['bits']} bits match (held from {best['hit_bits']}"
+    score += f", queued from {best['likely_bits']})" if "likely_bits" in best else ")"
     odds = chance_of_matching(best["matched"], best["bits"])
     if outcome == "hit":
         return (f"The {best['generator']} invisible watermark is in the pixels; an unmarked image matches this "
                 f"well by chance about 1 in {1 / max(odds, 1e-300):,.0f}."), score  # fmt: skip
+    if detail.get("likely"):
+        chance = f"an unmarked image matches this well about 1 in {1 / max(odds, 1e-300):,.0f}"
+        sentence = f"Possibly the {detail.get('generator')} invisible watermark: too few bits to hold the work"
+        return f"{sentence}, enough to queue it ({chance}).", score
     return f"No Stable Diffusion watermark (closest: {best['generator']}).", score
 
 

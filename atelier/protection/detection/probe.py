@@ -118,11 +118,32 @@ def head_auc(embeddings, labels, head=None) -> float:
     return auc(scores, labels)
 
 
-def compare(embeddings, labels, *, k: int = 5, head=None) -> dict:
-    """Both AUCs and whether the site should switch to the retrained probe."""
+MAX_BACKGROUND_HOLD = 0.01  # the policy's budget: share of undecided recent uploads a probe may hide
+
+
+def background_hold_rate(fit: ProbeFit, background) -> float | None:
+    """The share of `background` embeddings (recent uploads nobody flagged, nearly all human) that the
+    probe would hide."""
+    background = np.asarray(background, dtype=np.float64)
+    if not len(background):
+        return None
+    scores = _sigmoid(background @ np.asarray(fit.coef, dtype=np.float64) + fit.intercept)
+    return float((scores >= fit.hold_threshold).mean())
+
+
+def compare(embeddings, labels, *, k: int = 5, head=None, background=None) -> dict:
+    """Both AUCs and whether the site should switch to the retrained probe.
+
+    Decisions are a biased sample: moderators see what the head already scored high. A probe fitted on
+    them can beat the head on those very cases and still hide ordinary work it never saw (measured:
+    38 % of the human corpus, bench/results/detection_eval.json). So it is adopted only when it also
+    hides at most MAX_BACKGROUND_HOLD of `background`, the embeddings of recent undecided uploads."""
     fit = train_probe(embeddings, labels, k=k)
     shipped = head_auc(embeddings, labels, head)
-    return {"probe": fit, "probe_cv_auc": fit.cv_auc, "head_auc": shipped, "adopt": fit.cv_auc > shipped}
+    hidden = background_hold_rate(fit, background) if background is not None else None
+    safe = hidden is not None and hidden <= MAX_BACKGROUND_HOLD
+    return {"probe": fit, "probe_cv_auc": fit.cv_auc, "head_auc": shipped, "background_hold_rate": hidden,
+            "adopt": fit.cv_auc > shipped and safe}  # fmt: skip
 
 
 def save_probe(fit: ProbeFit, path, *, head_auc_value: float | None = None, name: str = "") -> Path:

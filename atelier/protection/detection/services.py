@@ -152,6 +152,13 @@ def decide(findings: list[Finding], policy: DetectionPolicy) -> tuple[str, str, 
             line = _FLAGS[finding.signal].format(score=score, threshold=hold if _over(score, hold) else review)
             (held if _over(score, hold) else queued).append(line)
             top = max(top or 0.0, score)
+    for finding in findings:
+        if finding.signal == "watermark" and finding.detail.get("likely") and policy.hold_on_watermark:
+            best = finding.detail.get("best") or {}
+            queued.append(
+                f"the image may carry the {finding.detail.get('generator')} invisible watermark "
+                f"({best.get('matched')} of {best.get('bits')} bits, held from {best.get('hit_bits')})"
+            )
     if held:
         return Verdict.FLAGGED, "; ".join(held + queued), top
     if queued:
