@@ -120,13 +120,11 @@ def evaluate(folder: Path) -> dict:
             hits = sorted(signal for signal, finding in row["findings"].items() if finding is not None and finding.hit)
             per_kind[kind(row["name"])][variant(row["name"])].append(",".join(hits) or "-")
     auto_label = GROUPS["provenance+watermark"]
-    misses = [
-        row["name"]
-        for row in rows
-        if row["label"] == "ai"
-        and variant(row["name"]) == "untouched"
-        and not any(row["findings"][signal] and row["findings"][signal].hit for signal in auto_label)
-    ]
+    untouched = [row for row in rows if row["label"] == "ai" and variant(row["name"]) == "untouched"]
+    held = {row["name"] for row in untouched if any(row["findings"][s] and row["findings"][s].hit for s in auto_label)}
+    mark = {row["name"]: row["findings"].get("watermark") for row in untouched}
+    queued = sorted(name for name, f in mark.items() if name not in held and f is not None and f.detail.get("likely"))
+    misses = [row["name"] for row in untouched if row["name"] not in held and row["name"] not in queued]
     human_flags = [
         {"name": row["name"], "signals": [s for s, f in row["findings"].items() if f is not None and f.hit]}
         for row in rows
@@ -155,6 +153,7 @@ def evaluate(folder: Path) -> dict:
         "recall_by_variant": by_variant,
         "hits_by_kind": {k: dict(v) for k, v in per_kind.items()},
         "untouched_ai_missed_by_provenance_and_watermark": misses,
+        "untouched_ai_queued_by_a_likely_watermark_not_held": queued,
         "human_flagged": human_flags,
         "classifier_fpr_on_human_by_threshold": sweep,
         "median_ms_per_image": stage_ms,
