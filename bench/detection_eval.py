@@ -1,6 +1,6 @@
 """Evaluation harness: the local detection signals over a labelled folder (not a timed test).
 
-Run:  .venv/bin/python bench/detection_eval.py [FOLDER]
+Run:  .venv/bin/python bench/detection_eval.py [FOLDER]     (or --timing-only: re-measure the 12-MP timings)
 FOLDER holds human/ and ai/ subfolders of image files; without it, the project's own fixture set is
 built in a temporary folder first (bench/detection_fixtures.py: scikit-image's sample photographs as
 human work; generator PNG chunks, signed C2PA manifests and SD / SDXL watermarks as AI work, each
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 GOAL_MS_12MP = 150
-REPEATS_12MP = 5
+REPEATS_12MP = 9
 PROVENANCE = ("png_text", "exif", "xmp", "c2pa", "stealth")
 GROUPS = {
     "provenance": PROVENANCE,
@@ -185,15 +185,21 @@ def time_12mp() -> dict:
             photo.save(buffer, fmt.upper(), **options)
             path.write_bytes(buffer.getvalue())
             run_local_signals(path, fmt)  # warm: the model session loads once per process
-            totals, stages = [], defaultdict(list)
+            totals, cpu, stages = [], [], defaultdict(list)
             for _ in range(REPEATS_12MP):
-                started = time.perf_counter()
+                started, started_cpu = time.perf_counter(), time.process_time()
                 run_local_signals(path, fmt)
                 totals.append(time.perf_counter() - started)
+                cpu.append(time.process_time() - started_cpu)
                 for stage, seconds in run_one(path)["ms"].items():
                     stages[stage].append(seconds)
             results[fmt] = {
                 "run_local_signals_ms": round(statistics.median(totals) * 1000, 1),
+                # On a machine other processes load, the fastest run is nearest the uncontended time;
+                # CPU time counts this process's threads (ONNX Runtime uses two).
+                "run_local_signals_min_ms": round(min(totals) * 1000, 1),
+                "run_local_signals_cpu_ms": round(statistics.median(cpu) * 1000, 1),
+                "load_average": [round(value, 2) for value in os.getloadavg()],
                 "stages_ms": {stage: round(statistics.median(values) * 1000, 1) for stage, values in stages.items()},
                 "bytes": path.stat().st_size,
             }
@@ -255,6 +261,15 @@ def main() -> None:
 
     # Another process's load slows every stage; it is recorded with the figures.
     load_at_start = [round(value, 2) for value in os.getloadavg()]
+    out = ROOT / "bench" / "results" / "detection_eval.json"
+    if sys.argv[1:] == ["--timing-only"]:  # re-measure the 12-MP timings into the last report
+        report = json.loads(out.read_text())
+        report["timing_12mp"] = timing = time_12mp()
+        report["met"]["ms_per_12mp"] = {fmt: row["run_local_signals_ms"] <= GOAL_MS_12MP for fmt, row in timing.items()}
+        report["timing_measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+        print(json.dumps(timing, indent=1))
+        return
     if len(sys.argv) > 1:
         folder, source = Path(sys.argv[1]), sys.argv[1]
         result = evaluate(folder)
@@ -305,7 +320,6 @@ def main() -> None:
         "timing_12mp": timing,
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    out = ROOT / "bench" / "results" / "detection_eval.json"
     out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     print(f"\nWrote {out.relative_to(ROOT)}")
 
