@@ -248,7 +248,7 @@ def print_review(load: dict, margin: dict, retrained: dict) -> None:
             f"watermark {mark}: hit ≥ {row['hit_from']}/{row['bits']} "
             f"(chance {row['chance_unmarked_reaches_hit']:.1e}); "
             f"unmarked max {row['unmarked']['max']} p99 {row['unmarked']['p99']}; "
-            f"marked min {row['marked']['min']} p1 {row['marked']['p1']} median {row['marked']['median']}"
+            f"marked min {row['marked']['min']} p1 {row['marked']['p1']} median {row['marked']['p50']}"
         )
 
 
