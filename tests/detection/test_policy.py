@@ -229,3 +229,21 @@ def test_a_probe_that_would_hide_ordinary_uploads_is_not_adopted(make_user, make
     probe = DetectionProbe.objects.get()
     assert probe.cv_auc > probe.head_auc and not probe.adopted
     assert "Kept the shipped head" in printed and adopted_probe() is None
+
+
+def test_the_migration_keeps_a_sites_threshold_as_its_review_point():
+    """Before the review band one threshold both queued and hid work; a site's value (0.97, the old
+    default) becomes where work reaches a moderator, and hiding starts at the measured 0.998."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("atelier.protection.detection.migrations.0003_policy_review_band_and_hold_thresholds")
+    DetectionPolicy.objects.update_or_create(pk=1, defaults={"classifier_threshold": 0.97})
+    migration.split_the_old_threshold(apps, None)
+    policy = DetectionPolicy.objects.get(pk=1)
+    assert (policy.classifier_review_threshold, policy.classifier_threshold) == (0.97, 0.998)
+    DetectionPolicy.objects.filter(pk=1).update(classifier_threshold=0.9995)
+    migration.split_the_old_threshold(apps, None)
+    policy.refresh_from_db()
+    assert (policy.classifier_review_threshold, policy.classifier_threshold) == (0.9995, 0.9995)
