@@ -1,6 +1,6 @@
 """Evaluation harness: the local detection signals over a labelled folder (not a timed test).
 
-Run:  .venv/bin/python bench/detection_eval.py [FOLDER]
+Run:  .venv/bin/python bench/detection_eval.py [FOLDER]     (or --timing-only: re-measure the 12-MP timings)
 FOLDER holds human/ and ai/ subfolders of image files; without it, the project's own fixture set is
 built in a temporary folder first (bench/detection_fixtures.py: scikit-image's sample photographs as
 human work; generator PNG chunks, signed C2PA manifests and SD / SDXL watermarks as AI work, each
@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 GOAL_MS_12MP = 150
-REPEATS_12MP = 5
-PROVENANCE = ("png_text", "exif", "xmp", "c2pa")
+REPEATS_12MP = 9
+PROVENANCE = ("png_text", "exif", "xmp", "c2pa", "stealth")
 GROUPS = {
     "provenance": PROVENANCE,
     "watermark": ("watermark",),
@@ -43,8 +43,9 @@ FORMATS = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".webp": "webp", ".ti
 
 def run_one(path: Path) -> dict:
     """The stages of signals.run_local_signals, timed one by one (same calls, same order)."""
-    from atelier.protection.detection import classifier, provenance, watermark
-    from atelier.protection.detection.signals import open_bounded
+    from atelier.protection.detection import classifier, provenance, stealth, watermark
+    from atelier.protection.detection.provenance import Finding
+    from atelier.protection.detection.signals import LOSSY_SKIP, open_for_signals
 
     fmt = FORMATS.get(path.suffix.lower(), "")
     ms, findings = {}, {}
@@ -53,14 +54,19 @@ def run_one(path: Path) -> dict:
         findings[finding.signal] = finding
     ms["provenance"] = time.perf_counter() - started
     mark = time.perf_counter()
-    image, problem = open_bounded(path)
+    image, problem, reduced = open_for_signals(path)
     ms["decode"] = time.perf_counter() - mark
     if image is None:
-        findings["watermark"] = findings["classifier"] = None
+        findings["stealth"] = findings["watermark"] = findings["classifier"] = None
         return {"findings": findings, "ms": ms, "error": problem}
     with image:
         mark = time.perf_counter()
-        findings["watermark"] = watermark.read_watermarks(image)
+        skipped = Finding("stealth", "clear", {"skipped": LOSSY_SKIP})
+        findings["stealth"] = skipped if reduced else stealth.read_stealth(image)
+        ms["stealth"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        findings["watermark"] = Finding("watermark", "clear", {"skipped": LOSSY_SKIP}) if reduced else (
+            watermark.read_watermarks(image))  # fmt: skip
         ms["watermark"] = time.perf_counter() - mark
         mark = time.perf_counter()
         findings["classifier"] = classifier.classify(image)[0]
@@ -114,13 +120,11 @@ def evaluate(folder: Path) -> dict:
             hits = sorted(signal for signal, finding in row["findings"].items() if finding is not None and finding.hit)
             per_kind[kind(row["name"])][variant(row["name"])].append(",".join(hits) or "-")
     auto_label = GROUPS["provenance+watermark"]
-    misses = [
-        row["name"]
-        for row in rows
-        if row["label"] == "ai"
-        and variant(row["name"]) == "untouched"
-        and not any(row["findings"][signal] and row["findings"][signal].hit for signal in auto_label)
-    ]
+    untouched = [row for row in rows if row["label"] == "ai" and variant(row["name"]) == "untouched"]
+    held = {row["name"] for row in untouched if any(row["findings"][s] and row["findings"][s].hit for s in auto_label)}
+    mark = {row["name"]: row["findings"].get("watermark") for row in untouched}
+    queued = sorted(name for name, f in mark.items() if name not in held and f is not None and f.detail.get("likely"))
+    misses = [row["name"] for row in untouched if row["name"] not in held and row["name"] not in queued]
     human_flags = [
         {"name": row["name"], "signals": [s for s, f in row["findings"].items() if f is not None and f.hit]}
         for row in rows
@@ -141,7 +145,7 @@ def evaluate(folder: Path) -> dict:
     }
     stage_ms = {
         stage: round(statistics.median(row["ms"][stage] for row in rows if stage in row["ms"]) * 1000, 2)
-        for stage in ("provenance", "decode", "watermark", "classifier", "total")
+        for stage in ("provenance", "decode", "stealth", "watermark", "classifier", "total")
     }
     return {
         "files": {"human": sum(r["label"] == "human" for r in rows), "ai": sum(r["label"] == "ai" for r in rows)},
@@ -149,6 +153,7 @@ def evaluate(folder: Path) -> dict:
         "recall_by_variant": by_variant,
         "hits_by_kind": {k: dict(v) for k, v in per_kind.items()},
         "untouched_ai_missed_by_provenance_and_watermark": misses,
+        "untouched_ai_queued_by_a_likely_watermark_not_held": queued,
         "human_flagged": human_flags,
         "classifier_fpr_on_human_by_threshold": sweep,
         "median_ms_per_image": stage_ms,
@@ -180,15 +185,21 @@ def time_12mp() -> dict:
             photo.save(buffer, fmt.upper(), **options)
             path.write_bytes(buffer.getvalue())
             run_local_signals(path, fmt)  # warm: the model session loads once per process
-            totals, stages = [], defaultdict(list)
+            totals, cpu, stages = [], [], defaultdict(list)
             for _ in range(REPEATS_12MP):
-                started = time.perf_counter()
+                started, started_cpu = time.perf_counter(), time.process_time()
                 run_local_signals(path, fmt)
                 totals.append(time.perf_counter() - started)
+                cpu.append(time.process_time() - started_cpu)
                 for stage, seconds in run_one(path)["ms"].items():
                     stages[stage].append(seconds)
             results[fmt] = {
                 "run_local_signals_ms": round(statistics.median(totals) * 1000, 1),
+                # On a machine other processes load, the fastest run is nearest the uncontended time;
+                # CPU time counts this process's threads (ONNX Runtime uses two).
+                "run_local_signals_min_ms": round(min(totals) * 1000, 1),
+                "run_local_signals_cpu_ms": round(statistics.median(cpu) * 1000, 1),
+                "load_average": [round(value, 2) for value in os.getloadavg()],
                 "stages_ms": {stage: round(statistics.median(values) * 1000, 1) for stage, values in stages.items()},
                 "bytes": path.stat().st_size,
             }
@@ -221,6 +232,26 @@ def print_report(result: dict, timing: dict) -> None:
         )
 
 
+def print_review(load: dict, margin: dict, retrained: dict) -> None:
+    policy = load["default_policy"]
+    print(f"\nclassifier on {load['human_images']} human images {load['by_kind']}")
+    for threshold, row in load["share_at_or_over"].items():
+        print(f"  score ≥ {threshold}: {row['share']:.2%} ({row['count']}; 95 % upper {row['upper_95']:.2%})")
+    print(
+        f"default policy: hold ≥ {policy['hold_threshold']}, review ≥ {policy['review_threshold']}: hidden "
+        f"{load['hold_rate']['share']:.2%}, queued visible {load['review_band_rate']:.2%}; per 10,000 uploads "
+        f"{load['per_10000_uploads']}"
+    )
+    print(f"after 200 decisions: {json.dumps(retrained, ensure_ascii=False)}")
+    for mark, row in margin.items():
+        print(
+            f"watermark {mark}: hit ≥ {row['hit_from']}/{row['bits']} "
+            f"(chance {row['chance_unmarked_reaches_hit']:.1e}); "
+            f"unmarked max {row['unmarked']['max']} p99 {row['unmarked']['p99']}; "
+            f"marked min {row['marked']['min']} p1 {row['marked']['p1']} median {row['marked']['p50']}"
+        )
+
+
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.default")
     import django
@@ -230,6 +261,15 @@ def main() -> None:
 
     # Another process's load slows every stage; it is recorded with the figures.
     load_at_start = [round(value, 2) for value in os.getloadavg()]
+    out = ROOT / "bench" / "results" / "detection_eval.json"
+    if sys.argv[1:] == ["--timing-only"]:  # re-measure the 12-MP timings into the last report
+        report = json.loads(out.read_text())
+        report["timing_12mp"] = timing = time_12mp()
+        report["met"]["ms_per_12mp"] = {fmt: row["run_local_signals_ms"] <= GOAL_MS_12MP for fmt, row in timing.items()}
+        report["timing_measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+        print(json.dumps(timing, indent=1))
+        return
     if len(sys.argv) > 1:
         folder, source = Path(sys.argv[1]), sys.argv[1]
         result = evaluate(folder)
@@ -240,6 +280,14 @@ def main() -> None:
         source = "bench/detection_fixtures.py (built fresh)"
     timing = time_12mp()
     print_report(result, timing)
+    from bench import detection_review_load as review
+
+    scan = review.scan_corpus()
+    load = review.review_load(scan["rows"])
+    policy = (load["default_policy"]["hold_threshold"], load["default_policy"]["review_threshold"])
+    margin = review.watermark_margin(scan["rows"])
+    retrained = review.probe_after_decisions(scan["rows"], policy)
+    print_review(load, margin, retrained)
     goals = {
         "provenance_and_watermark_fp_on_human": result["signals"]["provenance+watermark"]["fp"],
         "untouched_marked_files_missed": len(result["untouched_ai_missed_by_provenance_and_watermark"]),
@@ -251,6 +299,7 @@ def main() -> None:
             "zero_false_positives": goals["provenance_and_watermark_fp_on_human"] == 0,
             "every_untouched_marked_file_caught": goals["untouched_marked_files_missed"] == 0,
             "ms_per_12mp": {fmt: ms <= GOAL_MS_12MP for fmt, ms in goals["ms_per_12mp"].items()},
+            "classifier_only_hold_rate_at_most_1_percent": load["hold_rate"]["share"] <= 0.01,
         },
         "fixture_set": source,
         "method": "each file through signals.run_local_signals' stages (provenance.read_all, one bounded decode, "
@@ -265,10 +314,12 @@ def main() -> None:
             "load_average_at_end": [round(value, 2) for value in os.getloadavg()],
         },
         **result,
+        "review_load": load,
+        "probe_after_200_decisions": retrained,
+        "watermark_margin": margin,
         "timing_12mp": timing,
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    out = ROOT / "bench" / "results" / "detection_eval.json"
     out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     print(f"\nWrote {out.relative_to(ROOT)}")
 

@@ -2,9 +2,10 @@
 
 Human work: the photographs and scans that ship inside scikit-image (installed `--no-deps`; its
 files are read from the package folder, the package itself is never imported). AI work: those
-images carrying what generators write (A1111 / ComfyUI / InvokeAI / NovelAI PNG chunks, a signed
-C2PA manifest declaring trainedAlgorithmicMedia, the SD 1.x / 2.x / SDXL invisible watermarks), each
-also after a JPEG re-save (q90) and a resize to 75 %, to show which signals survive.
+images carrying what generators write (every generator of bench/generator_files.py, written the way
+that tool writes, a signed C2PA manifest declaring trainedAlgorithmicMedia, the SD 1.x / 2.x / SDXL
+invisible watermarks), each also after a JPEG re-save (q90) and a resize to 75 %, to show which
+signals survive.
 
 Run:  .venv/bin/python bench/detection_fixtures.py FOLDER   (writes FOLDER/human and FOLDER/ai)
 """
@@ -17,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, PngImagePlugin
+
+from bench import generator_files
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -180,6 +183,10 @@ def ai_originals() -> dict[str, bytes]:
     for name in ("astronaut.png", "rocket.jpg"):
         files[f"firefly-{Path(name).stem}.jpg"] = jpeg_bytes(sample(name), software="Adobe Firefly")
         files[f"xmp-{Path(name).stem}.jpg"] = jpeg_bytes(sample(name), source_type="trainedAlgorithmicMedia")
+    for picture in ("astronaut.png", "rocket.jpg"):  # every generator, written the way it writes
+        for name, data in generator_files.ai_files(sample(picture)).items():
+            stem, extension = name.rsplit(".", 1)
+            files[f"{stem.replace('-', '')}-{Path(picture).stem}.{extension}"] = data
     for mark, size in NATIVE_SIZE.items():
         orders = ("bgr", "rgb") if mark == "sdxl" else ("bgr",)
         # Photos the encoder marks fully (on saturated colours its uint8 round trip clips part of the
@@ -192,9 +199,10 @@ def ai_originals() -> dict[str, bytes]:
 
 
 def human_files() -> dict[str, bytes]:
-    """name → bytes: each sample as shipped, plus a JPEG re-save (human work gets re-saved too), and a
-    few with the metadata honest tools write: an editor's EXIF Software, an XMP and a signed C2PA
-    manifest saying digitalCapture / digitalCreation."""
+    """name → bytes: each sample as shipped, plus a JPEG re-save (human work gets re-saved too), a few
+    with the metadata honest tools write (an editor's EXIF Software, an XMP and a signed C2PA manifest
+    saying digitalCapture / digitalCreation), and files whose captions and software fields mention AI
+    tools (bench/generator_files.py)."""
     files = {}
     for name in HUMAN_SAMPLES:
         data = (samples_folder() / name).read_bytes()
@@ -205,6 +213,9 @@ def human_files() -> dict[str, bytes]:
             sample(name), software=software, source_type="digitalCapture"
         )
     files["astronaut-credentials.jpg"] = c2pa_jpeg(sample("astronaut.png"), "digitalCapture")
+    for picture in ("coffee.png", "chelsea.png"):  # captions and software fields that talk about AI
+        for name, data in generator_files.human_files_mentioning_ai(sample(picture)).items():
+            files[f"{Path(picture).stem}-{name}"] = data
     files["color-credentials.jpg"] = c2pa_jpeg(sample("color.png"), "digitalCreation")
     return files
 

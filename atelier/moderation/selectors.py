@@ -22,8 +22,9 @@ def _strike_count():
 
 
 def queue_page(*, tab: str = "open", page: int = 1):
-    """One page of cases: appeals first, then what the detector labelled, then the most reported,
-    oldest first; decided cases newest decision first. Two queries (count and page) at any length."""
+    """One page of cases: appeals first, then what the detector labelled, then the most reported, then
+    the detector's highest scores, oldest first; decided cases newest decision first. Two queries
+    (count and page) at any length."""
     cases = (
         ReviewCase.objects.filter(status__in=QUEUE_TABS.get(tab, QUEUE_TABS["open"]))
         .select_related("post__author__profile")
@@ -32,7 +33,14 @@ def queue_page(*, tab: str = "open", page: int = 1):
     if tab == "decided":
         cases = cases.order_by("-decided_at", "-pk")
     else:
-        cases = cases.order_by(F("appealed_at").desc(nulls_last=True), "-labelled", "-report_count", "opened_at", "pk")
+        cases = cases.order_by(
+            F("appealed_at").desc(nulls_last=True),
+            "-labelled",
+            "-report_count",
+            F("flag_score").desc(nulls_last=True),
+            "opened_at",
+            "pk",
+        )
     return Paginator(cases, QUEUE_PAGE_SIZE).get_page(page)
 
 

@@ -67,6 +67,20 @@ def case_open_from_detection(*, post: Post, reason: str, labelled: bool, flag_sc
     return case
 
 
+def case_queue_from_detection(*, post: Post, reason: str, flag_score: float) -> ReviewCase:
+    """A detector's score put `post` in the review band: queue it, ranked by the score, WITHOUT hiding
+    it or telling its author (nothing has happened to their work yet). A case already open keeps its
+    other reasons; the highest score wins."""
+    with transaction.atomic():
+        case, _ = ReviewCase.objects.select_for_update().get_or_create(post=post)
+        case.flag_score = max(case.flag_score or 0.0, flag_score)
+        case.detection_reason = case.detection_reason or reason
+        if not case.is_pending:
+            case.status, case.opened_at, case.decided_at = CaseStatus.OPEN, timezone.now(), None
+        case.save()
+    return case
+
+
 def approved_by_moderator(post_id: int) -> bool:
     return ReviewCase.objects.filter(post_id=post_id, status=CaseStatus.APPROVED).exists()
 

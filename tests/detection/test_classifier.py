@@ -121,13 +121,19 @@ def test_a_probe_on_separable_embeddings_has_auc_near_one_and_on_random_labels_n
 
 
 def test_the_site_adopts_a_probe_only_when_it_beats_the_shipped_head(tmp_path):
-    embeddings, labels = synthetic(120, separable=True, seed=5)
-    result = probe.compare(embeddings, labels)
+    embeddings, labels = synthetic(160, separable=True, seed=5)
+    decided, background = embeddings[:120], embeddings[120:][labels[120:] == 0]  # undecided: human work
+    assert not probe.compare(decided, labels[:120])["adopt"]  # nothing to check it against
+    result = probe.compare(decided, labels[:120], background=background)
     assert result["adopt"] and result["probe_cv_auc"] > result["head_auc"]
+    assert result["background_hold_rate"] <= probe.MAX_BACKGROUND_HOLD
+    everything_ai = embeddings[120:][labels[120:] == 1]
+    assert not probe.compare(decided, labels[:120], background=everything_ai)["adopt"]
     path = probe.save_probe(result["probe"], tmp_path / "probe.json", head_auc_value=result["head_auc"], name="p1")
     loaded = classifier.load_probe(path)
     finding, embedding = classifier.classify(fx.sample("astronaut.png"), probe=loaded)
     assert finding.detail["head"] == "p1" and finding.detail["threshold"] == loaded.threshold
+    assert loaded.hold_threshold == result["probe"].hold_threshold == finding.detail["hold_threshold"]
     expected = 1 / (1 + np.exp(-(float(embedding @ loaded.coef) + loaded.intercept)))
     assert finding.detail["score"] == pytest.approx(expected, abs=1e-4)
 

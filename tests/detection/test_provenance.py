@@ -46,6 +46,7 @@ AI_XMP = (
     b'Iptc4xmpExt:DigitalSourceType="http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"/>'
     b"</rdf:RDF></x:xmpmeta>"
 )
+MJ_JOB = "a7421d2f-b262-44f9-977c-ac23e9c7d3e3"
 A1111 = "a lighthouse at dusk, masterpiece\nNegative prompt: blurry\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1"
 
 
@@ -84,7 +85,7 @@ def _read(data: bytes, fmt: str) -> dict[str, provenance.Finding]:
         (png_with_text(invokeai_metadata=json.dumps({"model": "sdxl"})), "png", "png_text", "InvokeAI"),
         (png_with_text(Dream='"a harbour" -s 50 -S 42'), "png", "png_text", "InvokeAI"),
         (png_with_text(Software="NovelAI", Comment=json.dumps({"prompt": "x"})), "png", "png_text", "NovelAI"),
-        (png_with_text(Description="Made with Midjourney v6"), "png", "png_text", "Midjourney"),
+        (png_with_text(Description=f"harbour --v 6 Job ID: {MJ_JOB}"), "png", "png_text", "Midjourney"),
         (jpeg_with(software="Adobe Firefly"), "jpeg", "exif", "Adobe Firefly"),
         (jpeg_with(xmp=AI_XMP), "jpeg", "xmp", None),
     ],
@@ -152,7 +153,7 @@ def test_a_human_upload_is_not_held(make_user, django_capture_on_commit_callback
     post = publish(draft, capture=django_capture_on_commit_callbacks)
     assert ItemVerdict.objects.get(item=item).verdict == "human"
     signals = set(SignalEvidence.objects.filter(item=item).values_list("signal", flat=True))
-    assert signals == {"png_text", "exif", "xmp", "c2pa", "watermark", "classifier"}
+    assert signals == {"png_text", "exif", "xmp", "c2pa", "stealth", "watermark", "classifier"}
     assert Post.objects.public().filter(pk=post.pk).exists()
 
 

@@ -13,7 +13,7 @@ from atelier.protection.detection.signals import run_local_signals
 from bench import detection_fixtures as fx
 
 pytestmark = pytest.mark.django_db  # the session fixture in tests/conftest.py reads a table
-SIGNALS = ["png_text", "exif", "xmp", "c2pa", "watermark", "classifier"]
+SIGNALS = ["png_text", "exif", "xmp", "c2pa", "stealth", "watermark", "classifier"]
 
 
 def write(tmp_path, data: bytes, name="upload"):
@@ -46,7 +46,7 @@ def test_pixels_the_caller_already_decoded_are_used_as_they_are(tmp_path):
     decoded = Image.open(io.BytesIO(data))
     decoded.load()
     findings, embedding = run_local_signals(path, "png", image=decoded)
-    assert findings[4].signal == "watermark" and findings[4].detail["generator"] == "Stable Diffusion 1.x"
+    assert findings[5].signal == "watermark" and findings[5].detail["generator"] == "Stable Diffusion 1.x"
     assert np.allclose(embedding, run_local_signals(path, "png")[1], atol=1e-5)
 
 
@@ -96,3 +96,24 @@ def test_broken_files_give_errors_for_every_pixel_signal_and_never_raise(tmp_pat
     by_signal = {finding.signal: finding for finding in findings}
     assert list(by_signal) == SIGNALS and embedding is None
     assert by_signal["watermark"].outcome == by_signal["classifier"].outcome == "error"
+
+
+def test_a_large_420_jpeg_is_decoded_at_the_classifiers_size_and_a_444_one_in_full(tmp_path):
+    from atelier.protection.detection import classifier
+    from atelier.protection.detection.signals import open_for_signals
+
+    photo = fx.sample("astronaut.png").convert("RGB").resize((2000, 2000), Image.Resampling.BICUBIC)
+    for subsampling, reduced in ((2, True), (0, False)):
+        buffer = io.BytesIO()
+        photo.save(buffer, "JPEG", quality=90, subsampling=subsampling)
+        path = write(tmp_path, buffer.getvalue(), f"photo-{subsampling}.jpg")
+        image, problem, was_reduced = open_for_signals(path)
+        assert was_reduced is reduced and not problem
+        assert min(image.size) >= 2 * classifier.SIZE and (min(image.size) < 2000) is reduced
+        findings, embedding = run_local_signals(path, "jpeg")
+        by_signal = {finding.signal: finding for finding in findings}
+        assert list(by_signal) == SIGNALS and embedding is not None
+        assert ("skipped" in by_signal["watermark"].detail) is reduced
+        assert ("skipped" in by_signal["stealth"].detail) is reduced
+        full = classifier.classify(Image.open(path).convert("RGB"))[0].detail["score"]
+        assert abs(by_signal["classifier"].detail["score"] - full) < 0.05

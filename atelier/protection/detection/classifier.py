@@ -49,7 +49,8 @@ class Probe:
     intercept: float
     name: str = "probe"
     calibration: tuple[float, float] | None = None  # Platt (a, b): sigmoid(a·logit(p) + b)
-    threshold: float = 0.5
+    threshold: float = 0.5  # review: queue for a moderator
+    hold_threshold: float | None = None  # a retrained probe's own hold threshold (the shipped head has none)
 
     def score(self, embedding: np.ndarray) -> tuple[float, float]:
         """(raw probability, calibrated probability)."""
@@ -109,7 +110,11 @@ def load_probe(path) -> Probe:
     """A probe saved by probe.save_probe: {"coef": [...512], "intercept": x, "threshold": t, ...}."""
     data = json.loads(Path(path).read_text())
     coef, intercept = _checked(data["coef"], data["intercept"], str(path))
-    return Probe(coef, intercept, name=str(data.get("name") or Path(path).stem), threshold=float(data["threshold"]))
+    hold = data.get("hold_threshold")
+    return Probe(
+        coef, intercept, name=str(data.get("name") or Path(path).stem), threshold=float(data["threshold"]),
+        hold_threshold=float(hold) if hold is not None else None,
+    )  # fmt: skip
 
 
 _lock = threading.Lock()
@@ -176,4 +181,6 @@ def classify(image: Image.Image, *, probe: Probe | None = None) -> tuple[Finding
     except Exception as error:
         return Finding("classifier", "error", {"error": f"{type(error).__name__}: {str(error)[:300]}"}), None
     detail = {"score": round(score, 4), "raw_score": round(raw, 4), "head": head.name, "threshold": head.threshold}
+    if head.hold_threshold is not None:
+        detail["hold_threshold"] = head.hold_threshold
     return Finding("classifier", "hit" if score >= head.threshold else "clear", detail), embedding

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-MAX_FPR = 0.03  # the review threshold allows this share of human work flagged, like the shipped head's
+MAX_FPR = 0.03  # the review threshold allows this share of human work queued, like the shipped head's
+MAX_HOLD_FPR = 0.005  # the hold threshold: at most this share of human work hidden (the policy's 1 %, halved)
 
 
 @dataclass
@@ -22,6 +23,7 @@ class ProbeFit:
     intercept: float
     cv_auc: float
     threshold: float  # on out-of-fold scores: at most MAX_FPR of the human examples above it
+    hold_threshold: float  # likewise at MAX_HOLD_FPR
     folds: int
     counts: dict = field(default_factory=dict)
 
@@ -90,9 +92,9 @@ def out_of_fold_scores(x, y, *, k: int = 5, l2: float = 1.0, seed: int = 0) -> n
     return scores
 
 
-def _threshold(scores: np.ndarray, y: np.ndarray) -> float:
+def _threshold(scores: np.ndarray, y: np.ndarray, max_fpr: float = MAX_FPR) -> float:
     human = np.sort(scores[y == 0])
-    allowed = int(np.floor(MAX_FPR * len(human)))
+    allowed = int(np.floor(max_fpr * len(human)))
     # Just above the human score that would be the (allowed+1)-th false flag.
     return float(np.nextafter(human[len(human) - 1 - allowed], np.inf)) if len(human) else 0.5
 
@@ -103,7 +105,8 @@ def train_probe(embeddings, labels, *, k: int = 5, l2: float = 1.0, seed: int = 
     oof = out_of_fold_scores(x, y, k=k, l2=l2, seed=seed)
     coef, intercept = fit_logistic(x, y, l2=l2)
     counts = {"ai": int((y == 1).sum()), "human": int((y == 0).sum())}
-    return ProbeFit(coef, intercept, auc(oof, y), _threshold(oof, y), k, counts)
+    hold = _threshold(oof, y, MAX_HOLD_FPR)
+    return ProbeFit(coef, intercept, auc(oof, y), _threshold(oof, y), hold, k, counts)
 
 
 def head_auc(embeddings, labels, head=None) -> float:
@@ -115,11 +118,32 @@ def head_auc(embeddings, labels, head=None) -> float:
     return auc(scores, labels)
 
 
-def compare(embeddings, labels, *, k: int = 5, head=None) -> dict:
-    """Both AUCs and whether the site should switch to the retrained probe."""
+MAX_BACKGROUND_HOLD = 0.01  # the policy's budget: share of undecided recent uploads a probe may hide
+
+
+def background_hold_rate(fit: ProbeFit, background) -> float | None:
+    """The share of `background` embeddings (recent uploads nobody flagged, nearly all human) that the
+    probe would hide."""
+    background = np.asarray(background, dtype=np.float64)
+    if not len(background):
+        return None
+    scores = _sigmoid(background @ np.asarray(fit.coef, dtype=np.float64) + fit.intercept)
+    return float((scores >= fit.hold_threshold).mean())
+
+
+def compare(embeddings, labels, *, k: int = 5, head=None, background=None) -> dict:
+    """Both AUCs and whether the site should switch to the retrained probe.
+
+    Decisions are a biased sample: moderators see what the head already scored high. A probe fitted on
+    them can beat the head on those very cases and still hide ordinary work it never saw (measured:
+    38 % of the human corpus, bench/results/detection_eval.json). So it is adopted only when it also
+    hides at most MAX_BACKGROUND_HOLD of `background`, the embeddings of recent undecided uploads."""
     fit = train_probe(embeddings, labels, k=k)
     shipped = head_auc(embeddings, labels, head)
-    return {"probe": fit, "probe_cv_auc": fit.cv_auc, "head_auc": shipped, "adopt": fit.cv_auc > shipped}
+    hidden = background_hold_rate(fit, background) if background is not None else None
+    safe = hidden is not None and hidden <= MAX_BACKGROUND_HOLD
+    return {"probe": fit, "probe_cv_auc": fit.cv_auc, "head_auc": shipped, "background_hold_rate": hidden,
+            "adopt": fit.cv_auc > shipped and safe}  # fmt: skip
 
 
 def save_probe(fit: ProbeFit, path, *, head_auc_value: float | None = None, name: str = "") -> Path:
@@ -132,6 +156,7 @@ def save_probe(fit: ProbeFit, path, *, head_auc_value: float | None = None, name
                 "coef": [round(float(value), 7) for value in fit.coef],
                 "intercept": fit.intercept,
                 "threshold": fit.threshold,
+                "hold_threshold": fit.hold_threshold,
                 "cv_auc": fit.cv_auc,
                 "head_auc": head_auc_value,
                 "folds": fit.folds,

@@ -2,29 +2,27 @@
 (renditions are stripped). Near-certain when present: generators and AI tools write them.
 
 Each reader returns a `Finding` (hit, clear, or error with the message). A hostile or broken file is
-that reader's error, never an exception: the other readers still decide. Every parse is bounded.
+that reader's error, never an exception: the other readers still decide. Every parse is bounded
+(metadata.py). What counts as a generator's writing is decided by its structure (generators.py): a
+caption or a Software field that merely mentions an AI tool is not evidence.
+
+A hit's detail always has `generator`, `where` (the field, in words), `settings` (a few readable
+settings) and `excerpt` (the raw text, cut to 300 characters), for the moderator's evidence panel.
 """
 
+import html
 import json
 import re
-import struct
-import zlib
 from dataclasses import dataclass, field
 
-from PIL import Image
-
 from atelier.core.outbound import C2PA_OFFLINE_SETTINGS
+from atelier.protection.detection import generators
+from atelier.protection.detection.metadata import FileMetadata, read_metadata
 
-# What image generators and AI tools put in EXIF Software / UserComment or PNG text.
-GENERATOR_NAMES = re.compile(
-    r"midjourney|dall[·\-\s]?e|adobe firefly|firefly|stable diffusion|stablediffusion|novelai|comfyui|"
-    r"automatic1111|invokeai|leonardo\.ai|ideogram|flux\.1|imagen|bing image creator|nightcafe",
-    re.IGNORECASE,
-)
 AI_SOURCE_TYPES = ("trainedAlgorithmicMedia", "compositeWithTrainedAlgorithmicMedia")
-SIGNALS = ("png_text", "exif", "xmp", "c2pa")
-MAX_TEXT = 64 * 1024  # bytes of one text field looked at
-MAX_XMP_SCAN = 2 * 1024 * 1024  # bytes of the file searched for an XMP packet
+SIGNALS = ("png_text", "exif", "xmp", "c2pa", "stealth")
+EXCERPT = 300
+_INVOKEAI_KEYS = ("invokeai_metadata", "invokeai_graph", "invokeai_workflow", "sd-metadata")
 
 
 @dataclass
@@ -38,133 +36,119 @@ class Finding:
         return self.outcome == "hit"
 
 
-def _clip(value) -> str:
-    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-    return text[:MAX_TEXT]
+def _hit(signal: str, found: generators.Recognised, where: str, raw: str) -> Finding:
+    detail = {"generator": found.generator, "where": where, "settings": found.settings, "excerpt": raw[:EXCERPT]}
+    return Finding(signal, "hit", detail)
 
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-MAX_PNG_CHUNKS = 10_000  # a file with more chunks than this is not read further
-
-
-def _inflate(data: bytes) -> bytes:
-    """At most MAX_TEXT bytes out of a zlib stream, so a compressed-text bomb stays small. A stream
-    that is not zlib is a damaged chunk: the walker's ValueError, like any other damage."""
-    try:
-        return zlib.decompressobj().decompress(data, MAX_TEXT)
-    except zlib.error as error:
-        raise ValueError(f"damaged compressed text: {error}") from None
-
-
-def png_metadata(path) -> tuple[dict[str, str], bytes | None]:
-    """The text chunks (tEXt, zTXt, iTXt) and the eXIf chunk of a PNG, read by walking the chunks and
-    seeking past the image data: Pillow's `image.text` and `getexif()` decode every pixel first
-    (about 290 ms each for 12 megapixels). Raises ValueError for what is not a PNG."""
-    texts: dict[str, str] = {}
-    exif = None
-    with open(path, "rb") as file:
-        if file.read(8) != PNG_SIGNATURE:
-            raise ValueError("not a PNG file")
-        for _ in range(MAX_PNG_CHUNKS):
-            header = file.read(8)
-            if len(header) < 8:
-                break
-            length, kind = struct.unpack(">I4s", header)
-            if kind == b"IEND":
-                break
-            if kind not in (b"tEXt", b"zTXt", b"iTXt", b"eXIf") or length > 8 * MAX_TEXT:
-                file.seek(length + 4, 1)  # the data and its CRC, unread
-                continue
-            data, crc = file.read(length), file.read(4)
-            if len(data) < length or len(crc) < 4 or zlib.crc32(kind + data) != struct.unpack(">I", crc)[0]:
-                raise ValueError(f"damaged {kind.decode()} chunk")  # cut short or altered: not evidence
-            if kind == b"eXIf":
-                exif = data
-                continue
-            keyword, _, rest = data.partition(b"\0")
-            name = keyword.decode("latin-1")[:80]
-            if kind == b"tEXt":
-                texts[name] = _clip(rest.decode("latin-1"))
-            elif kind == b"zTXt" and rest:
-                texts[name] = _clip(_inflate(rest[1:]).decode("latin-1"))
-            elif kind == b"iTXt" and len(rest) >= 2:
-                compressed, body = rest[0], rest[2:]
-                body = body.split(b"\0", 2)[-1]  # past the language tag and the translated keyword
-                texts[name] = _clip((_inflate(body) if compressed else body).decode("utf-8", "replace"))
-    return texts, exif
-
-
-def png_text_chunks(path) -> Finding:
-    """A1111 `parameters`, ComfyUI `prompt`/`workflow`, InvokeAI `invokeai_metadata`/`sd-metadata`/
-    `Dream`, NovelAI (`Software` = NovelAI with a JSON `Comment`), or a generator's name."""
-    try:
-        with open(path, "rb") as file:
-            if file.read(8) != PNG_SIGNATURE:
-                return Finding("png_text", "clear", {"format": "not PNG"})
-        texts, _ = png_metadata(path)
-    except Exception as error:
-        return Finding("png_text", "error", {"error": str(error)[:300]})
-    generators = {
-        "parameters": "Automatic1111 / Stable Diffusion web UI",
-        "prompt": "ComfyUI",
-        "workflow": "ComfyUI",
-        "invokeai_metadata": "InvokeAI",
-        "sd-metadata": "InvokeAI",
-        "Dream": "InvokeAI",
-    }
-    for key, generator in generators.items():
-        if key in texts and texts[key].strip():
-            return Finding("png_text", "hit", {"generator": generator, "chunk": key, "excerpt": texts[key][:300]})
-    if texts.get("Software", "").strip().lower().startswith("novelai"):
-        comment = texts.get("Comment", "")
-        try:
-            parsed = json.loads(comment) if comment else {}
-        except ValueError:
-            parsed = {}
-        return Finding(
-            "png_text", "hit", {"generator": "NovelAI", "chunk": "Software", "prompt_in_comment": bool(parsed)}
-        )
-    for key, value in texts.items():
-        if GENERATOR_NAMES.search(value):
-            return Finding("png_text", "hit", {"generator": GENERATOR_NAMES.search(value).group(0), "chunk": key})
+def png_text_chunks(meta: FileMetadata) -> Finding:
+    """A1111/Forge `parameters`, Fooocus (`parameters` JSON + `fooocus_scheme`), ComfyUI `prompt`/
+    `workflow`, InvokeAI `invokeai_metadata`/`invokeai_graph`/`Dream`, NovelAI (`Software` NovelAI,
+    `Comment` JSON), Midjourney's `Description` with its job id, or generator settings in any chunk."""
+    if "png_text" in meta.problems:
+        return Finding("png_text", "error", {"error": meta.problems["png_text"]})
+    texts = meta.texts
+    for key in ("prompt", "workflow"):
+        if found := generators.comfyui(generators.json_object(texts.get(key, ""))):
+            return _hit("png_text", found, f"PNG text chunk `{key}`", texts[key])
+    for key in _INVOKEAI_KEYS:
+        if texts.get(key, "").strip():
+            data = generators.json_object(texts[key]) or {}
+            found = generators.Recognised("InvokeAI", generators.generic_settings(data))
+            found.settings.pop("prompt", None)
+            return _hit("png_text", found, f"PNG text chunk `{key}`", texts[key])
+    if found := generators.dream(texts.get("Dream", "")):
+        return _hit("png_text", found, "PNG text chunk `Dream`", texts["Dream"])
+    software = generators.self_named(texts.get("Software", ""))
+    if software:
+        found = generators.settings_json(texts.get("Comment", "")) or generators.Recognised(software)
+        name = "NovelAI" if software.lower() == "novelai" else software
+        settings = {k: v for k, v in found.settings.items() if k != "prompt"}
+        if texts.get("Source"):
+            settings["Model"] = generators.short(texts["Source"])
+        return _hit("png_text", generators.Recognised(name, settings), "PNG text chunk `Software`", texts["Software"])
+    if "parameters" in texts and texts.get("fooocus_scheme"):
+        found = generators.settings_json(texts["parameters"]) or generators.a1111(texts["parameters"])
+        if found:
+            found.generator = "Fooocus"
+            return _hit("png_text", found, "PNG text chunk `parameters` (with `fooocus_scheme`)", texts["parameters"])
+    ordered = sorted(texts, key=lambda key: key != "parameters")  # A1111's own chunk first
+    for key in ordered:
+        if key == "XML:com.adobe.xmp":
+            continue  # the XMP reader's
+        if found := generators.free_text(texts[key]):
+            return _hit("png_text", found, f"PNG text chunk `{key}`", texts[key])
     return Finding("png_text", "clear", {"chunks": sorted(texts)[:20]})
 
 
-def exif_software(path) -> Finding:
-    """EXIF Software (0x0131) and UserComment (0x9286) naming an image generator."""
-    try:
-        with open(path, "rb") as file:
-            is_png = file.read(8) == PNG_SIGNATURE
-        if is_png:  # from the eXIf chunk, without decoding the pixels (see png_metadata)
-            exif = Image.Exif()
-            raw = png_metadata(path)[1]
-            if raw:
-                exif.load(raw)
-        else:
-            with Image.open(path) as image:
-                exif = image.getexif()
-        values = {"Software": exif.get(0x0131, "")}
-        values["UserComment"] = exif.get_ifd(0x8769).get(0x9286, "")
-    except Exception as error:
-        return Finding("exif", "error", {"error": str(error)[:300]})
-    for name, value in values.items():
-        text = _clip(value)
-        if found := GENERATOR_NAMES.search(text):
-            return Finding("exif", "hit", {"field": name, "generator": found.group(0), "excerpt": text[:300]})
-    return Finding("exif", "clear")
+def exif_fields(meta: FileMetadata) -> Finding:
+    """EXIF written by generators: A1111/Forge/Fooocus settings in UserComment (IFD0 or the Exif
+    sub-IFD, any character code), ComfyUI's WebP `prompt:`/`workflow:` JSON in Make/Model and the
+    tags below them, settings in ImageDescription, or a generator naming itself as Software."""
+    if "exif" in meta.problems:
+        return Finding("exif", "error", {"error": meta.problems["exif"]})
+    for name, value in meta.exif.items():
+        key, _, rest = value.partition(":")
+        if key in ("prompt", "workflow") and (found := generators.comfyui(generators.json_object(rest))):
+            return _hit("exif", found, f"EXIF {name} (`{key}:` JSON, as ComfyUI saves WebP)", value)
+    for name, value in meta.exif.items():
+        if name.endswith(("UserComment", "ImageDescription", "XPComment")) and (found := generators.free_text(value)):
+            if generators.self_named(meta.exif.get("IFD0 Software", "")) == "Fooocus" or (
+                meta.exif.get("IFD0 MakerNote", "") in ("fooocus", "a1111") and found.generator != "Fooocus"
+            ):
+                found.generator = "Fooocus"
+            return _hit("exif", found, f"EXIF {name}", value)
+    software = meta.exif.get("IFD0 Software", "")
+    if generator := generators.self_named(software):
+        return _hit("exif", generators.Recognised(generator), "EXIF Software", software)
+    return Finding("exif", "clear", {"fields": sorted(meta.exif)[:20]})
 
 
-def xmp_source_type(path) -> Finding:
-    """IPTC `Iptc4xmpExt:DigitalSourceType` naming trained algorithmic media, in any XMP packet."""
-    try:
-        with open(path, "rb") as file:
-            head = file.read(MAX_XMP_SCAN)
-    except OSError as error:
-        return Finding("xmp", "error", {"error": str(error)[:300]})
-    for match in re.finditer(rb"DigitalSourceType[^>]{0,40}?(?:=\"|>|resource=\")([^\"<]{1,200})", head):
-        value = match.group(1).decode("utf-8", "replace")
-        if value.endswith(AI_SOURCE_TYPES):
-            return Finding("xmp", "hit", {"digital_source_type": value})
+_XMP_SOURCE = r"DigitalSourceType(?:\s*=\s*[\"']|>|[^>]{0,80}?resource\s*=\s*[\"'])\s*([^\"'<\s]{1,200})"
+_XMP_TEXT_FIELDS = {"UserComment": "exif:UserComment", "description": "dc:description"}
+
+
+def _xmp_value(xmp: str, name: str) -> str:
+    """The value of an XMP property written as an attribute or as an element (first rdf:li of an Alt)."""
+    attribute = re.search(rf"\b(?:\w+:)?{name}\s*=\s*([\"'])(.{{0,65536}}?)\1", xmp, re.DOTALL)
+    if attribute:
+        return html.unescape(attribute.group(2))
+    element = re.search(rf"<(?:\w+:)?{name}\b[^>]*>(.{{0,65536}}?)</(?:\w+:)?{name}>", xmp, re.DOTALL)
+    if not element:
+        return ""
+    inner = element.group(1)
+    item = re.search(r"<rdf:li\b[^>]*>(.*?)</rdf:li>", inner, re.DOTALL)
+    return html.unescape(item.group(1) if item else re.sub(r"<[^>]+>", "", inner)).strip()
+
+
+def xmp_fields(meta: FileMetadata) -> Finding:
+    """XMP: IPTC `DigitalSourceType` of trained algorithmic media (Midjourney, DALL·E, Firefly, Google),
+    a generator as `xmp:CreatorTool` (Draw Things), Google's "Made with Google AI" credit, and generator
+    settings in `exif:UserComment` / `dc:description` (Draw Things' JSON, A1111 text, Midjourney's job)."""
+    if "xmp" in meta.problems and not meta.xmp:
+        return Finding("xmp", "error", {"error": meta.problems["xmp"]})
+    xmp = meta.xmp
+    credit = _xmp_value(xmp, "Credit") or meta.iptc.get("Credit", "")
+    for match in re.finditer(_XMP_SOURCE, xmp):
+        if match.group(1).endswith(AI_SOURCE_TYPES):
+            generator = "Google AI" if credit.lower().startswith("made with google ai") else "an AI image generator"
+            found = generators.Recognised(generator, {"Digital source type": match.group(1).rsplit("/", 1)[-1]})
+            detail = _hit("xmp", found, "XMP Iptc4xmpExt:DigitalSourceType", match.group(0)).detail
+            return Finding("xmp", "hit", {**detail, "digital_source_type": match.group(1)})
+    tool = _xmp_value(xmp, "CreatorTool")
+    for name, where in _XMP_TEXT_FIELDS.items():
+        value = _xmp_value(xmp, name)
+        if value and (found := generators.free_text(value)):
+            if generators.self_named(tool):
+                found.generator = generators.self_named(tool)
+            return _hit("xmp", found, f"XMP {where}", value)
+    if generator := generators.self_named(tool):
+        return _hit("xmp", generators.Recognised(generator), "XMP xmp:CreatorTool", tool)
+    if generators.self_named(credit) == "Made with Google AI":
+        return _hit("xmp", generators.Recognised("Google AI"), "IPTC Credit line", credit)
+    for name in ("Caption",):
+        if found := generators.free_text(meta.iptc.get(name, "")):
+            return _hit("xmp", found, f"IPTC {name}", meta.iptc[name])
     return Finding("xmp", "clear")
 
 
@@ -181,10 +165,10 @@ def c2pa_manifest(path, mime: str) -> Finding:
             state = reader.get_validation_state()
     except Exception as error:
         message = str(error)
-        if "ManifestNotFound" in type(error).__name__ or "no JUMBF" in message or "not found" in message.lower():
-            return Finding("c2pa", "clear", {"manifest": False})
         if message.startswith("Remote"):
             return Finding("c2pa", "error", {"error": "the manifest is stored remotely and is not fetched"})
+        if "ManifestNotFound" in type(error).__name__ or "no JUMBF" in message or "not found" in message.lower():
+            return Finding("c2pa", "clear", {"manifest": False})
         return Finding("c2pa", "error", {"error": message[:300]})
     active = store.get("manifests", {}).get(store.get("active_manifest", ""), {})
     signer = (active.get("signature_info") or {}).get("issuer", "")
@@ -204,7 +188,12 @@ MIME_BY_FORMAT = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"
 
 
 def read_all(path, original_format: str) -> list[Finding]:
-    findings = [png_text_chunks(path), exif_software(path), xmp_source_type(path)]
+    """The four metadata signals; the file's containers are parsed once for all of them."""
+    try:
+        meta = read_metadata(path)
+    except OSError as error:
+        meta = FileMetadata(problems=dict.fromkeys(("png_text", "exif", "xmp"), str(error)[:300]))
+    findings = [png_text_chunks(meta), exif_fields(meta), xmp_fields(meta)]
     mime = MIME_BY_FORMAT.get((original_format or "").lower())
     findings.append(c2pa_manifest(path, mime) if mime else Finding("c2pa", "clear", {"format": original_format}))
     return findings

@@ -43,6 +43,7 @@ _LABELS = {
     "exif": "the file's metadata names {generator} as the software that made it",
     "xmp": "the file's metadata declares it AI-generated (IPTC digital source type)",
     "c2pa": "the file's Content Credentials declare it AI-generated",
+    "stealth": "the file's pixels hide the generation settings of {generator}",
     "watermark": "the image carries the invisible watermark that {generator} adds to what it makes",
 }
 _FLAGS = {
@@ -61,7 +62,10 @@ def adopted_probe() -> classifier.Probe | None:
     if row is None:
         return None
     coef = np.frombuffer(bytes(row.coef), dtype=np.float32)
-    return classifier.Probe(coef=coef, intercept=row.intercept, name=f"probe-{row.pk}", threshold=row.threshold)
+    return classifier.Probe(
+        coef=coef, intercept=row.intercept, name=f"probe-{row.pk}", threshold=row.threshold,
+        hold_threshold=row.hold_threshold,
+    )  # fmt: skip
 
 
 def _read_signals(item: MediaItem, path, probe, policy) -> tuple[list[Finding], np.ndarray | None]:
@@ -123,7 +127,12 @@ def _hive_findings(read, policy) -> list[Finding]:
 
 
 def decide(findings: list[Finding], policy: DetectionPolicy) -> tuple[str, str, float | None]:
-    """(verdict, reason in plain words, the highest flagging score) under the admin's policy."""
+    """(verdict, reason in plain words, the highest flagging score) under the admin's policy.
+
+    Provenance and watermark hits label the work (hold). A score alone holds only at or over the hold
+    threshold (the classifier's `classifier_threshold`); at or over the review threshold it queues the
+    work for review and leaves it visible (Verdict.REVIEW). Hive only ever queues for review. Scores
+    are compared with the thresholds `judged` recorded in each finding (call it first)."""
     labels = [
         finding
         for finding in findings
@@ -135,26 +144,64 @@ def decide(findings: list[Finding], policy: DetectionPolicy) -> tuple[str, str, 
     ]
     if labels:
         return Verdict.AI_LABELLED, "; ".join(dict.fromkeys(_label_reason(f) for f in labels)), None
-    flags, top = [], None
+    held, queued, top = [], [], None
     for finding in findings:
         score = finding.detail.get("score")
         if finding.outcome == "error" or score is None or finding.signal not in _FLAGS:
             continue
-        threshold = _threshold(finding, policy)
-        if score >= threshold:
-            flags.append(_FLAGS[finding.signal].format(score=score, threshold=threshold))
+        review, hold = finding.detail.get("threshold", 0.5), finding.detail.get("hold_threshold")
+        if score >= review or _over(score, hold):
+            line = _FLAGS[finding.signal].format(score=score, threshold=hold if _over(score, hold) else review)
+            (held if _over(score, hold) else queued).append(line)
             top = max(top or 0.0, score)
-    if flags:
-        return Verdict.FLAGGED, "; ".join(flags), top
+    for finding in findings:
+        if finding.signal == "watermark" and finding.detail.get("likely") and policy.hold_on_watermark:
+            best = finding.detail.get("best") or {}
+            queued.append(
+                f"the image may carry the {finding.detail.get('generator')} invisible watermark "
+                f"({best.get('matched')} of {best.get('bits')} bits, held from {best.get('hit_bits')})"
+            )
+    if held:
+        return Verdict.FLAGGED, "; ".join(held + queued), top
+    if queued:
+        return Verdict.REVIEW, "; ".join(queued), top
     return Verdict.HUMAN, "", None
 
 
-def _threshold(finding: Finding, policy: DetectionPolicy) -> float:
-    if finding.signal == "hive":
-        return policy.hive_threshold
-    if policy.classifier_threshold is not None:
-        return policy.classifier_threshold
-    return float(finding.detail.get("threshold", 0.5))
+def _over(score: float, threshold: float | None) -> bool:
+    return threshold is not None and score >= threshold
+
+
+def thresholds(signal: str, detail: dict, policy: DetectionPolicy) -> tuple[float, float | None]:
+    """(review threshold, hold threshold or None) in force for a scoring signal, from the signal's own
+    finding. A retrained probe brings both of its own (fitted on this site's decisions, in its score
+    space); for the shipped head the policy's apply (its package threshold when the policy's hold
+    threshold is empty). A review threshold never sits above the hold threshold."""
+    if signal == "hive":
+        return policy.hive_threshold, None
+    if detail.get("hold_threshold") is not None:
+        return min(detail["threshold"], detail["hold_threshold"]), detail["hold_threshold"]
+    hold = policy.classifier_threshold
+    if hold is None:
+        hold = float(detail.get("threshold", 0.5))
+    return min(policy.classifier_review_threshold, hold), hold
+
+
+def judged(findings: list[Finding], policy: DetectionPolicy) -> list[Finding]:
+    """The scoring signals' findings with hit / clear against the thresholds in force (the classifier
+    reports against its package's own threshold), each threshold recorded in the evidence."""
+    out = []
+    for finding in findings:
+        score = finding.detail.get("score")
+        if finding.signal not in _FLAGS or finding.outcome == "error" or score is None:
+            out.append(finding)
+            continue
+        review, hold = thresholds(finding.signal, finding.detail, policy)
+        detail = {**finding.detail, "threshold": review, "hold_threshold": hold}
+        if finding.signal == "classifier":
+            detail["head_threshold"] = finding.detail.get("threshold")
+        out.append(Finding(finding.signal, "hit" if score >= review else "clear", detail))
+    return out
 
 
 # Signals whose failure leaves an item unchecked: the classifier reads every upload's pixels, and Hive
@@ -180,6 +227,8 @@ def _check_for(verdict: str, findings: list[Finding], reason: str, approved: boo
         return (CheckState.REVIEW if approved else CheckState.HOLD), f"Held for review: {reason}.", False
     if any(finding.signal in GATING_SIGNALS and finding.outcome == "error" for finding in findings):
         return CheckState.ERROR, "", False
+    if verdict == Verdict.REVIEW:
+        return CheckState.REVIEW, "", False  # shown, queued for a moderator, never signed as human work
     return CheckState.PASS, "", False
 
 
@@ -196,6 +245,7 @@ def media_item_detect(*, item_id: int) -> str | None:
     policy = DetectionPolicy.current()
     with original_as_local_file(item.original_name) as path:
         findings, embedding = _read_signals(item, path, adopted_probe(), policy)
+    findings = judged(findings, policy)
     verdict, reason, score = decide(findings, policy)
     with transaction.atomic():
         SignalEvidence.objects.filter(item=item).delete()
@@ -215,6 +265,10 @@ def media_item_detect(*, item_id: int) -> str | None:
             moderation.case_open_from_detection(
                 post=item.post, reason=check_reason, labelled=verdict == Verdict.AI_LABELLED, flag_score=score
             )
+        elif verdict == Verdict.REVIEW and not approved:
+            # Below the hold threshold: the work stays visible, and ranks the review queue by its score.
+            queued = f"Queued for review: {reason}."
+            moderation.case_queue_from_detection(post=item.post, reason=queued, flag_score=score)
     if check == CheckState.ERROR:
         raise DetectionIncomplete(f"item {item_id}: a gating signal could not be read")
     return verdict

@@ -8,9 +8,20 @@ from django.db import transaction
 
 from atelier.moderation.models import CaseStatus, ReviewCase
 from atelier.protection.detection import probe
-from atelier.protection.detection.models import DetectionProbe, ItemEmbedding
+from atelier.protection.detection.models import DetectionProbe, ItemEmbedding, ItemVerdict, Verdict
 
 MIN_PER_CLASS = 10
+BACKGROUND = 5000  # recent undecided uploads the probe must not hide (probe.compare)
+
+
+def undecided_background() -> np.ndarray:
+    """Embeddings of the most recent items nothing flagged (verdict human, no review case)."""
+    items = ItemVerdict.objects.filter(verdict=Verdict.HUMAN, item__post__review_case__isnull=True).values("item_id")
+    rows = (ItemEmbedding.objects.filter(item_id__in=items).order_by("-created_at").values_list("vector", flat=True))[
+        :BACKGROUND
+    ]
+    vectors = [np.frombuffer(bytes(vector), dtype=np.float32) for vector in rows]
+    return np.stack(vectors) if vectors else np.zeros((0, 512), dtype=np.float32)
 
 
 def decided_examples() -> tuple[np.ndarray, np.ndarray]:
@@ -44,7 +55,8 @@ class Command(BaseCommand):
                 f"Not enough decisions to train on: {human} human and {ai} AI-generated examples; "
                 f"at least {max(MIN_PER_CLASS, folds)} of each are needed."
             )
-        result = probe.compare(embeddings, labels, k=folds)
+        background = undecided_background()
+        result = probe.compare(embeddings, labels, k=folds, background=background)
         fit = result["probe"]
         adopt = bool(result["adopt"])
         with transaction.atomic():
@@ -54,17 +66,26 @@ class Command(BaseCommand):
                 coef=np.asarray(fit.coef, dtype=np.float32).tobytes(),
                 intercept=float(fit.intercept),
                 threshold=float(fit.threshold),
+                hold_threshold=float(fit.hold_threshold),
                 cv_auc=float(fit.cv_auc),
                 head_auc=float(result["head_auc"]),
                 samples=len(labels),
                 adopted=adopt,
             )
+        hidden = result["background_hold_rate"]
         self.stdout.write(
             f"{len(labels)} examples ({human} human, {ai} AI-generated), {folds}-fold cross-validation\n"
             f"retrained probe AUC {fit.cv_auc:.4f}   shipped head AUC {result['head_auc']:.4f}\n"
             + (
-                f"Adopted probe {row.pk}: new uploads are scored with it (review threshold {fit.threshold:.4f})."
+                f"it would hide {hidden:.2%} of {len(background)} recent undecided uploads "
+                f"(at most {probe.MAX_BACKGROUND_HOLD:.0%} allowed)\n"
+                if hidden is not None
+                else "no recent undecided uploads to check it against: not adopted\n"
+            )
+            + (
+                f"Adopted probe {row.pk}: new uploads are scored with it (review threshold {fit.threshold:.4f}, "
+                f"hold threshold {fit.hold_threshold:.4f})."
                 if adopt
-                else "Kept the shipped head: the probe did not beat it."
+                else "Kept the shipped head: the probe did not beat it safely."
             )
         )
