@@ -66,7 +66,7 @@ def posts_more_by_author(*, post: Post, viewer, limit: int = 6) -> list[Post]:
 
     queryset = (
         Post.objects.visible_to(viewer)
-        .filter(author_id=post.author_id, state="published")
+        .filter(author_id=post.author_id, state=PostState.PUBLIC)
         .exclude(pk=post.pk)
         .annotate(viewer_bookmarked=bookmarked_by(viewer))
     )

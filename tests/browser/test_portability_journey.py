@@ -15,7 +15,7 @@ from celery.contrib.testing.worker import start_worker
 from playwright.sync_api import expect
 
 from atelier.portability.models import ArchiveImport, ImportState
-from atelier.posts.models import Post
+from atelier.posts.models import Post, PostState
 from config.celery import app as celery_app
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.support import DESKTOP, PHONE, open_page
@@ -116,7 +116,7 @@ def test_import_on_a_phone_then_export_on_a_desktop(chromium, live_server, make_
 
         # Renditions and detection run on the same worker after the import: wait for the covers.
         for _ in range(180):
-            built = Post.objects.filter(author=user, media_ready=True).exclude(covers={}).count()
+            built = Post.objects.filter(author=user, state=PostState.PUBLIC).exclude(covers={}).count()
             if built == 7:
                 break
             page.wait_for_timeout(1000)

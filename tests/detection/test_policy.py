@@ -71,7 +71,7 @@ def test_the_review_band_queues_the_work_and_leaves_it_visible(make_user, client
     verdict = ItemVerdict.objects.get(item=item)
     assert verdict.verdict == "review" and verdict.action == "review"
     post.refresh_from_db()
-    assert post.held_at is None and Post.objects.public().filter(pk=post.pk).exists()
+    assert not post.is_held and Post.objects.public().filter(pk=post.pk).exists()
     assert client.get(post.get_absolute_url()).status_code == 200
     case = ReviewCase.objects.get(post=post)
     assert case.status == CaseStatus.OPEN and not case.labelled and case.flag_score is not None

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -13,8 +14,10 @@ from django.utils import timezone
 
 from atelier.core.templatetags.presentation import ago
 from atelier.jobs.forms import JobForm
+from atelier.posts import media_checks
 from atelier.posts import services as post_services
-from atelier.posts.models import Post
+from atelier.posts.media_states import CheckState
+from atelier.posts.models import Post, PostState
 from tests.conftest import TEST_PASSWORD
 from tests.posts.support import add_embed, add_image, publish, save_details
 
@@ -49,7 +52,7 @@ def test_new_on_atelier_lists_artists_with_public_work_only(make_user, capture):
     _public_post(prompter, capture, made_with_ai=True)  # disclosed AI work is never public
     hidden = make_user("held_artist")
     held = _public_post(hidden, capture)
-    Post.objects.filter(pk=held.pk).update(held_at=timezone.now())
+    Post.objects.filter(pk=held.pk).update(state=PostState.HELD)
 
     assert _artists_listed(Client().get("/").content.decode()) == ["ada_paints"]
 
@@ -141,9 +144,11 @@ def test_the_post_page_offers_more_by_the_artist_without_the_post_itself(make_us
 def test_a_held_post_gets_no_published_message(make_user, client):
     author = make_user("held_on_publish")
     draft = post_services.post_create_draft(author=author)
-    add_embed(draft)
+    item = add_embed(draft)
     save_details(draft, title="Flagged work")
-    Post.objects.filter(pk=draft.pk).update(held_at=timezone.now(), held_reason="The detector flagged this work.")
+    # The item's AI check holds it: publishing then ends held, not public.
+    with transaction.atomic():
+        media_checks.item_check_record(item_id=item.pk, check=CheckState.HOLD, reason="The detector flagged this work.")
     client.force_login(author)
     details = {"title": "Flagged work", "action": "publish"}
     response = client.post(reverse("posts:edit", args=[draft.pk]), details, follow=True)
