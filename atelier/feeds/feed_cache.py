@@ -22,7 +22,6 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.base import ModelState
 
-from atelier.core import cache_batch
 from atelier.core.decoded_copies import DecodedCopies
 
 CANDIDATES_SECONDS = 30
@@ -87,7 +86,6 @@ def forget_posts(post_ids) -> None:
 
         queue_fan_out(list(post_ids))
 
-    after_commit.cache_only = True  # bookkeeping, not work for a worker (tests tell them apart)
     transaction.on_commit(after_commit)
 
 
@@ -162,6 +160,5 @@ def preferences_key(user_id: int) -> str:
 
 
 def forget_preferences(user_id: int) -> None:
-    cache_batch.forget([preferences_key(user_id)])
     cache.delete(preferences_key(user_id))
     transaction.on_commit(lambda: cache.delete(preferences_key(user_id)))

@@ -120,8 +120,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "atelier"}}
 
-# cached_db, whose entry the gate reads with the page's budget count (one Redis round trip for both)
+# Django's cached_db sessions (database, read through the cache), refusing malformed cookie values.
 SESSION_ENGINE = "atelier.accounts.sessions"
+# What "now" is for rate limits (atelier.core.clock): the system clock; tests set one they move.
+RATE_LIMIT_CLOCK = "atelier.core.clock.system_clock"
 
 # --- Accounts
 AUTH_USER_MODEL = "accounts.User"
