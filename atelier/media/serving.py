@@ -2,18 +2,18 @@
 
 In production renditions come from S3 or a CDN and this view is not used. Only the public
 folder is reachable: originals live in a different folder that no URL maps to. Every URL must
-carry a valid, unexpired signature (protection.shield.signed_media); any other is a 403.
+carry a valid, unexpired signature (media.signed_media); any other is a 403.
 """
 
 from django.conf import settings
 from django.http import Http404, HttpResponseForbidden
 from django.views.static import serve
 
-from atelier.protection.shield import signed_media
+from atelier.media import signed_media
 
 LOCAL_BACKENDS = {
     "django.core.files.storage.FileSystemStorage",
-    "atelier.protection.shield.signed_media.SignedFileSystemStorage",
+    "atelier.media.signed_media.SignedFileSystemStorage",
 }
 
 

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "atelier.protection.detection",
     "atelier.protection.cloak",
     "atelier.moderation",
+    "atelier.demo",  # demo content for bin/serve (manage.py seed_demo ...); nothing imports it
 ]
 
 MIDDLEWARE = [
@@ -314,6 +315,9 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# Origins the Content-Security-Policy lets frames load: the embed players of atelier.media.embeds
+# (EMBED_FRAME_ORIGINS; tests keep the two equal).
+CSP_FRAME_ORIGINS = ("https://sketchfab.com", "https://www.youtube-nocookie.com", "https://player.vimeo.com")
 PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
     "payment=(), usb=(), browsing-topics=(), interest-cohort=()"

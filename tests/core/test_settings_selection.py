@@ -17,7 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, storages
 from storages.backends.s3 import S3Storage
 
-from atelier.protection.shield.signed_media import SignedFileSystemStorage
+from atelier.media.signed_media import SignedFileSystemStorage
 from config.settings.environment import env_bool, env_int, env_list, env_str
 from config.settings.storage import build_storages
 
@@ -71,7 +71,7 @@ def test_local_storages_are_two_folders_and_originals_have_no_url(tmp_path):
     assert set(built) == {"default", "originals"}
     public = SignedFileSystemStorage(**built["default"]["OPTIONS"])
     originals = FileSystemStorage(**built["originals"]["OPTIONS"])
-    assert built["default"]["BACKEND"] == "atelier.protection.shield.signed_media.SignedFileSystemStorage"
+    assert built["default"]["BACKEND"] == "atelier.media.signed_media.SignedFileSystemStorage"
     assert built["originals"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
     assert Path(public.location) == tmp_path / "public"
     assert Path(originals.location) == tmp_path / "originals"

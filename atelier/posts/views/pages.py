@@ -1,11 +1,10 @@
-"""Public pages of posts."""
+"""Public pages of posts. The author's panels of other apps (the review of their work, the style
+cloak) are composed in by those apps' template tags (posts/detail.html), not imported here."""
 
 from django.shortcuts import render
 
 from atelier.core.html import render_user_markdown
-from atelier.moderation.selectors import case_for_author
 from atelier.posts.selectors import post_for_page
-from atelier.protection.cloak.selectors import post_cloak_status
 
 
 def post_detail(request, post_id: int):
@@ -19,10 +18,6 @@ def post_detail(request, post_id: int):
             "post": post,
             "items": items,
             "owner": owner,
-            # The author sees how the review of their work stands (one query, only for them).
-            "review_case": case_for_author(post=post, viewer=request.user) if owner else None,
-            # ... and how the style cloak of its images is coming along.
-            "cloak": post_cloak_status(post) if owner else None,
             "profile": post.author.profile,
             "description_html": render_user_markdown(post.description),
         },
