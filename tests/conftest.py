@@ -16,15 +16,18 @@ from PIL import Image
 from atelier.accounts.models import AccountType, User
 from atelier.posts.events import post_became_public
 from atelier.posts.models import Post, PostState, Tag, discover_base_for
+from tests.clock import ManualClock
 
 TEST_PASSWORD = "a-long-test-password-42"
 
 
-def start_of_fresh_window(window: int, margin: float = 0.5) -> None:
-    """Wait if the current rate-limit window is about to end, so a burst of hits falls inside one window."""
-    remaining = window - (time.time() % window)
-    if remaining < margin:
-        time.sleep(remaining + 0.01)
+@pytest.fixture
+def clock(settings):
+    """The clock rate limits read (settings.RATE_LIMIT_CLOCK), moved by the test: windows are crossed
+    with `clock.advance(seconds)`, never slept out."""
+    manual = ManualClock()
+    settings.RATE_LIMIT_CLOCK = manual
+    return manual
 
 
 @pytest.fixture(autouse=True)

@@ -1,12 +1,11 @@
+"""Signing in by email or handle. The signed-in person is loaded from the database on each request
+(Django's ModelBackend.get_user, one query by primary key): a copy of the row in the cache would
+carry the password hash and email into it, and checking the session needs that hash anyway."""
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.core.cache import cache
-from django.db import transaction
-from django.db.models.signals import post_delete, post_save
 
 from atelier.accounts.handles import normalise_handle
-from atelier.core import cache_batch
-from atelier.core.cache_batch import cached
 
 
 class EmailOrHandleBackend(ModelBackend):
@@ -31,41 +30,9 @@ class EmailOrHandleBackend(ModelBackend):
             return user
         return None
 
-    def get_user(self, user_id):
-        """The signed-in person for each request, from the cache when it can: every page needs them,
-        and the row changes rarely. Any save or delete of the row forgets it (`connect_user_cache`),
-        so a deactivated account or a changed password takes effect on the very next request."""
-        key = user_cache_key(user_id)
-        user = cached(key)  # from the request's batch when the page's budget check fetched it
-        if user is None:
-            user = super().get_user(user_id)
-            if user is not None:
-                cache.set(key, user, timeout=USER_CACHE_SECONDS)
-        return user if user is not None and self.user_can_authenticate(user) else None
-
-
-USER_CACHE_SECONDS = 300
-
 
 def _awaiting_confirmation(user) -> bool:
     """A new account signs in first through the link mailed to its address. Until then its password
     is refused like a wrong one: otherwise whoever signed up with someone else's address could learn,
     by signing in, whether that address already had an account."""
     return user.email_verified_at is None and user.last_login is None
-
-
-def user_cache_key(user_id) -> str:
-    return f"accounts:user:{user_id}"
-
-
-def _forget_user(sender, instance, **kwargs) -> None:
-    key = user_cache_key(instance.pk)
-    cache.delete(key)
-    cache_batch.forget([key])
-    transaction.on_commit(lambda: cache.delete(key))  # and once more, after a reader in between
-
-
-def connect_user_cache() -> None:
-    User = get_user_model()
-    post_save.connect(_forget_user, sender=User, dispatch_uid="accounts.user_cache.saved")
-    post_delete.connect(_forget_user, sender=User, dispatch_uid="accounts.user_cache.deleted")

@@ -41,9 +41,12 @@ def _account_key(identifier: str) -> str:
 def login_blocked_for(*, identifier: str, ip: str) -> int:
     """Seconds the caller must wait before trying again, or 0 when a sign-in may be attempted."""
     per_account, per_ip = _limits()
-    if per_account.is_exceeded(_account_key(identifier)) or per_ip.is_exceeded(ip):
-        return per_account.retry_after()
-    return 0
+    waits = [
+        limit.retry_after(key)
+        for limit, key in ((per_account, _account_key(identifier)), (per_ip, ip))
+        if limit.is_exceeded(key)
+    ]
+    return max(waits, default=0)
 
 
 def sign_in_authenticate(request, *, identifier: str, password: str):

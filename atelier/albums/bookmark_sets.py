@@ -9,9 +9,6 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from atelier.core import cache_batch
-from atelier.core.cache_batch import cached
-
 CACHED_BOOKMARKS_MAX = 2000
 BOOKMARK_SET_SECONDS = 600
 _TOO_MANY = "too-many"
@@ -28,16 +25,21 @@ def bookmarked_post_ids(viewer) -> frozenset[int] | None:
     """The ids of every post `viewer` bookmarked, or None when there are too many to cache."""
     from atelier.albums.models import Bookmark
 
-    ids = cached(_key(viewer.pk))
+    ids = cache.get(_key(viewer.pk))
     if ids is None:
         rows = list(Bookmark.objects.filter(user=viewer).values_list("post_id", flat=True)[: CACHED_BOOKMARKS_MAX + 1])
         ids = _TOO_MANY if len(rows) > CACHED_BOOKMARKS_MAX else frozenset(rows)
         cache.set(_key(viewer.pk), ids, timeout=BOOKMARK_SET_SECONDS)
-    return None if ids == _TOO_MANY else ids
+    return from_cached(ids)
+
+
+def from_cached(value) -> frozenset[int] | None:
+    """A cached bookmark set as `bookmarked_post_ids` answers it (for a reader that fetched the entry
+    with others in one round trip)."""
+    return None if value == _TOO_MANY else value
 
 
 def forget_bookmarks(user_id: int) -> None:
-    cache_batch.forget([_key(user_id)])
     cache.delete(_key(user_id))
     transaction.on_commit(lambda: cache.delete(_key(user_id)))
 

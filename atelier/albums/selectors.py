@@ -129,13 +129,17 @@ def albums_for_adding(*, user, post_id: int) -> list[Album]:
     )
 
 
-def mark_bookmarked(posts: list[Post], viewer) -> list[Post]:
+_READ_IT = object()
+
+
+def mark_bookmarked(posts: list[Post], viewer, bookmarked=_READ_IT) -> list[Post]:
     """Set `viewer_bookmarked` on an already-fetched list (feeds): from the viewer's cached bookmark
-    set, or with one query for the whole page when they keep too many bookmarks to cache."""
+    set (`bookmarked`, when the page already read it; None: too many to cache), or with one query for
+    the whole page when they keep too many bookmarks to cache."""
     if viewer is None or not viewer.is_authenticated or not posts:
         marked = frozenset()
     else:
-        marked = bookmarked_post_ids(viewer)
+        marked = bookmarked_post_ids(viewer) if bookmarked is _READ_IT else bookmarked
         if marked is None:
             marked = set(Bookmark.objects.filter(user=viewer, post__in=posts).values_list("post_id", flat=True))
     for post in posts:

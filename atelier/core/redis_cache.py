@@ -6,9 +6,28 @@ session, feed settings, cached rankings and cards). A `redis.Redis` is safe to s
 (each command borrows a connection from the pool), so one per pool is kept and reused.
 """
 
+import secrets
+
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
-from atelier.core.cache_batch import Undecoded
+# KEYS[1]: the key's sorted set of hit times. ARGV: the cut-off (hits at or before it have left the
+# window), the limit, this hit's member ('' to only count), now, the set's lifetime in ms. Replies
+# {hits kept before this one, the score of the hit whose leaving frees a slot (nil when one is free)}.
+# Times are passed as text, so no precision is lost to Lua's number formatting.
+_SLIDING_WINDOW = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+local count = redis.call('ZCARD', KEYS[1])
+local limit = tonumber(ARGV[2])
+if count < limit then
+  if ARGV[3] ~= '' then
+    redis.call('ZADD', KEYS[1], ARGV[4], ARGV[3])
+    redis.call('PEXPIRE', KEYS[1], ARGV[5])
+  end
+  return {count, false}
+end
+local oldest = redis.call('ZRANGE', KEYS[1], count - limit, count - limit, 'WITHSCORES')
+return {count, oldest[2]}
+"""
 
 
 class PooledRedisCacheClient(RedisCacheClient):
@@ -28,6 +47,7 @@ class PooledRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = PooledRedisCacheClient
+        self._scripts = {}
 
     def get_many_bytes(self, keys) -> dict[str, bytes]:
         """The stored bytes of these keys (absent ones left out), not decoded: for a caller that keeps
@@ -37,39 +57,35 @@ class PooledRedisCache(RedisCache):
         values = self._cache.get_client(None).mget(list(key_map))
         return {key_map[stored]: value for stored, value in zip(key_map, values, strict=True) if value is not None}
 
-    def incr_with_timeout(self, key, timeout: int) -> int:
-        """Add one to a counter, creating it to live `timeout` seconds when absent, in one round trip
-        (Django's `incr` asks EXISTS first, and a new window's counter then costs two more)."""
-        return self.incr_and_get_many(key, timeout, [])[0]
+    def sliding_window(self, key, *, now: float, window: int, limit: int, record: bool) -> tuple[int, float]:
+        """One sliding-window step (core.ratelimit) in one round trip: drop the hits older than
+        `window`, count the rest, keep this one when `record` and there is room. Returns (hits in
+        the window, with this one when recorded or refused; seconds until a slot frees)."""
+        stored = self.make_and_validate_key(key)
+        client = self._cache.get_client(stored, write=True)
+        script = self._scripts.get(id(client))
+        if script is None:
+            script = self._scripts[id(client)] = client.register_script(_SLIDING_WINDOW)
+        member = f"{now!r}:{secrets.token_hex(4)}" if record else ""
+        count, oldest = script(keys=[stored], args=[repr(now - window), limit, member, repr(now), (window + 1) * 1000])
+        if record and not oldest:
+            return count + 1, 0.0
+        wait = float(oldest) + window - now if oldest else 0.0
+        return count + (1 if record else 0), wait
 
-    def incr_and_get_many(
-        self, key, timeout: int, keys: list[str], *, undecoded: bool = False, commands: dict | None = None
-    ) -> tuple[int, dict]:
-        """`incr_with_timeout` and `get_many(keys)` in the same round trip: a page's budget is counted
-        with what the page reads next (the signed-in person), rather than one trip after the other.
-        With `undecoded`, values come as cache_batch.Undecoded, decoded only if the page reads them.
-        `commands` ({name: [command, ...]}, see cache_batch.read_with_the_account_count) go in the
-        same trip; each name's replies (a list, as Redis sent them) come back under that name."""
-        counter = self.make_and_validate_key(key)
-        key_map = {self.make_and_validate_key(other): other for other in keys}
-        pipe = self._cache.get_client(counter, write=True).pipeline(transaction=False)
-        pipe.set(counter, 0, ex=timeout, nx=True)
-        pipe.incr(counter)
-        if key_map:
-            pipe.mget(list(key_map))
-        for name_commands in (commands or {}).values():
-            for command in name_commands:
-                pipe.execute_command(*command)
-        _, count, *replies = pipe.execute()
-        values = {}
-        for stored, data in zip(key_map, replies[0] if key_map else [], strict=True):
-            if data is not None:
-                values[key_map[stored]] = Undecoded(data, self.decode) if undecoded else self.decode(data)
-        position = 1 if key_map else 0
-        for name, name_commands in (commands or {}).items():
-            values[name] = replies[position : position + len(name_commands)]
-            position += len(name_commands)
-        return count, values
+    def tally_add(self, key, field: str, amount: int = 1) -> None:
+        """Add to one field of a tally (a Redis hash): counts many writers bump and one reader takes."""
+        stored = self.make_and_validate_key(key)
+        self._cache.get_client(stored, write=True).hincrby(stored, field, amount)
+
+    def tally_take(self, key) -> dict[str, int]:
+        """Every field of the tally, emptied in the same transaction (a bump after it starts a new one)."""
+        stored = self.make_and_validate_key(key)
+        pipe = self._cache.get_client(stored, write=True).pipeline(transaction=True)
+        pipe.hgetall(stored)
+        pipe.delete(stored)
+        fields, _ = pipe.execute()
+        return {name.decode(): int(count) for name, count in fields.items()}
 
     def decode(self, data: bytes):
         return self._cache._serializer.loads(data)

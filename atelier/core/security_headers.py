@@ -2,16 +2,14 @@
 
 Django 5.2 has no CSP of its own. The policy is strict: scripts and styles only from our own
 origin (no inline script, no inline style attributes in templates), nothing may frame us, and
-forms may only post back to us, and frames only load the Sketchfab, YouTube and Vimeo
-players. When media is served from another host (S3 or a CDN), that
-origin is allowed for images and video only.
+forms may only post back to us, and frames only load the embed players named in
+settings.CSP_FRAME_ORIGINS (Sketchfab, YouTube and Vimeo: atelier.media.embeds). When media is
+served from another host (S3 or a CDN), that origin is allowed for images and video only.
 """
 
 from urllib.parse import urlsplit
 
 from django.conf import settings
-
-from atelier.media.embeds import EMBED_FRAME_ORIGINS
 
 
 def _media_origin() -> str:
@@ -30,7 +28,7 @@ def build_content_security_policy() -> str:
         "font-src": "'self'",
         "connect-src": "'self'",
         # Only the three embed players, and only after a visitor clicks an embed's facade.
-        "frame-src": " ".join(EMBED_FRAME_ORIGINS),
+        "frame-src": " ".join(settings.CSP_FRAME_ORIGINS),
         "object-src": "'none'",
         "base-uri": "'self'",
         "form-action": "'self'",

@@ -23,8 +23,8 @@ import time
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.base import ModelState
+from django.utils.safestring import SafeString
 
-from atelier.core import cache_batch
 from atelier.core.decoded_copies import DecodedCopies
 
 CANDIDATES_SECONDS = 30
@@ -61,10 +61,11 @@ def _generation() -> int:
 
 
 def forget_process_copies() -> None:
-    """Drop this process's copies of the generation and the rankings (after a change here, or a
-    cache flush: tests start each from an empty cache)."""
+    """Drop this process's copies of the generation, the rankings and rendered cards (after a change
+    here, or a cache flush: tests start each from an empty cache)."""
     _local_generation["value"] = None
     _local_candidates.clear()
+    _fragments.clear()
 
 
 def forget_posts(post_ids) -> None:
@@ -126,6 +127,35 @@ def _page_copy(post):
     return page_post
 
 
+def card_version(post) -> str:
+    """A digest of everything a card shows of this post (its loaded fields and author's handle):
+    set on each card row as it is cached, so a rendered card is reused only for the same version."""
+    fields = sorted((name, value) for name, value in post.__dict__.items() if not name.startswith("_"))
+    handle = post.author.handle if "author" in post._state.fields_cache else None
+    return hashlib.blake2b(repr((fields, handle)).encode(), digest_size=12).hexdigest()
+
+
+# Rendered card links per (post id, card version, signing window), kept per process (core of
+# feeds.templatetags.feed_cards). A changed post gets a new version; a new window new URLs.
+LOCAL_FRAGMENTS = 4000
+_fragments: dict[tuple, SafeString] = {}
+
+
+def card_fragment(post, *, window: int, render) -> SafeString:
+    """The card link's HTML: rendered by `render()` once per post version and window, then reused.
+    A post without a version (not read through the card cache) is rendered every time."""
+    version = getattr(post, "card_version", None)
+    if version is None:
+        return render()
+    key = (post.pk, version, window)
+    html = _fragments.get(key)
+    if html is None:
+        if len(_fragments) >= LOCAL_FRAGMENTS:
+            _fragments.clear()  # more cards than a process serves in a while: start over rather than grow
+        html = _fragments[key] = render()  # a template's output: escaped by the template, marked safe
+    return html
+
+
 def cached_cards(ids: list[int], load) -> dict:
     """Posts by id for cards: from the cache, and the missing ones through `load(ids)` (a dict).
     Every post returned is this page's own object (it gets marked for the viewer)."""
@@ -136,6 +166,8 @@ def cached_cards(ids: list[int], load) -> dict:
     missing = [pk for pk in ids if pk not in posts]
     if missing:
         loaded = load(missing)
+        for post in loaded.values():
+            post.card_version = card_version(post)
         cache.set_many({_card_key(pk): post for pk, post in loaded.items()}, timeout=CARD_SECONDS)
         posts.update(loaded)
     return posts
@@ -149,6 +181,5 @@ def preferences_key(user_id: int) -> str:
 
 
 def forget_preferences(user_id: int) -> None:
-    cache_batch.forget([preferences_key(user_id)])
     cache.delete(preferences_key(user_id))
     transaction.on_commit(lambda: cache.delete(preferences_key(user_id)))

@@ -16,7 +16,8 @@ the engagement of every post. At most two posts by one artist appear in any page
 
 The hot path avoids the database where it safely can (`feeds.feed_cache`): the top of Discover's
 ranking is shared by everyone with the same filters, each person's blocks, mutes and follows are
-applied to it from cached id sets, and cards are built from cached rows.
+applied to it from cached id sets (`feeds.viewer.viewer_sets`, which the view loads once and passes
+in as `sets`; a caller that passes none has them loaded here), and cards are built from cached rows.
 """
 
 from dataclasses import dataclass
@@ -24,25 +25,22 @@ from datetime import datetime
 from functools import partial
 from itertools import islice
 
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
-from atelier.core.cache_batch import cached
 from atelier.feeds import feed_cache, timelines
 from atelier.feeds.cursors import decode_cursor, encode_cursor
 from atelier.feeds.models import FeedPreferences, MatureChoice
+from atelier.feeds.viewer import ViewerSets, preferences_for, viewer_sets
 from atelier.posts.models import Post, PostState
 from atelier.social.models import Follow
-from atelier.social.relation_sets import followed_author_ids, hidden_author_id_set
 
 PAGE_SIZE = 24
 MAX_POSTS_PER_ARTIST_PER_PAGE = 2
 # Discover reads this many ranked candidates per page to fill it despite the per-artist cap.
 _DISCOVER_CANDIDATES = PAGE_SIZE * 4
-# Following timeline entries read beyond a page's need, for the ones the person's filters drop. A first
-# page's read (PAGE_SIZE + 1 + spare) comes with the account's count: timelines.FIRST_PAGE_ENTRIES.
+# Following timeline entries read beyond a page's need, for the ones the person's filters drop.
 _TIMELINE_SPARE = 8
 
 
@@ -50,17 +48,6 @@ _TIMELINE_SPARE = 8
 class FeedPage:
     posts: list[Post]
     next_cursor: str | None
-
-
-def preferences_for(viewer) -> FeedPreferences | None:
-    if viewer is None or not viewer.is_authenticated:
-        return None
-    key = feed_cache.preferences_key(viewer.pk)
-    preferences = cached(key)
-    if preferences is None:
-        preferences = FeedPreferences.objects.filter(user=viewer).first() or FeedPreferences(user=viewer)
-        cache.set(key, preferences, timeout=feed_cache.PREFERENCES_SECONDS)
-    return preferences
 
 
 def _published(viewer, preferences: FeedPreferences | None):
@@ -82,9 +69,16 @@ def _published(viewer, preferences: FeedPreferences | None):
     return posts
 
 
+# What a card never shows, so the shared card cache (Redis) never holds it: the post's long text and
+# crop settings, and everything of the author but their id and handle (no password hash, no email).
+_NOT_ON_CARDS = ("description", "software", "thumbnail_crop", "cover_crop")
+_AUTHOR_ON_CARDS = ("author__id", "author__handle")
+
+
 def _for_cards(posts):
-    """What a card shows: long text and crop settings stay in the database."""
-    return posts.select_related("author").defer("description", "software", "thumbnail_crop", "cover_crop")
+    """What a card shows, and nothing more (see _NOT_ON_CARDS)."""
+    card_fields = [field.name for field in Post._meta.concrete_fields if field.name not in _NOT_ON_CARDS]
+    return posts.select_related("author").only(*card_fields, *_AUTHOR_ON_CARDS)
 
 
 def _cards(ids: list[int]) -> list[Post]:
@@ -107,14 +101,14 @@ def _newest_ids(
     key: str = "position",
     *,
     followed_by=None,
-    preferences: FeedPreferences | None = None,
+    sets: ViewerSets | None = None,
 ) -> list[int]:
     """Up to `limit` + 1 ids, newest first, from `posts` (a queryset, or a function making one);
     with `followed_by`, only posts by the people that person follows (from their Redis timeline
     when it can answer, see feeds.timelines)."""
     position = (decode_cursor(feed, cursor) or {}).get(key)
     before = (datetime.fromisoformat(position[0]), position[1]) if position else None
-    ids = _timeline_ids(followed_by, preferences, before, limit + 1) if followed_by is not None else None
+    ids = _timeline_ids(followed_by, sets, before, limit + 1) if followed_by is not None else None
     if ids is None:
         posts = posts() if callable(posts) else posts  # built only when the database answers
         if before:
@@ -135,8 +129,9 @@ def _newest_page(ids, limit, *, followed, preferences, cards=None) -> tuple[list
     return page, (_newest_position(page[-1]) if more and page else None)
 
 
-def _newest(posts, feed, cursor, limit=PAGE_SIZE, key="position", *, followed_by=None, preferences=None) -> FeedPage:
-    ids = _newest_ids(posts, feed, cursor, limit, key, followed_by=followed_by, preferences=preferences)
+def _newest(posts, feed, cursor, limit=PAGE_SIZE, key="position", *, followed_by=None, sets=None) -> FeedPage:
+    ids = _newest_ids(posts, feed, cursor, limit, key, followed_by=followed_by, sets=sets)
+    preferences = sets.preferences if sets is not None else None
     page, position = _newest_page(ids, limit, followed=followed_by is not None, preferences=preferences)
     return FeedPage(page, encode_cursor(feed, {key: position}) if position else None)
 
@@ -170,9 +165,10 @@ def _by_followed_authors(posts, viewer, wanted: int):
     return Post.objects.filter(pk__in=RawSQL(newest, (*params, viewer.pk, wanted)))  # noqa: S611
 
 
-def _timeline_ids(viewer, preferences, before, wanted: int) -> list[int] | None:
+def _timeline_ids(viewer, sets: ViewerSets, before, wanted: int) -> list[int] | None:
     """Up to `wanted` ids, newest first, from the person's Following timeline; None when it cannot
     answer exactly (no Redis; filters a timeline entry does not carry; deeper than it keeps)."""
+    preferences = sets.preferences
     serves = preferences is None or not (
         preferences.include_categories
         or preferences.exclude_categories
@@ -191,7 +187,7 @@ def _timeline_ids(viewer, preferences, before, wanted: int) -> list[int] | None:
             rows = newest.values_list("pk", "author_id", "is_mature", "published_at")
             timelines.store(viewer.pk, list(rows))
             window = timelines.read(viewer.pk, before=before, size=size)
-        ids = _timeline_page(window, viewer, preferences, wanted)
+        ids = _timeline_page(window, sets, wanted)
         if len(ids) == wanted or window.complete:
             return ids
         if not window.more:
@@ -199,9 +195,9 @@ def _timeline_ids(viewer, preferences, before, wanted: int) -> list[int] | None:
     return None  # short, and older posts may exist beyond what the timeline keeps: the database answers
 
 
-def _timeline_page(window, viewer, preferences, wanted: int) -> list[int]:
+def _timeline_page(window, sets: ViewerSets, wanted: int) -> list[int]:
     """Up to `wanted` ids of the window's entries that this person may see in Following now."""
-    followed, hidden = followed_author_ids(viewer), hidden_author_id_set(viewer)
+    followed, hidden, preferences = sets.followed, sets.hidden, sets.preferences
     hide_mature = preferences is None or preferences.mature == MatureChoice.HIDE
     ids, seen = [], set()
     for entry in window.entries:
@@ -216,20 +212,22 @@ def _timeline_page(window, viewer, preferences, wanted: int) -> list[int]:
     return ids
 
 
-def following_feed(viewer, cursor: str | None = None) -> FeedPage:
-    preferences = preferences_for(viewer)
+def following_feed(viewer, cursor: str | None = None, *, sets: ViewerSets | None = None) -> FeedPage:
+    sets = sets or viewer_sets(viewer)
     # The queryset is built only if the timeline cannot answer (building one costs ~0.3 ms).
-    published = partial(_published, viewer, preferences)
-    return _newest(published, "following", cursor, followed_by=viewer, preferences=preferences)
+    published = partial(_published, viewer, sets.preferences)
+    return _newest(published, "following", cursor, followed_by=viewer, sets=sets)
 
 
-def tag_feed(viewer, tag: str, cursor: str | None = None) -> FeedPage:
-    posts = _published(viewer, preferences_for(viewer)).filter(tags__name=tag)
+def tag_feed(viewer, tag: str, cursor: str | None = None, *, sets: ViewerSets | None = None) -> FeedPage:
+    preferences = sets.preferences if sets is not None else preferences_for(viewer)
+    posts = _published(viewer, preferences).filter(tags__name=tag)
     return _newest(posts, f"tag:{tag}", cursor)
 
 
-def category_feed(viewer, category: str, cursor: str | None = None) -> FeedPage:
-    posts = _published(viewer, preferences_for(viewer)).filter(category=category)
+def category_feed(viewer, category: str, cursor: str | None = None, *, sets: ViewerSets | None = None) -> FeedPage:
+    preferences = sets.preferences if sets is not None else preferences_for(viewer)
+    posts = _published(viewer, preferences).filter(category=category)
     return _newest(posts, f"category:{category}", cursor)
 
 
@@ -277,13 +275,13 @@ def _discover_candidates(viewer, preferences, position: list | None, excluded: f
 
 
 def _discover_choice(
-    viewer, preferences, position: list | None, limit: int, excluded: frozenset[int] = frozenset()
+    viewer, sets: ViewerSets, position: list | None, limit: int, excluded: frozenset[int] = frozenset()
 ) -> tuple[list[int], list | None]:
     """Up to `limit` ids by score with the per-artist cap, and where the next page starts."""
     if limit <= 0:
         return [], position
-    excluded = excluded | hidden_author_id_set(viewer)
-    candidates = _discover_candidates(viewer, preferences, position, excluded)
+    excluded = excluded | sets.hidden
+    candidates = _discover_candidates(viewer, sets.preferences, position, excluded)
     chosen, per_artist = [], {}
     for pk, author_id, score in candidates:
         if per_artist.get(author_id, 0) >= MAX_POSTS_PER_ARTIST_PER_PAGE:
@@ -297,25 +295,23 @@ def _discover_choice(
     return [pk for pk, _ in chosen], next_position
 
 
-def _discover_rows(viewer, preferences, position, limit, excluded=frozenset()) -> tuple[list[Post], list | None]:
-    ids, next_position = _discover_choice(viewer, preferences, position, limit, excluded)
-    return _cards(ids), next_position
-
-
-def discover_feed(viewer, cursor: str | None = None) -> FeedPage:
+def discover_feed(viewer, cursor: str | None = None, *, sets: ViewerSets | None = None) -> FeedPage:
+    sets = sets or viewer_sets(viewer)
     position = (decode_cursor("discover", cursor) or {}).get("position")
-    chosen, next_position = _discover_rows(viewer, preferences_for(viewer), position, PAGE_SIZE)
+    ids, next_position = _discover_choice(viewer, sets, position, PAGE_SIZE)
+    chosen = _cards(ids)
     return FeedPage(chosen, encode_cursor("discover", {"position": next_position}) if next_position else None)
 
 
-def home_feed(viewer, cursor: str | None = None) -> FeedPage:
+def home_feed(viewer, cursor: str | None = None, *, sets: ViewerSets | None = None) -> FeedPage:
     """Following and Discover interleaved in the person's chosen proportion (Cara's content percentage)."""
-    preferences = preferences_for(viewer)
+    sets = sets or viewer_sets(viewer)
+    preferences = sets.preferences
     if preferences is None:
-        return discover_feed(viewer, cursor)  # visitors' home is Discover
+        return discover_feed(viewer, cursor, sets=sets)  # visitors' home is Discover
     share = preferences.following_share
     if share == 0:
-        return discover_feed(viewer, cursor)  # everyone, followed or not
+        return discover_feed(viewer, cursor, sets=sets)  # everyone, followed or not
     state = decode_cursor("home", cursor) or {}
     wanted_following = round(PAGE_SIZE * share / 100)
     following_ids = (
@@ -326,7 +322,7 @@ def home_feed(viewer, cursor: str | None = None) -> FeedPage:
             wanted_following,
             "following",
             followed_by=viewer,
-            preferences=preferences,
+            sets=sets,
         )
         if wanted_following and state.get("following_done") is not True
         else []
@@ -334,10 +330,10 @@ def home_feed(viewer, cursor: str | None = None) -> FeedPage:
     # The rest of the page is everyone else, so the share holds (and nothing shows twice).
     discover_ids, discover_next = _discover_choice(
         viewer,
-        preferences,
+        sets,
         state.get("discover"),
         PAGE_SIZE - min(len(following_ids), wanted_following),
-        followed_author_ids(viewer),
+        sets.followed,
     )
     by_pk = {post.pk: post for post in _cards(following_ids[:wanted_following] + discover_ids)}  # one read
     following_cards = [by_pk[pk] for pk in following_ids[:wanted_following] if pk in by_pk]

@@ -11,10 +11,6 @@ card cache under the public visibility rule and drops hidden authors, so a post 
 unpublished after it was written in is never shown. Follows, unfollows, blocks and mutes drop the
 person's timeline; the next read rebuilds it. Without Redis (the embedded default) feeds read the
 database as before.
-
-A first page (Following, Home, or the front page that opens one) reads its timeline in the round
-trip that counts the page against the account (`first_page_commands`, registered with
-core.cache_batch): one Redis round trip fewer on the pages people open most.
 """
 
 import logging
@@ -24,10 +20,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
-from django.urls import reverse
 from django.utils import timezone
-
-from atelier.core import cache_batch
 
 logger = logging.getLogger(__name__)
 
@@ -36,10 +29,6 @@ TIMELINE_SECONDS = 2 * 24 * 3600
 # Fan-out writes only posts published this recently (the timelines' own lifetime): see fan_out_public_posts.
 FAN_OUT_WINDOW_SECONDS = TIMELINE_SECONDS
 FAN_OUT_BATCH = 2000
-# What a first page reads with the account's count: the most a Following or Home page asks for
-# (24 cards, one more to know there is a next page, 8 spare for the ones its filters drop).
-FIRST_PAGE_ENTRIES = 33
-_first_page_paths: set[str] = set()
 
 
 def _client():
@@ -109,42 +98,21 @@ def _window_commands(user_id: int, high, size: int) -> list[tuple]:
     ]
 
 
-def _first_page_name(user_id: int) -> str:
-    return f"feeds:timeline-first-page:{user_id}"
-
-
-def first_page_commands(request, user_id) -> dict[str, list[tuple]]:
-    """The newest FIRST_PAGE_ENTRIES of the person's timeline, for the gate to read with the account's
-    count when this request is the first page of a feed that reads them (core.cache_batch)."""
-    if request.method != "GET" or "cursor" in request.GET or not enabled():
-        return {}
-    if not _first_page_paths:  # "/" opens the person's chosen feed (Home unless they chose another)
-        _first_page_paths.update(reverse("feeds:feed", args=[feed]) for feed in ("following", "home"))
-        _first_page_paths.add(reverse("home"))
-    if request.path not in _first_page_paths:
-        return {}
-    return {_first_page_name(user_id): _window_commands(user_id, "+inf", FIRST_PAGE_ENTRIES)}
-
-
 def read(user_id: int, *, before: tuple[datetime, int] | None, size: int) -> Window | None:
     """Up to `size` entries older than `before` (published_at, id), newest first; None when the
     person has no timeline (the caller builds one)."""
     client = _client()
     if client is None:
         return None
-    # A first page's read may have come with the account's count (its own copy: taken from the batch).
-    replies = cache_batch.taken(_first_page_name(user_id)) if before is None else None
-    if replies is None or size > FIRST_PAGE_ENTRIES:
-        high = "+inf" if before is None else _score(before[0])
-        pipe = client.pipeline(transaction=False)  # one round trip for the three reads
-        for command in _window_commands(user_id, high, size):
-            pipe.execute_command(*command)
-        replies = pipe.execute()
-    built, rows, length = replies
+    high = "+inf" if before is None else _score(before[0])
+    pipe = client.pipeline(transaction=False)  # one round trip for the three reads
+    for command in _window_commands(user_id, high, size):
+        pipe.execute_command(*command)
+    built, rows, length = pipe.execute()
     if not built:
         return None
     # Newest first, and by id among posts published in the same instant (Redis orders those by member text).
-    scored = _scored(rows)[:size]  # the first page's read may hold more than this read asks for
+    scored = _scored(rows)
     entries = sorted((_entry(member, score) for member, score in scored), key=_newest_first)
     if before is not None:
         position = (_score(before[0]), before[1])
@@ -168,7 +136,6 @@ def store(user_id: int, rows: list[tuple[int, int, bool, datetime]]) -> None:
     if client is None:
         return
     key, built = _key(user_id), _built_key(user_id)
-    cache_batch.forget([_first_page_name(user_id)])
     pipe = client.pipeline()
     pipe.delete(key)
     if rows:
@@ -180,7 +147,6 @@ def store(user_id: int, rows: list[tuple[int, int, bool, datetime]]) -> None:
 
 def drop(user_id: int) -> None:
     """The person's follows or hidden people changed: rebuild on the next read."""
-    cache_batch.forget([_first_page_name(user_id)])
     client = _client()
     if client is not None:
         client.delete(_key(user_id), _built_key(user_id))

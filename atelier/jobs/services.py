@@ -117,8 +117,8 @@ def job_report(*, job: Job, reporter, reason: str, details: str = "") -> JobRepo
     if job.studio_id == reporter.pk:
         raise ValidationError("You can't report your own job.")
     limit = RateLimit("job-report", REPORTS_PER_HOUR, 3600)
-    if limit.hit(f"user:{reporter.pk}") > limit.limit:
-        raise RateLimited("You've sent many reports this hour. Try again later.", limit.retry_after())
+    if not (decision := limit.check(f"user:{reporter.pk}")).allowed:
+        raise RateLimited("You've sent many reports this hour. Try again later.", decision.retry_after)
     report, _ = JobReport.objects.update_or_create(
         job=job, reporter=reporter, defaults={"reason": reason, "details": details.strip()}
     )
@@ -145,8 +145,8 @@ def application_create(*, job: Job, applicant, note: str, post_ids: list[int]) -
     if not note.strip():
         raise ValidationError("Write a short note to the studio.")
     limit = RateLimit("job-apply", APPLICATIONS_PER_HOUR, 3600)
-    if limit.hit(f"user:{applicant.pk}") > limit.limit:
-        raise RateLimited("You've applied to many jobs this hour. Try again later.", limit.retry_after())
+    if not (decision := limit.check(f"user:{applicant.pk}")).allowed:
+        raise RateLimited("You've applied to many jobs this hour. Try again later.", decision.retry_after)
     try:
         with transaction.atomic():
             application = Application.objects.create(job=job, applicant=applicant, note=note.strip())

@@ -1,6 +1,6 @@
 """When the object store is unreachable, requests that need it get a clear 503, not a 500.
 
-Pages never talk to the store (rendition URLs are signed locally, protection.shield.signed_media), so
+Pages never talk to the store (rendition URLs are signed locally, media.signed_media), so
 they keep rendering; an upload or an edit that must write a file is refused before anything points
 at the missing object: a tus PATCH leaves the upload's offset where it was (the client resumes it),
 and a form upload is simply not saved. Retry-After tells clients when to try again.

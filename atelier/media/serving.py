@@ -3,7 +3,7 @@
 Behind nginx (bin/stack, deploy/nginx/) this view is never reached: the edge checks the same
 signatures and serves the files itself, from the folder or from the object store. Only the public
 folder is reachable: originals live in a different folder that no URL maps to. Every URL must
-carry a valid, unexpired signature (protection.shield.signed_media); any other is a 403.
+carry a valid, unexpired signature (media.signed_media); any other is a 403.
 """
 
 import time
@@ -12,11 +12,11 @@ from django.conf import settings
 from django.http import Http404, HttpResponseForbidden
 from django.views.static import serve
 
-from atelier.protection.shield import signed_media
+from atelier.media import signed_media
 
 LOCAL_BACKENDS = {
     "django.core.files.storage.FileSystemStorage",
-    "atelier.protection.shield.signed_media.SignedFileSystemStorage",
+    "atelier.media.signed_media.SignedFileSystemStorage",
 }
 
 

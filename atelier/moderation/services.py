@@ -95,8 +95,8 @@ def post_report_ai(*, post_id: int, reporter, note: str = "") -> AIReport:
     if post.author_id == reporter.pk:
         raise ValidationError("You can't report your own work.")
     limit = RateLimit("ai-report", settings.AI_REPORTS_PER_HOUR, 3600)
-    if limit.hit(f"user:{reporter.pk}") > limit.limit:
-        raise RateLimited("You've sent many reports this hour. Thank you — try again later.", limit.retry_after())
+    if not (decision := limit.check(f"user:{reporter.pk}")).allowed:
+        raise RateLimited("You've sent many reports this hour. Thank you — try again later.", decision.retry_after)
     try:
         with transaction.atomic():
             report = AIReport.objects.create(post=post, reporter=reporter, note=note.strip()[:1000])

@@ -13,6 +13,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 from PIL import Image
 
 from atelier.media import stills
@@ -29,6 +30,10 @@ from atelier.protection.shield.xmp import post_xmp
 __all__ = ["media_item_process", "rendition_names", "save_renditions", "signed_file", "sized_file_names"]
 
 logger = logging.getLogger(__name__)
+
+# Sent after commit when processing made a still image ready, with `item_id`. The style cloak
+# (protection.cloak.apps) connects to it: posts never imports the cloak, which sits above it.
+still_image_ready = Signal()
 
 # What the author reads when something unexpected broke; the details go to the log.
 UNEXPECTED_FAILURE = "Something went wrong while processing this file. Try again, or upload it again."
@@ -78,11 +83,10 @@ def _publish_renditions(item_id: int, version: int, renditions: dict, facts: dic
         post_covers_schedule(post_id, changed_item_id=item_id)
         transaction.on_commit(lambda: delete_stored_files(old, []))
         transaction.on_commit(lambda: place_post_files(post_id))
-        # A still image of a post with the style cloak on gets cloaked now (protection.cloak).
+        # Announced after commit: the style cloak (protection.cloak) cloaks a still image of a post
+        # that wants it; it connects to this in its own AppConfig.ready().
         if item.kind == MediaKind.IMAGE:
-            from atelier.protection.cloak.services import item_became_ready
-
-            transaction.on_commit(lambda: item_became_ready(item_id=item_id))
+            transaction.on_commit(lambda: still_image_ready.send(sender=MediaItem, item_id=item_id))
     return True
 
 

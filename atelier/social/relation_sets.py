@@ -11,9 +11,6 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from atelier.core import cache_batch
-from atelier.core.cache_batch import cached
-
 RELATION_SET_SECONDS = 600
 
 
@@ -30,7 +27,7 @@ def hidden_key(user_id: int) -> str:
 
 
 def _cached_set(kind: str, user_id: int, load) -> frozenset[int]:
-    ids = cached(_key(kind, user_id))
+    ids = cache.get(_key(kind, user_id))
     if ids is None:
         ids = frozenset(load())
         cache.set(_key(kind, user_id), ids, timeout=RELATION_SET_SECONDS)
@@ -58,7 +55,6 @@ def hidden_author_id_set(viewer) -> frozenset[int]:
 
 def forget_relation_sets(*user_ids: int) -> None:
     keys = [_key(kind, user_id) for user_id in user_ids for kind in ("followed", "hidden")]
-    cache_batch.forget(keys)
     cache.delete_many(keys)
     transaction.on_commit(lambda: cache.delete_many(keys))
 

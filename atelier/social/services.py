@@ -135,8 +135,8 @@ def comment_create(*, author, post_id: int, body: str, parent_id: int | None = N
             raise Http404("No such comment.")
         parent = parent.parent or parent
     limit = comment_rate_limit()
-    if limit.hit(f"user:{author.pk}") > limit.limit:
-        raise RateLimited("You're commenting very fast. Wait a minute and try again.", limit.retry_after())
+    if not (decision := limit.check(f"user:{author.pk}")).allowed:
+        raise RateLimited("You're commenting very fast. Wait a minute and try again.", decision.retry_after)
     body_html, mentioned = render_comment(body)
     comment = Comment.objects.create(post=post, author=author, parent=parent, body=body, body_html=body_html)
     notify_comment(comment=comment, mentioned_handles=mentioned)

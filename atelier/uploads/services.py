@@ -98,10 +98,10 @@ def upload_create(*, owner, length: int, filename: str, content_type: str) -> Up
         raise UploadTooLarge(f"This {kind} is {_megabytes(length)}; {kind}s can be at most {_megabytes(limit)}.")
     # Creations, not bytes, are what a script would spam: each one reserves a row and a prefix.
     per_user = RateLimit("upload-create", settings.UPLOAD_CREATIONS_PER_HOUR, 3600)
-    if per_user.hit(str(owner.pk)) > per_user.limit:
-        wait = per_user.retry_after()
+    if not (decision := per_user.check(str(owner.pk))).allowed:
+        wait = decision.retry_after
         raise UploadRateLimited(
-            f"You have started too many uploads in the last hour. Try again in {max(1, wait // 60)} minute(s).",
+            f"You have started too many uploads in the last hour. Try again in {max(1, -(-wait // 60))} minute(s).",
             headers={"Retry-After": str(wait)},
         )
     now = timezone.now()

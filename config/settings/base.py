@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "atelier.protection.cloak",
     "atelier.moderation",
     "atelier.portability",
+    "atelier.demo",  # demo content for bin/serve (manage.py seed_demo ...); nothing imports it
 ]
 
 MIDDLEWARE = [
@@ -136,8 +137,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "atelier"}}
 
-# cached_db, whose entry the gate reads with the page's budget count (one Redis round trip for both)
+# Django's cached_db sessions (database, read through the cache), refusing malformed cookie values.
 SESSION_ENGINE = "atelier.accounts.sessions"
+# What "now" is for rate limits (atelier.core.clock): the system clock; tests set one they move.
+RATE_LIMIT_CLOCK = "atelier.core.clock.system_clock"
 
 # --- Accounts
 AUTH_USER_MODEL = "accounts.User"
@@ -399,6 +402,9 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# Origins the Content-Security-Policy lets frames load: the embed players of atelier.media.embeds
+# (EMBED_FRAME_ORIGINS; tests keep the two equal).
+CSP_FRAME_ORIGINS = ("https://sketchfab.com", "https://www.youtube-nocookie.com", "https://player.vimeo.com")
 PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
     "payment=(), usb=(), browsing-topics=(), interest-cohort=()"

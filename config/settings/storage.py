@@ -13,8 +13,8 @@ def build_storages(*, env: Mapping[str, str], media_root: Path, media_url: str) 
     if not bucket:
         return {
             "default": {
-                # Signed, expiring URLs (protection.shield.signed_media); the /media/ view checks them.
-                "BACKEND": "atelier.protection.shield.signed_media.SignedFileSystemStorage",
+                # Signed, expiring URLs (media.signed_media); the /media/ view checks them.
+                "BACKEND": "atelier.media.signed_media.SignedFileSystemStorage",
                 "OPTIONS": {"location": str(media_root / "public"), "base_url": media_url},
             },
             # Originals have no URL of their own (FileSystemStorage would fall back to MEDIA_URL,
@@ -40,9 +40,9 @@ def build_storages(*, env: Mapping[str, str], media_root: Path, media_url: str) 
     }
     return {
         "default": {
-            # Reached through the edge at MEDIA_URL with signed, expiring URLs (protection.shield.signed_media):
+            # Reached through the edge at MEDIA_URL with signed, expiring URLs (media.signed_media):
             # nginx checks them and fetches from the bucket, which is not published itself.
-            "BACKEND": "atelier.protection.shield.signed_media.SignedS3Storage",
+            "BACKEND": "atelier.media.signed_media.SignedS3Storage",
             "OPTIONS": {
                 **common,
                 "bucket_name": bucket,

@@ -34,7 +34,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(MEDIA_ROOT / "test-database.sqlite3")}
 
 # Still argon2 (what production uses), at a cost that keeps the suite fast.
-PASSWORD_HASHERS = ["atelier.accounts.hashers.FastTestArgon2PasswordHasher"]
+PASSWORD_HASHERS = ["tests.hashers.FastTestArgon2PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -37,19 +37,27 @@ def test_values_round_trip_from_many_threads():
     assert errors == []
 
 
-def test_a_counter_is_created_with_its_lifetime_and_counted_in_one_round_trip():
+def test_a_sliding_window_step_is_one_round_trip_and_its_set_expires_with_the_window(clock):
     from atelier.core.ratelimit import RateLimit
 
     limit = RateLimit("one-trip", 100, 60)
-    key = cache.make_key(limit._cache_key("alice")[0])
+    key = cache.make_key(limit._key("alice"))
     client = cache._cache.get_client(write=True)
     before = client.info("commandstats")
     assert [limit.hit("alice") for _ in range(3)] == [1, 2, 3]
     after = client.info("commandstats")
-    assert 0 < client.ttl(key) <= 61  # the window's counter expires with the window
-    assert limit.count("alice") == 3  # read back through the cache's own decoding
+    assert 0 < client.pttl(key) <= 61_000  # the hits' set lives no longer than the window
+    assert client.zcard(key) == 3
     calls = {name: after[name]["calls"] - before.get(name, {"calls": 0})["calls"] for name in after}
-    assert calls.get("cmdstat_exists", 0) == 0 and calls["cmdstat_incrby"] == 3  # no EXISTS before each
+    assert calls.get("cmdstat_evalsha", 0) + calls.get("cmdstat_eval", 0) == 3  # one script call per hit
+
+
+def test_a_tally_is_taken_whole_and_starts_again_empty():
+    cache.tally_add("tally:test", "a")
+    cache.tally_add("tally:test", "a")
+    cache.tally_add("tally:test", "b\tc", 5)
+    assert cache.tally_take("tally:test") == {"a": 2, "b\tc": 5}
+    assert cache.tally_take("tally:test") == {}
 
 
 def test_decoded_copies_decode_once_and_follow_every_change():
@@ -75,31 +83,3 @@ def test_decoded_copies_stay_within_their_limit():
     for index in range(10):
         assert copies.get_many([f"copies:{index}"]) == {f"copies:{index}": index * 1000 + 0.5}
     assert len(copies._copies) <= 4
-
-
-def test_a_counter_and_other_entries_are_read_in_one_round_trip():
-    from atelier.core.ratelimit import RateLimit
-
-    limit = RateLimit("with-entries", 100, 60)
-    cache.set("entries:person", {"handle": "mira"}, timeout=60)
-    client = cache._cache.get_client(write=True)
-    before = client.info("commandstats")
-    first = limit.hit_and_get_many("alice", ["entries:person", "entries:absent"])
-    second = limit.hit_and_get_many("alice", [])
-    after = client.info("commandstats")
-    assert first == (1, {"entries:person": {"handle": "mira"}}) and second == (2, {})
-    calls = {name: after[name]["calls"] - before.get(name, {"calls": 0})["calls"] for name in after}
-    assert calls["cmdstat_mget"] == 1 and calls.get("cmdstat_get", 0) == 0
-
-
-def test_entries_read_with_a_counter_can_wait_to_be_decoded():
-    from atelier.core.cache_batch import Undecoded
-    from atelier.core.ratelimit import RateLimit
-
-    cache.set("entries:followed", frozenset(range(1000)), timeout=60)
-    count, found = RateLimit("undecoded", 100, 60).hit_and_get_many(
-        "bob", ["entries:followed", "entries:absent"], undecoded=True
-    )
-    assert count == 1 and list(found) == ["entries:followed"]
-    assert type(found["entries:followed"]) is Undecoded
-    assert found["entries:followed"].decode() == frozenset(range(1000))

@@ -17,7 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, storages
 from storages.backends.s3 import S3Storage
 
-from atelier.protection.shield.signed_media import SignedFileSystemStorage, SignedS3Storage
+from atelier.media.signed_media import SignedFileSystemStorage, SignedS3Storage
 from config.settings.environment import env_bool, env_int, env_list, env_str
 from config.settings.storage import build_storages
 
@@ -71,7 +71,7 @@ def test_local_storages_are_two_folders_and_originals_have_no_url(tmp_path):
     assert set(built) == {"default", "originals"}
     public = SignedFileSystemStorage(**built["default"]["OPTIONS"])
     originals = FileSystemStorage(**built["originals"]["OPTIONS"])
-    assert built["default"]["BACKEND"] == "atelier.protection.shield.signed_media.SignedFileSystemStorage"
+    assert built["default"]["BACKEND"] == "atelier.media.signed_media.SignedFileSystemStorage"
     assert built["originals"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
     assert Path(public.location) == tmp_path / "public"
     assert Path(originals.location) == tmp_path / "originals"
@@ -105,7 +105,7 @@ def test_s3_storages_when_a_bucket_is_named(tmp_path):
     built = build_storages(env=S3_ENV, media_root=tmp_path, media_url="/media/")
 
     public, originals = built["default"], built["originals"]
-    assert public["BACKEND"] == "atelier.protection.shield.signed_media.SignedS3Storage"
+    assert public["BACKEND"] == "atelier.media.signed_media.SignedS3Storage"
     assert originals["BACKEND"] == "storages.backends.s3.S3Storage"
     assert public["OPTIONS"]["bucket_name"] == originals["OPTIONS"]["bucket_name"] == "atelier-art"
     assert (public["OPTIONS"]["location"], originals["OPTIONS"]["location"]) == ("public", "originals")
@@ -242,7 +242,7 @@ def test_an_explicit_broker_url_wins_over_redis(tmp_path):
 def test_a_bucket_name_selects_s3_in_the_settings(tmp_path):
     values = settings_in_fresh_process(tmp_path, AWS_STORAGE_BUCKET_NAME="atelier-art")
 
-    assert values["STORAGES"]["default"]["BACKEND"] == "atelier.protection.shield.signed_media.SignedS3Storage"
+    assert values["STORAGES"]["default"]["BACKEND"] == "atelier.media.signed_media.SignedS3Storage"
     assert values["STORAGES"]["originals"]["OPTIONS"]["querystring_auth"] is True
     assert values["STORAGES"]["staticfiles"]["BACKEND"].startswith("whitenoise.")
 

@@ -266,7 +266,8 @@ def test_every_player_url_is_safe_and_on_an_allowed_frame_origin(
     assert embed.canonical_url.startswith("https://")
 
 
-def test_frame_origins_are_exactly_the_three_players():
+def test_frame_origins_are_exactly_the_three_players(settings):
+    assert set(EMBED_FRAME_ORIGINS) == set(settings.CSP_FRAME_ORIGINS)  # what the CSP lets frames load
     assert set(EMBED_FRAME_ORIGINS) == {
         "https://sketchfab.com",
         "https://www.youtube-nocookie.com",

@@ -27,14 +27,14 @@ def draft(author):
 
 
 class _QueuedWork:
-    """The captured on-commit callbacks that queue work for a worker; the feed cache's second
-    `forget` after commit (marked `cache_only`) is bookkeeping, not work, and is left out."""
+    """The captured on-commit callbacks that queue work for a worker; the feed cache's own callbacks
+    (its second `forget` after commit) are bookkeeping, not work, and are left out."""
 
     def __init__(self, callbacks):
         self._callbacks = callbacks
 
     def _work(self):
-        return [callback for callback in self._callbacks if not getattr(callback, "cache_only", False)]
+        return [callback for callback in self._callbacks if callback.__module__ != "atelier.feeds.feed_cache"]
 
     def __iter__(self):
         return iter(self._work())

@@ -21,9 +21,6 @@ from atelier.posts.intake import upload_as_local_path
 from atelier.posts.media_states import MediaState
 from atelier.posts.models import MediaItem
 from atelier.posts.selectors import post_for_editing
-from atelier.protection.cloak.figures import measured_figures
-from atelier.protection.cloak.models import Strength
-from atelier.protection.cloak.selectors import post_cloak_status
 from atelier.uploads.errors import UploadError
 from atelier.uploads.services import upload_open_completed
 
@@ -70,10 +67,6 @@ def _composer_context(post, details_form=None, media_form=None, media_error: str
         "media_error": media_error,
         "max_items": services.MAX_ITEMS_PER_POST,
         "max_upload_bytes": services.max_upload_bytes(),
-        # The style cloak's toggle and each image's cloak job (protection.cloak).
-        "cloak": post_cloak_status(post),
-        "cloak_figures": measured_figures(),
-        "strengths": Strength.choices,
         "editable": True,
     }
 

@@ -1,4 +1,6 @@
-"""Public pages of posts, and the files of posts only their author and moderators may see."""
+"""Public pages of posts, and the files of posts only their author and moderators may see. The
+author's panels of other apps (the review of their work, the style cloak) are composed in by those
+apps' template tags (posts/detail.html), not imported here."""
 
 import mimetypes
 
@@ -9,7 +11,6 @@ from django.views.decorators.http import require_GET
 
 from atelier.core.html import render_user_markdown
 from atelier.media.storages import open_rendition
-from atelier.moderation.selectors import case_for_author
 from atelier.posts.selectors import (
     checking_progress,
     post_for_page,
@@ -17,7 +18,6 @@ from atelier.posts.selectors import (
     posts_more_by_author,
     withheld_file_for,
 )
-from atelier.protection.cloak.selectors import post_cloak_status
 from atelier.social.selectors import profile_social
 
 
@@ -32,10 +32,6 @@ def post_detail(request, post_id: int):
             "post": post,
             "items": items,
             "owner": owner,
-            # The author sees how the review of their work stands (one query, only for them).
-            "review_case": case_for_author(post=post, viewer=request.user) if owner else None,
-            # ... and how the style cloak of its images is coming along.
-            "cloak": post_cloak_status(post) if owner else None,
             "checking": checking_progress(items) if owner and post.is_checking else None,
             "profile": post.author.profile,
             "description_html": render_user_markdown(post.description),

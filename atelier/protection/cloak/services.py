@@ -96,6 +96,11 @@ def item_recloak(*, item: MediaItem, user) -> ItemCloak:
 # --- keeping items in step with the choice
 
 
+def cloak_when_ready(sender, *, item_id: int, **kwargs) -> None:
+    """Receiver of posts.processing.still_image_ready (connected in CloakConfig.ready)."""
+    item_became_ready(item_id=item_id)
+
+
 def item_became_ready(*, item_id: int) -> None:
     """Called (after commit) when processing made a still image ready: cloak it if its post wants that."""
     item = MediaItem.objects.select_related("post__author").filter(pk=item_id, kind=MediaKind.IMAGE).first()

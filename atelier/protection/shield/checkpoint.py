@@ -17,10 +17,10 @@ from django.template.loader import render_to_string
 
 from atelier.core.client_address import client_ip
 from atelier.core.ratelimit import RateLimit
-from atelier.protection.shield.counting import agent_name, count_refusal
 from atelier.protection.shield.gate import OPEN_PATHS
 from atelier.protection.shield.models import Rule
 from atelier.protection.shield.passes import PASS_COOKIE, new_challenge, pass_holder
+from atelier.protection.shield.refusals import agent_name, count_refusal
 from atelier.protection.shield.search_engines import is_verified_search_engine
 
 # Places that are not art and that a person must reach without a pass: the check's own answer,
@@ -51,20 +51,20 @@ class ShieldPassMiddleware:
         if holder:
             request.shield_pass = holder
             if request.path.startswith(settings.MEDIA_URL) and self.media_limit.hit(holder) > self.media_limit.limit:
-                return self._too_many(user_agent, address, request.path)
+                return self._too_many(user_agent, address, request.path, holder)
             return self.get_response(request)
         if is_verified_search_engine(user_agent, address):
             return self.get_response(request)
         return self._check(request, user_agent, address)
 
-    def _too_many(self, user_agent: str, address: str, path: str) -> HttpResponse:
+    def _too_many(self, user_agent: str, address: str, path: str, holder: str) -> HttpResponse:
         count_refusal(rule=Rule.RATE_LIMIT, agent=agent_name(user_agent), address=address, path=path)
         response = HttpResponse(
             "Too many images too fast from this browser. Try again in a minute.",
             status=429,
             content_type="text/plain; charset=utf-8",
         )
-        response["Retry-After"] = str(self.media_limit.retry_after())
+        response["Retry-After"] = str(self.media_limit.retry_after(holder))
         return response
 
     def _check(self, request, user_agent: str, address: str) -> HttpResponse:

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.template import Context, Engine
 
-from atelier.protection.shield import signed_media
+from atelier.media import signed_media
 from atelier.protection.shield.crawlers import refused_token_list, token_pattern
 from atelier.protection.shield.models import CrawlerAgent, SearchEngineAgent
 from atelier.protection.shield.signals import policy_url

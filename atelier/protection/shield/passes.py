@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 
-from atelier.protection.shield.counting import network_of
+from atelier.protection.shield.refusals import network_of
 
 PASS_COOKIE = "atelier_pass"  # noqa: S105 - a cookie name
 CHALLENGE_SECONDS = 300  # time to solve one puzzle

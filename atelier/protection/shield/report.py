@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.db.models import Sum
 from django.utils import timezone
 
+from atelier.protection.shield import refusals
 from atelier.protection.shield.models import ProtectionCount, Rule
 
 
@@ -19,7 +20,9 @@ class Week:
 
 
 def artist_week(*, artist) -> Week:
-    """The last 7 days of refusals of requests for this artist's work: three queries."""
+    """The last 7 days of refusals of requests for this artist's work: three queries (after moving
+    the refusals still in the cache into the table)."""
+    refusals.flush()
     since = timezone.localdate() - timedelta(days=6)
     rows = ProtectionCount.objects.filter(artist=artist, day__gte=since)
     labels = dict(Rule.choices)

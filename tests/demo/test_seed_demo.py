@@ -5,10 +5,10 @@ import io
 import pytest
 from django.core.management import call_command
 
-from atelier.accounts import demo_art
-from atelier.accounts.management.commands.seed_demo import DEMO_PASSWORD
 from atelier.accounts.models import AccountType, ProfileImage, ProfileImageKind, ProfileImageState, User
 from atelier.accounts.profile_images import PROFILE_IMAGE_SPECS
+from atelier.demo import art as demo_art
+from atelier.demo.management.commands.seed_demo import DEMO_PASSWORD
 from atelier.media.storages import originals_storage, public_storage
 
 

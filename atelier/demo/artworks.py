@@ -1,6 +1,6 @@
 """Demo posts for the demo artists: generated artworks, a pixel-art GIF loop and a Sketchfab embed.
 
-Every picture is drawn in code from a seed (see accounts.demo_art), so runs are repeatable and the
+Every picture is drawn in code from a seed (see demo.art), so runs are repeatable and the
 repository holds no image files. The posts go through the same services as the composer, and the
 files through the real pipeline.
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
 
-from atelier.accounts import demo_art
+from atelier.demo import art as demo_art
 from atelier.posts.models import Category, Medium
 
 

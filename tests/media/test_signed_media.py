@@ -6,8 +6,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.core.files.base import ContentFile
 
+from atelier.media import signed_media
 from atelier.media.storages import public_storage
-from atelier.protection.shield import signed_media
 from tests.conftest import image_bytes
 
 pytestmark = pytest.mark.django_db

@@ -13,9 +13,10 @@ from django.core.management.base import BaseCommand
 from django.db import connections, transaction
 from django.utils import timezone
 
-from atelier.accounts import demo_art, services
+from atelier.accounts import services
 from atelier.accounts.models import AccountType, ProfileImage, ProfileImageKind, ProfileImageState, User
 from atelier.accounts.profile_images import profile_image_render, profile_image_replace
+from atelier.demo import art as demo_art
 from atelier.media.validation import inspect_image
 
 DEMO_PASSWORD = "atelier-demo-2026"

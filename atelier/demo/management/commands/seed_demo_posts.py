@@ -14,7 +14,8 @@ from django.core.management.base import BaseCommand
 from django.db import connections
 
 from atelier.accounts.models import User
-from atelier.posts import demo, services
+from atelier.demo import artworks
+from atelier.posts import services
 from atelier.posts.covers import post_covers_render
 from atelier.posts.models import MediaItem, Post
 from atelier.posts.processing import media_item_process
@@ -32,13 +33,13 @@ class Command(BaseCommand):
     help = "Create demo posts with generated artworks for the demo accounts (skips authors with posts)."
 
     def handle(self, *args, **options):
-        handles = {spec.handle for spec in demo.DEMO_POSTS}
+        handles = {spec.handle for spec in artworks.DEMO_POSTS}
         authors = {user.handle: user for user in User.objects.filter(handle__in=handles)}
         if not authors:
             self.stdout.write("No demo accounts: run seed_demo first.")
             return
         has_posts = set(Post.objects.filter(author__in=authors.values()).values_list("author__handle", flat=True))
-        specs = [spec for spec in demo.DEMO_POSTS if spec.handle in authors and spec.handle not in has_posts]
+        specs = [spec for spec in artworks.DEMO_POSTS if spec.handle in authors and spec.handle not in has_posts]
         posts = []
         with ThreadPoolExecutor(max_workers=2) as pool, tempfile.TemporaryDirectory() as folder:
             for spec in specs:
@@ -54,7 +55,7 @@ class Command(BaseCommand):
             list(pool.map(lambda pair: _in_thread(post_covers_render, post_id=pair[0], version=pair[1]), versions))
         self.stdout.write(self.style.SUCCESS(f"Demo posts: {len(posts)} created."))
 
-    def _create(self, author, spec: demo.DemoPost, folder: Path, pool) -> Post:
+    def _create(self, author, spec: artworks.DemoPost, folder: Path, pool) -> Post:
         handle, title, extras = spec.handle, spec.title, spec.extras
         post = services.post_create_draft(author=author)
         services.post_update_details(
@@ -71,9 +72,10 @@ class Command(BaseCommand):
         )
         files = []
         if "gif" in extras:
-            files.append(pool.submit(demo.animated_gif, f"{handle}/{title}"))
+            files.append(pool.submit(artworks.animated_gif, f"{handle}/{title}"))
         files += [
-            pool.submit(demo.artwork_jpeg, f"{handle}/{title}/{index}", size) for index, size in enumerate(spec.sizes)
+            pool.submit(artworks.artwork_jpeg, f"{handle}/{title}/{index}", size)
+            for index, size in enumerate(spec.sizes)
         ]
         for index, drawing in enumerate(files):
             path = folder / f"{post.pk}-{index}"
@@ -81,5 +83,5 @@ class Command(BaseCommand):
             services.media_add_file(post=post, user=author, path=path)
         if "sketchfab" in extras:
             model_id = hashlib.md5(title.encode(), usedforsecurity=False).hexdigest()
-            services.media_add_embed(post=post, user=author, url=demo.DEMO_SKETCHFAB_URL.format(model_id))
+            services.media_add_embed(post=post, user=author, url=artworks.DEMO_SKETCHFAB_URL.format(model_id))
         return post

@@ -11,10 +11,10 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from PIL import PngImagePlugin
 
-from atelier.accounts.management.commands.seed_demo import DEMO_PASSWORD
 from atelier.accounts.models import User
+from atelier.demo import artworks
+from atelier.demo.management.commands.seed_demo import DEMO_PASSWORD
 from atelier.moderation import services as moderation
-from atelier.posts import demo
 from atelier.posts import services as posts
 from atelier.posts.models import Post
 from atelier.posts.processing import media_item_process
@@ -44,7 +44,7 @@ def _person(handle: str, name: str, *, staff: bool = False) -> User:
 def _a1111_png() -> bytes:
     from PIL import Image
 
-    picture = Image.open(io.BytesIO(demo.artwork_jpeg("prompted-lighthouse", (768, 512))))
+    picture = Image.open(io.BytesIO(artworks.artwork_jpeg("prompted-lighthouse", (768, 512))))
     info = PngImagePlugin.PngInfo()
     info.add_text("parameters", A1111_SETTINGS)
     buffer = io.BytesIO()

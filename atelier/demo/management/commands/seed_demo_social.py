@@ -9,9 +9,9 @@ import random
 
 from django.core.management.base import BaseCommand
 
-from atelier.accounts.management.commands.seed_demo import DEMO_ACCOUNTS
 from atelier.accounts.models import User
 from atelier.albums import services as albums
+from atelier.demo.management.commands.seed_demo import DEMO_ACCOUNTS
 from atelier.posts.models import Post
 from atelier.social import services as social
 from atelier.social.models import Follow
@@ -34,7 +34,7 @@ class Command(BaseCommand):
         if len(people) < 2 or Follow.objects.filter(follower__in=people).exists():
             self.stdout.write("Demo social activity: nothing to do.")
             return
-        rng = random.Random("atelier-demo-social")  # noqa: S311 - demo data, repeatable on purpose
+        rng = random.Random("atelier-demo-social")
         posts = list(Post.objects.public().filter(author__in=people).order_by("pk"))
         counts = {"follows": 0, "likes": 0, "comments": 0}
         for person in people:
