@@ -6,7 +6,8 @@ import subprocess
 
 import pytest
 
-from atelier.protection.shield import edge, signed_media
+from atelier.media import signed_media
+from atelier.protection.shield import edge
 from atelier.protection.shield.models import CrawlerAgent
 from tests import s3_stand_in
 
