@@ -24,6 +24,7 @@ import secrets
 import statistics
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
@@ -33,6 +34,7 @@ import redis
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import feeds_measure  # noqa: E402
 from bench.feeds_measure import (  # noqa: E402
     machine,
     paired_throughput,
@@ -118,8 +120,7 @@ def _build_memory_page():
                 pk=index + 1,
                 author=author,
                 title=f"Post {index + 1} by artist {index + 1}",
-                state=PostState.PUBLISHED,
-                media_ready=True,
+                state=PostState.PUBLIC,
                 covers=covers_json(index % COVER_VARIANTS),
                 published_at=published_at,
                 discover_base=discover_base_for(published_at),
@@ -180,6 +181,12 @@ def main() -> None:
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], check=True, cwd=ROOT, env=env
     )
     viewers = make_viewers(FOLLOWED_BY_HEAVY_USER)
+    # The browser check is on as in production: the bench's client holds the day's pass (imported
+    # here: the module needs Django's apps, set up by make_viewers).
+    from atelier.protection.shield.passes import PASS_COOKIE, mint_pass
+
+    value, _ = mint_pass(address="127.0.0.1", user_agent=feeds_measure.AGENT, now=time.time())
+    feeds_measure.PASS_COOKIE = f"{PASS_COOKIE}={value}"
     # The site's caches start empty: the viewers' follows were just rewritten behind its back.
     redis.Redis.from_url(env["REDIS_URL"]).flushdb()
     log = ROOT / "var" / "bench-feeds-gunicorn.log"

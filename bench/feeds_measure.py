@@ -28,10 +28,22 @@ from bench.feeds_seed import (
 ROOT = Path(__file__).resolve().parents[1]
 
 
+# Every request (baseline and feeds alike) is a browser that passed the site's check: its User-Agent
+# and the pass cookie feeds.main mints for it (protection.shield.passes), as a reader's browser sends.
+AGENT = "atelier-bench"
+PASS_COOKIE = ""
+
+
+def _cookies(cookie: str | None) -> str:
+    return "; ".join(part for part in (cookie, PASS_COOKIE) if part)
+
+
 def _get(path: str, cookie: str | None, request_id: str = "") -> tuple[int, bytes, float]:
     started = time.perf_counter()
     connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
-    headers = {"Cookie": cookie} if cookie else {}
+    headers = {"User-Agent": AGENT}
+    if _cookies(cookie):
+        headers["Cookie"] = _cookies(cookie)
     if request_id:
         headers["X-Request-ID"] = request_id
     connection.request("GET", path, headers=headers)
@@ -110,9 +122,9 @@ def paired_throughput(path: str, cookie: str | None, baseline: tuple[str, str | 
 
 def throughput(path: str, cookie: str | None, seconds: int = LOAD_SECONDS) -> dict:
     if shutil.which("wrk"):
-        command = ["wrk", "-t2", f"-c{CONCURRENCY}", f"-d{seconds}s", "--latency"]
-        if cookie:
-            command += ["-H", f"Cookie: {cookie}"]
+        command = ["wrk", "-t2", f"-c{CONCURRENCY}", f"-d{seconds}s", "--latency", "-H", f"User-Agent: {AGENT}"]
+        if _cookies(cookie):
+            command += ["-H", f"Cookie: {_cookies(cookie)}"]
         output = subprocess.run(  # noqa: S603
             [*command, f"http://127.0.0.1:{PORT}{path}"], check=True, capture_output=True, text=True
         ).stdout

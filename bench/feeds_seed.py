@@ -189,7 +189,7 @@ def seed(env: dict, scale: float) -> dict:
             iso = at.isoformat()
             yield (
                 f"{pk}\t{authors[index]}\t{title(pk)}\t\t{mediums[pk % 4]}\t{categories[pk % 6]}\t[]\t"
-                f"{'t' if pk % 50 == 0 else 'f'}\tf\tpublished\tt\t{covers[pk % COVER_VARIANTS]}\t1\t1\t"
+                f"{'t' if pk % 50 == 0 else 'f'}\tf\tpublic\t{iso}\t{covers[pk % COVER_VARIANTS]}\t1\t1\t"
                 f"{iso}\t{iso}\t{iso}\t{base!r}\t{likes}\t{comments}\t{score!r}\tarr\t\n"
             )
 
@@ -197,7 +197,7 @@ def seed(env: dict, scale: float) -> dict:
         cursor,
         "posts_post",
         "id, author_id, title, description, medium, category, software, is_mature, made_with_ai, state, "
-        "media_ready, covers, covers_version, covers_built_version, created_at, updated_at, published_at, "
+        "state_changed_at, covers, covers_version, covers_built_version, created_at, updated_at, published_at, "
         "discover_base, like_count, comment_count, discover_score, licence, held_reason",
         post_lines(),
     )
