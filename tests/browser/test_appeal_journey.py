@@ -94,10 +94,10 @@ def test_held_appealed_approved_and_shown(chromium, live_server, make_user, tmp_
     expect(row).to_contain_text("Appealed")
     desk.shot("04-queue")
     row.get_by_role("link").click()
-    expect(mod.locator(".evidence-table")).to_contain_text("png_text")
+    expect(mod.locator(".evidence-table")).to_contain_text("PNG text chunk `parameters` written by Automatic1111")
     # The generation settings are the hit; the classifier's own row may be one too, by host CPU (its
     # int8 encoder scores this flat picture 0.955 on an AVX2-only host, lower elsewhere).
-    expect(mod.locator(".evidence-hit").filter(has_text="png_text")).to_have_count(1)
+    expect(mod.locator(".evidence-hit").filter(has_text="PNG text")).to_have_count(1)
     desk.assert_image_loaded(mod.locator(".proof-image"))
     desk.assert_controls_named()
     mod.get_by_label("Approve: human-made, publish").check()

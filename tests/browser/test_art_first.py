@@ -25,6 +25,7 @@ from atelier.moderation import services as moderation_services
 from atelier.moderation.models import ReviewCase
 from atelier.posts import services as post_services
 from atelier.social import services as social_services
+from tests.browser.staff import log_in_with_second_factor
 from tests.browser.support import DESKTOP, PHONE, open_page
 from tests.browser.test_social_journey import _log_in
 from tests.jobs.conftest import job_data
@@ -194,7 +195,7 @@ def test_the_first_phone_screen_of_a_profile_and_a_post_shows_art(chromium, live
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=lambda viewport: viewport.name)
 def test_the_case_page_draws_the_author_small(chromium, live_server, site, viewport, tmp_path):
     browser_page = open_page(chromium, live_server.url, viewport, tmp_path)
-    _log_in(browser_page, site["moderator"].handle)
+    log_in_with_second_factor(browser_page, site["moderator"])
     browser_page.goto(f"/moderation/cases/{site['case'].pk}/")
     avatar = browser_page.page.locator(".case-author .avatar").bounding_box()
     assert avatar["width"] <= 40 and avatar["height"] <= 40, avatar

@@ -41,7 +41,7 @@ def _virtual_authenticator(page):
 
 def _log_out(browser_page) -> None:
     page = browser_page.page
-    page.get_by_label("Account menu").click()
+    page.locator("summary.account-summary").click()
     with page.expect_navigation():
         page.get_by_role("menuitem", name="Log out").click()
 

@@ -68,7 +68,8 @@ def settings_in_fresh_process(tmp_path: Path, settings_module: str = "config.set
 def test_local_storages_are_two_folders_and_originals_have_no_url(tmp_path):
     built = build_storages(env={}, media_root=tmp_path, media_url="/media/")
 
-    assert set(built) == {"default", "originals"}
+    # Public renditions, private originals, and the renditions of posts not public now (posts.files).
+    assert set(built) == {"default", "originals", "withheld"}
     public = SignedFileSystemStorage(**built["default"]["OPTIONS"])
     originals = FileSystemStorage(**built["originals"]["OPTIONS"])
     assert built["default"]["BACKEND"] == "atelier.media.signed_media.SignedFileSystemStorage"
@@ -115,7 +116,8 @@ def test_s3_storages_when_a_bucket_is_named(tmp_path):
     assert originals["OPTIONS"]["default_acl"] == "private"
     assert public["OPTIONS"]["default_acl"] is None
     assert public["OPTIONS"]["file_overwrite"] is originals["OPTIONS"]["file_overwrite"] is False
-    assert "immutable" in public["OPTIONS"]["object_parameters"]["CacheControl"]
+    # Shared caches keep a rendition an hour at most: a post that leaves public view takes its files along.
+    assert public["OPTIONS"]["object_parameters"]["CacheControl"] == "public, max-age=3600"
     assert originals["OPTIONS"]["access_key"] == "AKIAEXAMPLEKEY"
 
 

@@ -65,10 +65,10 @@ def test_an_edited_title_and_a_new_signing_window_show_on_the_next_page(page_of_
     Post.objects.filter(pk=posts[0].pk).update(title="Renamed harbour")
     feed_cache.forget_posts([posts[0].pk])  # what every writer of a post does
     assert "Renamed harbour" in client.get("/feed/discover/").content.decode()
-    signatures = set(re.findall(r"[?&]w=(\d+)&", first))
+    signatures = set(re.findall(r"[?&]e=(\d+)&", first))  # each URL's expiry (media.signed_media)
     settings.SHIELD_MEDIA_URL_WINDOW_SECONDS = 3600  # another window number: every URL signed anew
     later = client.get("/feed/discover/").content.decode()
-    assert signatures and not signatures & set(re.findall(r"[?&]w=(\d+)&", later))
+    assert signatures and not signatures & set(re.findall(r"[?&]e=(\d+)&", later))
 
 
 def test_a_post_without_a_card_version_is_rendered_every_time(page_of_cards):

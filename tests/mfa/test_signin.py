@@ -27,7 +27,7 @@ def totp_user(user, client):
 
 def test_without_a_second_factor_the_password_signs_in(client, user):
     response = password_step(client, "mira")
-    assert response.status_code == 302 and response.url == "/@mira"
+    assert response.status_code == 302 and response.url == "/"  # to the feed
     assert signed_in_as(client) == str(user.pk)
 
 
@@ -84,7 +84,7 @@ def test_the_next_address_cannot_leave_the_site(client, totp_user):
     _, secret = totp_user
     password_step(client, "mira", next="https://evil.example/")
     response = client.post(CHALLENGE, {"totp-code": current_code(secret, offset_steps=1)})
-    assert response.url == "/@mira"
+    assert response.url == "/"  # the feed, never the other site
 
 
 # --- Recovery codes: the lost-device path

@@ -20,6 +20,7 @@ from atelier.posts.models import MediaItem, MediaKind, Post, PostState, PostStat
 from atelier.posts.processing import media_item_process
 from atelier.protection.detection.services import media_item_detect
 from atelier.protection.detection.tasks import detect_media_item
+from tests.conftest import pass_second_factor
 from tests.detection.test_provenance import A1111, png_with_text
 from tests.media.sample_files import quadrant_bytes
 from tests.posts.support import add_file, publish, save_details
@@ -262,7 +263,7 @@ def test_take_down_and_restore_through_the_admin_leave_an_audit_line(anonymous, 
     staff.is_staff = staff.is_superuser = True
     staff.save()
     admin = Client()
-    admin.force_login(staff)
+    pass_second_factor(admin, staff)  # staff reach the admin through a second factor
     add_file(draft, quadrant_bytes("PNG", (300, 200)), capture=capture)
     post = publish(draft, capture=capture)
     with capture(execute=True):
