@@ -139,7 +139,7 @@ def jpeg_bytes(image: Image.Image, *, software: str = "", source_type: str = "")
 def c2pa_jpeg(image: Image.Image, source_type: str = "trainedAlgorithmicMedia") -> bytes:
     """A JPEG whose C2PA manifest, signed with the instance's (test) certificate, gives its digital
     source type. Needs Django set up (the signer's certificate lives in VAR_DIR)."""
-    from atelier.protection.shield import content_credentials
+    from atelier.media import content_credentials
 
     buffer = io.BytesIO()
     image.convert("RGB").save(buffer, "JPEG", quality=92)

@@ -105,7 +105,7 @@ def memory_feed(request):
 
 def _build_memory_page():
     from atelier.accounts.models import User
-    from atelier.feeds.cursors import encode_cursor
+    from atelier.core.cursors import encode_cursor
     from atelier.feeds.selectors import PAGE_SIZE, FeedPage
     from atelier.posts.models import Post, PostState, discover_base_for
 

@@ -55,9 +55,8 @@ def main() -> None:
     django.setup()
     from PIL import Image
 
-    from atelier.media import stills
-    from atelier.protection.shield import content_credentials
-    from atelier.protection.shield.xmp import rights_xmp
+    from atelier.media import content_credentials, stills
+    from atelier.media.xmp import rights_xmp
 
     xmp = rights_xmp(
         creator="Inès Ortega",

@@ -5,6 +5,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from atelier.accounts.events import account_files
 from atelier.accounts.models import AccountType, Profile, ProfileImage, ProfileImageKind, User
 from atelier.accounts.profile_images import (
     profile_image_files,
@@ -17,6 +18,7 @@ from atelier.core.email import queue_templated_email
 from atelier.core.html import render_user_markdown
 from atelier.core.ratelimit import RateLimit
 from atelier.media.storages import delete_stored_files
+from atelier.uploads.services import uploads_stored_files
 
 
 @transaction.atomic
@@ -116,13 +118,11 @@ def account_delete(*, user: User) -> None:
 
     Files go last: if the database delete fails, nothing is lost.
     """
-    from atelier.posts.services import post_stored_files
-    from atelier.uploads.services import uploads_stored_files
-
     public_names, private_names = _stored_files_of(user)
-    post_public, post_private = post_stored_files(user.posts.prefetch_related("items"))
-    public_names += post_public
-    private_names += post_private + uploads_stored_files(owner=user)
+    private_names += uploads_stored_files(owner=user)
+    for _receiver, (public, private) in account_files.send(sender=User, user=user):
+        public_names += public
+        private_names += private
     with transaction.atomic():
         user.delete()
         transaction.on_commit(lambda: delete_stored_files(public_names, private_names))

@@ -1,4 +1,4 @@
-"""What time it is, for code that counts time windows (rate limits).
+"""What time it is, for code that counts time windows (rate limits, the detection sweep's deadlines).
 
 Rate limits read the clock named by the RATE_LIMIT_CLOCK setting: the system clock in every
 deployment. A test sets a clock it moves by hand (tests/clock.py), so a window can be crossed in

@@ -10,7 +10,9 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from atelier.feeds import feed_cache, timelines
+from atelier.feeds.models import FeedPreferences
 from atelier.posts.events import post_became_public, post_changed, post_left_public
+from atelier.social.models import Follow
 
 
 def _became_public(sender, post_id, **kwargs):
@@ -39,9 +41,6 @@ def _preferences_changed(sender, instance, **kwargs):
 
 
 def connect() -> None:
-    from atelier.feeds.models import FeedPreferences
-    from atelier.social.models import Follow
-
     post_became_public.connect(_became_public, dispatch_uid="feeds.post_became_public")
     post_left_public.connect(_left_public, dispatch_uid="feeds.post_left_public")
     post_changed.connect(_changed, dispatch_uid="feeds.post_changed")

@@ -11,7 +11,7 @@ stable while a person scrolls:
 
 i.e. engagement × recency decay: every 12 hours of age costs a post what ten times its engagement
 gains it. The score is stored on the post (`Post.discover_score`, indexed, kept current by
-`posts.services.post_engagement_refresh`), so a page reads the top of one index instead of counting
+`social.engagement.post_engagement_refresh`), so a page reads the top of one index instead of counting
 the engagement of every post. At most two posts by one artist appear in any page.
 
 The hot path avoids the database where it safely can (`feeds.feed_cache`): the top of Discover's
@@ -29,8 +29,8 @@ from django.db import connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
+from atelier.core.cursors import decode_cursor, encode_cursor
 from atelier.feeds import feed_cache, timelines
-from atelier.feeds.cursors import decode_cursor, encode_cursor
 from atelier.feeds.models import FeedPreferences, MatureChoice
 from atelier.feeds.viewer import ViewerSets, preferences_for, viewer_sets
 from atelier.posts.models import Post, PostState

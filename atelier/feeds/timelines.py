@@ -22,6 +22,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from atelier.posts.models import Post
+from atelier.social.models import Follow
+
 logger = logging.getLogger(__name__)
 
 TIMELINE_LENGTH = 200
@@ -206,8 +209,6 @@ def fan_out_public_posts(post_ids: list[int], *, now: datetime | None = None) ->
     own date, or republished long after) would sink below every timeline's newest posts anyway, and
     writing it in would flood followers' timelines with a whole back catalogue at once. Those posts
     still appear in timelines built from the database."""
-    from atelier.posts.models import Post
-    from atelier.social.models import Follow
 
     oldest = (now or timezone.now()) - timedelta(seconds=FAN_OUT_WINDOW_SECONDS)
     written = 0

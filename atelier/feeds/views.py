@@ -8,9 +8,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from atelier.accounts.selectors import profiles_recent
 from atelier.albums.selectors import mark_bookmarked
+from atelier.core.cursors import InvalidCursor
 from atelier.feeds import selectors
-from atelier.feeds.cursors import InvalidCursor
 from atelier.feeds.forms import FeedPreferencesForm
 from atelier.feeds.models import FeedChoice, FeedPreferences
 from atelier.feeds.viewer import viewer_sets
@@ -92,7 +93,6 @@ def feed_settings(request):
 def home(request):
     """Signed in: the feed the person chose to open first. Visitors: Discover (no mature work) and
     the newest artists."""
-    from atelier.accounts.selectors import profiles_recent
 
     if request.user.is_authenticated:
         sets = viewer_sets(request.user)

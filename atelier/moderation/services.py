@@ -81,6 +81,22 @@ def case_queue_from_detection(*, post: Post, reason: str, flag_score: float) -> 
     return case
 
 
+def case_open_unchecked(*, post: Post, reason: str) -> ReviewCase:
+    """The AI check of `post` could not run through its whole retry budget (protection.detection.sweep):
+    a person checks the work by hand. The post stays private (checking) meanwhile; its author is told
+    once per opening that the check failed, that it is still retried and that a moderator will look."""
+    with transaction.atomic():
+        case, created = ReviewCase.objects.select_for_update().get_or_create(post=post)
+        newly_open = created or not case.is_pending
+        case.detection_reason = reason
+        if not case.is_pending:
+            case.status, case.opened_at, case.decided_at = CaseStatus.OPEN, timezone.now(), None
+        case.save()
+        if newly_open:
+            notify_review(post=post, verb=Verb.UNCHECKED, note=reason)
+    return case
+
+
 def approved_by_moderator(post_id: int) -> bool:
     return ReviewCase.objects.filter(post_id=post_id, status=CaseStatus.APPROVED).exists()
 
@@ -180,6 +196,8 @@ def case_decide(*, case_id: int, moderator, action: str, note: str, strike: bool
             media_checks.post_checks_cleared_by_moderator(post_id=post.pk)
             if post.is_held:
                 visibility.release(post_id=post.pk, actor=moderator, note=note)
+            elif post.is_checking:
+                visibility.refresh(post.pk)  # a check that could not run, cleared by hand
         elif action == Action.CONFIRM_AI:
             reason = f"A moderator confirmed this work as AI-generated: {note}"
             media_checks.post_checks_said_ai_by_moderator(post_id=post.pk, reason=reason)

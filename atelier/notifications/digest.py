@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from atelier.accounts.models import User
 from atelier.core.email import queue_templated_email
 from atelier.notifications.models import Notification, NotificationSettings
 from atelier.notifications.selectors import group_notifications, visible_notifications
@@ -33,7 +34,6 @@ def digest_candidates() -> list[int]:
 
 def digest_send(*, user_id: int, now: datetime | None = None) -> bool:
     """Queue one person's digest (sent after commit); True when an email was queued."""
-    from atelier.accounts.models import User
 
     now = now or timezone.now()
     start_of_day = timezone.make_aware(datetime.combine(now.date(), time.min), timezone.get_default_timezone())

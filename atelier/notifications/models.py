@@ -21,9 +21,11 @@ class Verb(models.TextChoices):
     APPROVED = "approved", "Post approved"
     CONFIRMED_AI = "confirmed", "Post confirmed AI-generated"
     PROOF_REQUESTED = "proof", "Process proof requested"
+    # The AI check could not run through its retry budget: private, still retried, queued for a person.
+    UNCHECKED = "unchecked", "Post could not be checked"
 
 
-REVIEW_VERBS = (Verb.HELD, Verb.APPROVED, Verb.CONFIRMED_AI, Verb.PROOF_REQUESTED)
+REVIEW_VERBS = (Verb.HELD, Verb.APPROVED, Verb.CONFIRMED_AI, Verb.PROOF_REQUESTED, Verb.UNCHECKED)
 
 
 class Notification(models.Model):

@@ -11,7 +11,7 @@ from datetime import datetime
 from django.db.models import Q
 from django.urls import reverse
 
-from atelier.feeds.cursors import decode_cursor, encode_cursor
+from atelier.core.cursors import decode_cursor, encode_cursor
 from atelier.notifications.models import REVIEW_VERBS, Notification, Verb
 from atelier.posts.models import Post, PostState, hidden_author_ids
 
@@ -29,6 +29,10 @@ _REVIEW_LINES = {
     Verb.APPROVED: "A moderator approved “{post}” as human-made: it is public again.",
     Verb.CONFIRMED_AI: "A moderator confirmed “{post}” as AI-generated: it stays hidden.",
     Verb.PROOF_REQUESTED: "A moderator asks for process proof for “{post}”.",
+    Verb.UNCHECKED: (
+        "The AI check of “{post}” failed: it stays private, never published unchecked. We keep retrying, "
+        "and a moderator will check it by hand."
+    ),
 }
 
 
@@ -125,7 +129,7 @@ def notification_page(*, recipient, cursor: str | None = None) -> NotificationPa
     """PAGE_SIZE notifications after `cursor` (newest first), grouped: one query whatever their number.
 
     A run of one verb on one post that crosses a page boundary continues as a line on the next page.
-    Raises feeds.cursors.InvalidCursor for a tampered or foreign cursor."""
+    Raises core.cursors.InvalidCursor for a tampered or foreign cursor."""
     rows = visible_notifications(recipient)
     position = (decode_cursor("notifications", cursor) or {}).get("position")
     if position:

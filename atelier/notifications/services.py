@@ -5,20 +5,21 @@ like or comment leaves no notification behind. Nothing is ever sent to someone a
 action, across a block in either direction, or from someone the recipient muted.
 """
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.utils import timezone
 
+from atelier.accounts.mentions import mentioned_handles
+from atelier.accounts.models import User
+from atelier.core.email import queue_templated_email
 from atelier.notifications.models import Notification, Verb
-from atelier.posts.models import Post
-from atelier.social.mentions import mentioned_handles
-from atelier.social.models import Block, Mute
+from atelier.posts.models import Post, hidden_author_ids
 
 
 def _silenced(*, recipient, actor) -> bool:
-    """One query: either blocked the other, or the recipient muted the actor."""
-    blocks = Block.objects.filter(Q(blocker=recipient, blocked=actor) | Q(blocker=actor, blocked=recipient))
-    return blocks.exists() or Mute.objects.filter(muter=recipient, muted=actor).exists()
+    """One query: either blocked the other, or the recipient muted the actor — the same people
+    `Post.objects.visible_to` hides from the recipient (`posts.models.hidden_author_ids`)."""
+    return User.objects.filter(pk=actor.pk, pk__in=hidden_author_ids(recipient)).exists()
 
 
 def notify(*, recipient, actor, verb: str, post=None, comment=None) -> Notification | None:
@@ -31,8 +32,6 @@ def notify(*, recipient, actor, verb: str, post=None, comment=None) -> Notificat
 def notify_comment(*, comment, mentioned_handles=()) -> list[Notification]:
     """Everyone a new comment concerns, each told once, by the most specific reason:
     a reply to their comment, then a comment on their post, then a mention."""
-    from atelier.accounts.models import User
-
     recipients: dict[int, tuple] = {}
     if comment.parent_id is not None:
         recipients[comment.parent.author_id] = (comment.parent.author, Verb.REPLY)
@@ -59,10 +58,6 @@ def notifications_mark_read(*, recipient, ids=None) -> int:
 def notify_review(*, post, verb: str, note: str = "") -> Notification:
     """Tell an author what moderation did with their post: in the app, and by email at once when
     their address is confirmed (it concerns their own work, so no setting turns it off)."""
-    from django.conf import settings
-
-    from atelier.core.email import queue_templated_email
-
     author = post.author
     notification = Notification.objects.create(recipient=author, actor=None, verb=verb, post=post)
     if author.email and author.email_verified_at:

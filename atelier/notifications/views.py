@@ -6,7 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from atelier.feeds.cursors import InvalidCursor
+from atelier.core.cursors import InvalidCursor
 from atelier.notifications import selectors, services
 from atelier.notifications.forms import NotificationSettingsForm
 from atelier.notifications.models import NotificationSettings

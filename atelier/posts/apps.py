@@ -6,6 +6,7 @@ class PostsConfig(AppConfig):
     label = "posts"
 
     def ready(self):
-        from atelier.posts import files
+        from atelier.posts import files, subscribers
 
         files.connect()  # renditions follow the post's visibility (posts.events)
+        subscribers.connect()  # a deleted account's posts' files go too (accounts.events)

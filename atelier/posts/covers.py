@@ -19,12 +19,12 @@ from atelier.media import stills
 from atelier.media.crops import CropBox, centred_crop
 from atelier.media.rendering import to_srgb
 from atelier.media.storages import delete_stored_files, open_rendition, original_as_local_file, save_withheld
+from atelier.media.xmp import post_xmp
 from atelier.posts import source_types, visibility
 from atelier.posts.files import cover_names, place_post_files
 from atelier.posts.media_states import MediaState
 from atelier.posts.models import MediaItem, MediaKind, Post
 from atelier.posts.processing import save_renditions, signed_file
-from atelier.protection.shield.xmp import post_xmp
 
 logger = logging.getLogger(__name__)
 

@@ -10,6 +10,9 @@ post's state. Every event carries ids, not rows: a subscriber reads what it need
   taken down, back to checking, or deleted (`reason` is the new state, or "deleted").
 - `post_changed(post_id)`: what a public post shows changed without a change of state (its text,
   order, covers or renditions): caches drop their copy.
+- `item_needs_check(item_id)`: a media item's original was stored or replaced (sent on commit by
+  `posts.services`). The AI check (protection.detection) subscribes and queues itself: posts sits
+  below protection and never imports it, and until a verdict is recorded the post stays private.
 """
 
 from django.dispatch import Signal
@@ -17,3 +20,4 @@ from django.dispatch import Signal
 post_became_public = Signal()
 post_left_public = Signal()
 post_changed = Signal()
+item_needs_check = Signal()

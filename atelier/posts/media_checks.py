@@ -1,5 +1,5 @@
 """The hand-off from the AI check to the post: each media item carries its check (pending → pass |
-review | hold | error), set here and nowhere else, and every change asks `visibility.refresh` whether
+review | hold | error | stuck), set here and nowhere else, and every change asks `visibility.refresh` whether
 the post may go public. Detection keeps its evidence; posts read only this.
 
 Locks the item before the post, in the same order as the rendering step, so the two finishing at
@@ -26,8 +26,10 @@ def item_check_record(*, item_id: int, check: str, reason: str = "", said_ai: bo
     item = MediaItem.objects.select_for_update().filter(pk=item_id).first()
     if item is None:
         return None
-    if check == CheckState.ERROR and item.ai_check in SETTLED:
-        return visibility.refresh(item.post_id)  # a failed re-run decides nothing: the last verdict stands
+    if check == CheckState.ERROR and item.ai_check in SETTLED | {CheckState.STUCK}:
+        # A failed re-run decides nothing: the last verdict stands, and a stuck check stays stuck
+        # (its author was told) until a run decides.
+        return visibility.refresh(item.post_id)
     item.ai_check = CheckState(check)
     item.check_reason = reason[:2000] if check == CheckState.HOLD else ""
     item.said_ai = item.said_ai or said_ai
@@ -41,8 +43,10 @@ def item_check_record(*, item_id: int, check: str, reason: str = "", said_ai: bo
 
 @transaction.atomic
 def post_checks_cleared_by_moderator(*, post_id: int) -> int:
-    """A moderator approved the work: the items the check held go through as `review`."""
-    return MediaItem.objects.filter(post_id=post_id, ai_check=CheckState.HOLD).update(ai_check=CheckState.REVIEW)
+    """A moderator approved the work: the items the check held, or could not check at all (`stuck`),
+    go through as `review`."""
+    checked_by_hand = MediaItem.objects.filter(post_id=post_id, ai_check__in=[CheckState.HOLD, CheckState.STUCK])
+    return checked_by_hand.update(ai_check=CheckState.REVIEW)
 
 
 @transaction.atomic

@@ -48,13 +48,16 @@ class CheckState(models.TextChoices):
     """An item's AI check, beside its rendering: pending → pass | review | hold | error.
 
     `review`: the evidence asked for a person and a moderator let the work through; `error`: the
-    detector could not decide (it is retried; the post stays private meanwhile)."""
+    detector could not decide (it is retried; the post stays private meanwhile); `stuck`: the
+    periodic sweep (protection.detection.sweep) re-queued the check its whole budget and it still
+    has no verdict — the post stays private, its author is told, and the sweep keeps trying, slower."""
 
     PENDING = "pending", "Being checked"
     PASS = "pass", "No sign of AI generation"
     REVIEW = "review", "Cleared by a moderator"
     HOLD = "hold", "Held"
     ERROR = "error", "Could not be checked yet"
+    STUCK = "stuck", "Could not be checked"
 
 
 # The checks that let a post through to public, under the detection policy.

@@ -9,10 +9,12 @@ import logging
 import math
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from atelier.media.embeds import Embed
 from atelier.media.storages import public_storage
 from atelier.posts.media_states import CheckState, MediaState
 
@@ -102,16 +104,14 @@ class Tag(models.Model):
 
 
 def hidden_author_ids(viewer):
-    """A subquery of the people whose work `viewer` must not see: blocked either way, or muted."""
-    from atelier.social.models import Block, Mute
+    """A subquery of the people whose work `viewer` must not see: blocked either way, or muted.
 
-    return (
-        Block.objects.filter(blocked=viewer)
-        .values("blocker_id")
-        .union(
-            Block.objects.filter(blocker=viewer).values("blocked_id"),
-            Mute.objects.filter(muter=viewer).values("muted_id"),
-        )
+    Read through the person's own relations (`blocks_received`, `blocks_made`, `mutes_made`, the
+    related names social's Block and Mute declare on the user): posts sits below social, which
+    builds likes and comments on posts, so it names those rows by relation instead of importing them."""
+    return viewer.blocks_received.values("blocker_id").union(
+        viewer.blocks_made.values("blocked_id"),
+        viewer.mutes_made.values("muted_id"),
     )
 
 
@@ -168,7 +168,7 @@ class Post(models.Model):
     discover_base = models.FloatField(default=0)
     # Engagement counts and the Discover score they give, stored so Discover reads one index instead
     # of counting every recent post's likes and comments per page. Kept current by
-    # `posts.services.post_engagement_refresh`, which the like and comment services call.
+    # `social.engagement.post_engagement_refresh`, which the like and comment services call.
     like_count = models.PositiveIntegerField(default=0)
     comment_count = models.PositiveIntegerField(default=0)
     discover_score = models.FloatField(default=0)
@@ -388,10 +388,6 @@ class MediaItem(models.Model):
         """The parsed embed (validated again on the way out, so a tampered row cannot inject markup).
 
         None for a row that fails that check: the page shows nothing for it rather than failing."""
-        from django.core.exceptions import ValidationError
-
-        from atelier.media.embeds import Embed
-
         if not self.embed:
             return None
         try:

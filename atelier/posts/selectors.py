@@ -20,15 +20,13 @@ def _with_author(queryset):
 
 
 def post_for_page(*, post_id: int, viewer) -> Post:
-    """A post its viewer may see, with items, tags, author, likes and comments; 404 otherwise (never 403: no leaks)."""
-    from atelier.social.selectors import post_comments_prefetch, post_like_annotations
+    """A post its viewer may see, with items, tags and author; 404 otherwise (never 403: no leaks).
 
+    Likes, comments and the follow button are social's, bookmarks albums': the page composes them in
+    with those apps' template tags (posts sits below both and imports neither)."""
     post = (
         _with_author(Post.objects.visible_to(viewer))
         .prefetch_related(Prefetch("items", queryset=MediaItem.objects.order_by("position", "pk")), "tags")
-        # Likes (count, viewer's own) and the comment thread, so the page's queries stay fixed.
-        .annotate(**post_like_annotations(viewer))
-        .prefetch_related(post_comments_prefetch(viewer))
         .filter(pk=post_id)
         .first()
     )
@@ -51,24 +49,18 @@ def post_for_editing(*, post_id: int, user) -> Post:
 
 
 def posts_for_profile(*, author, viewer, limit: int = 60) -> list[Post]:
-    """The portfolio grid: the author's visible posts, newest first (drafts only for the author)."""
-    from atelier.albums.selectors import bookmarked_by
-
-    queryset = Post.objects.visible_to(viewer).filter(author=author).annotate(viewer_bookmarked=bookmarked_by(viewer))
+    """The portfolio grid: the author's visible posts, newest first (drafts only for the author).
+    The cards' bookmark state is albums' (its `with_bookmarks` filter marks the list in one read)."""
+    queryset = Post.objects.visible_to(viewer).filter(author=author)
     return list(queryset.order_by("-published_at", "-created_at")[:limit])
 
 
 def posts_more_by_author(*, post: Post, viewer, limit: int = 6) -> list[Post]:
     """The strip under a post page: the author's other public work, newest first, in one query
-    (plus the viewer's bookmarks as a subquery, for the cards' corner menu). Drafts stay out even
+    (the cards' bookmark state is marked by albums' `with_bookmarks` filter). Drafts stay out even
     for the author: the strip is what a visitor would see."""
-    from atelier.albums.selectors import bookmarked_by
-
     queryset = (
-        Post.objects.visible_to(viewer)
-        .filter(author_id=post.author_id, state=PostState.PUBLIC)
-        .exclude(pk=post.pk)
-        .annotate(viewer_bookmarked=bookmarked_by(viewer))
+        Post.objects.visible_to(viewer).filter(author_id=post.author_id, state=PostState.PUBLIC).exclude(pk=post.pk)
     )
     return list(queryset.order_by("-published_at", "-id")[:limit])
 
@@ -91,11 +83,17 @@ def withheld_file_for(*, post_id: int, name: str, viewer) -> Post:
 
 
 def checking_progress(items) -> dict:
-    """How far "Checking your work…" has come: items processed and cleared, of all; and whether the
-    AI check of any is being retried after a failure (the author is told)."""
+    """How far "Checking your work…" has come: items processed and cleared, of all; whether the AI
+    check of any is being retried after a failure, and whether one is stuck (it failed its whole
+    retry budget: the author is told to write to the moderators; it is still tried, slower)."""
     items = list(items)
     done = sum(1 for item in items if item.state == MediaState.READY and item.ai_check in CHECKS_LETTING_THROUGH)
-    return {"done": done, "total": len(items), "retrying": any(item.ai_check == CheckState.ERROR for item in items)}
+    return {
+        "done": done,
+        "total": len(items),
+        "retrying": any(item.ai_check == CheckState.ERROR for item in items),
+        "stuck": any(item.ai_check == CheckState.STUCK for item in items),
+    }
 
 
 def post_for_status(*, post_id: int, user) -> Post:

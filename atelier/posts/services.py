@@ -8,8 +8,7 @@ as it was (never half-written) and a task never sees rows that were rolled back.
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, F, FloatField, Max, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce, Log
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -18,9 +17,11 @@ from atelier.media.embeds import parse_embed_url
 from atelier.media.storages import delete_stored_files
 from atelier.posts import intake, media_checks, visibility
 from atelier.posts.covers_schedule import COVER_KINDS, post_covers_schedule
+from atelier.posts.events import item_needs_check
 from atelier.posts.files import cover_names, rendition_names
 from atelier.posts.media_states import MediaState, transition
 from atelier.posts.models import MediaItem, MediaKind, Post, PostState, Tag, discover_base_for, discover_score_for
+from atelier.posts.tasks import process_media_item
 from atelier.uploads.services import upload_mark_claimed
 
 MAX_ITEMS_PER_POST = 20
@@ -267,25 +268,6 @@ def post_set_original_date(*, post: Post, user, published_at) -> Post:
     return post
 
 
-@transaction.atomic
-def post_engagement_refresh(*, post_ids) -> None:
-    """Recount the likes and comments of these posts and store their Discover score.
-
-    The like and comment services call this (on commit) whenever a like or comment is created or
-    deleted. It recounts rather than adds one, so a call that raced another, or was missed, is
-    healed by the next; two statements because the score reads the counts just written."""
-    from atelier.social.models import Comment, Like
-
-    def count(model):
-        counted = model.objects.filter(post=OuterRef("pk")).values("post").annotate(n=Count("pk")).values("n")
-        return Coalesce(Subquery(counted), 0)
-
-    posts = Post.objects.filter(pk__in=list(post_ids))
-    posts.update(like_count=count(Like), comment_count=count(Comment))
-    engagement = Value(1.0) + F("like_count") + Value(2.0) * F("comment_count")
-    posts.update(discover_score=F("discover_base") + Log(Value(10.0), engagement, output_field=FloatField()))
-
-
 def post_unpublish(*, post: Post, user) -> Post:
     """Back to drafts: out of every feed, page and search, its files out of public storage."""
     _require_author(post, user)
@@ -315,13 +297,11 @@ def post_delete(*, post: Post, user) -> None:
 
 
 def _queue_processing(item: MediaItem) -> None:
-    from atelier.posts.tasks import process_media_item
-    from atelier.protection.detection.tasks import detect_media_item
-
+    """Rendering on the media queue, and the AI check announced (`events.item_needs_check`): detection
+    reads the same original on its own queue, beside rendering, never before it."""
     item_id, version = item.pk, item.version
     transaction.on_commit(lambda: process_media_item.delay(item_id, version))
-    # AI detection reads the same original on its own queue (protection.detection).
-    transaction.on_commit(lambda: detect_media_item.delay(item_id))
+    transaction.on_commit(lambda: item_needs_check.send(sender=MediaItem, item_id=item_id))
 
 
 def max_upload_bytes() -> int:

@@ -11,6 +11,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
+from atelier.posts.models import hidden_author_ids
+from atelier.social.models import Block, Follow, Mute
+
 RELATION_SET_SECONDS = 600
 
 
@@ -35,8 +38,6 @@ def _cached_set(kind: str, user_id: int, load) -> frozenset[int]:
 
 
 def followed_author_ids(viewer) -> frozenset[int]:
-    from atelier.social.models import Follow
-
     if viewer is None or not viewer.is_authenticated:
         return frozenset()
     return _cached_set(
@@ -46,7 +47,6 @@ def followed_author_ids(viewer) -> frozenset[int]:
 
 def hidden_author_id_set(viewer) -> frozenset[int]:
     """The same people as `posts.models.hidden_author_ids` (blocked either way, or muted), as a set."""
-    from atelier.posts.models import hidden_author_ids
 
     if viewer is None or not viewer.is_authenticated:
         return frozenset()
@@ -72,8 +72,6 @@ def _mute_changed(sender, instance, **kwargs):
 
 
 def connect() -> None:
-    from atelier.social.models import Block, Follow, Mute
-
     for model, receiver in ((Follow, _follow_changed), (Block, _block_changed), (Mute, _mute_changed)):
         for name, signal in (("saved", post_save), ("deleted", post_delete)):
             signal.connect(receiver, sender=model, dispatch_uid=f"social.relation_sets.{model.__name__}.{name}")

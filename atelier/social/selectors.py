@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from atelier.accounts.models import ProfileImage
+from atelier.accounts.models import ProfileImage, User
+from atelier.posts.models import Post, hidden_author_ids
 from atelier.social.models import Block, Comment, Follow, Like, Mute
 
 
@@ -27,8 +28,6 @@ def post_like_annotations(viewer) -> dict:
 
 def _visible_comments(viewer):
     """Comments whose authors the viewer has not blocked or muted, and who have not blocked the viewer."""
-    from atelier.posts.models import hidden_author_ids
-
     comments = Comment.objects.select_related("author__profile").prefetch_related(
         Prefetch("author__profile__images", queryset=ProfileImage.objects.all())
     )
@@ -37,11 +36,26 @@ def _visible_comments(viewer):
     return comments
 
 
-def post_comments_prefetch(viewer) -> Prefetch:
-    """`post.thread`: top-level comments in order, each with `visible_replies`; four queries in all."""
+@dataclass(frozen=True)
+class PostLikes:
+    likes_total: int
+    viewer_liked: bool
+
+
+def post_likes(*, post: Post, viewer) -> PostLikes:
+    """A post page's like button: the count and the viewer's own like, in one query.
+
+    `post` is one the viewer may already see (posts.selectors.post_for_page said so)."""
+    annotated = Post.objects.filter(pk=post.pk).annotate(**post_like_annotations(viewer))
+    row = annotated.values("likes_total", "viewer_liked").first() or {"likes_total": 0, "viewer_liked": False}
+    return PostLikes(likes_total=row["likes_total"], viewer_liked=bool(row["viewer_liked"]))
+
+
+def post_thread(*, post: Post, viewer) -> list[Comment]:
+    """A post page's comments the viewer may read: top-level ones in order, each with
+    `visible_replies`; four queries in all (comments, their avatars, replies, theirs)."""
     replies = Prefetch("replies", queryset=_visible_comments(viewer), to_attr="visible_replies")
-    top_level = _visible_comments(viewer).filter(parent__isnull=True).prefetch_related(replies)
-    return Prefetch("comments", queryset=top_level, to_attr="thread")
+    return list(_visible_comments(viewer).filter(post=post, parent__isnull=True).prefetch_related(replies))
 
 
 @dataclass(frozen=True)
@@ -57,8 +71,6 @@ class ProfileSocial:
 
 def profile_social(*, user, viewer) -> ProfileSocial:
     """Counts and the viewer's relations to `user`, in one query."""
-    from atelier.accounts.models import User
-
     annotations = {
         "followers_total": _count(Follow.objects.filter(followee=OuterRef("pk")), "followee"),
         "following_total": _count(Follow.objects.filter(follower=OuterRef("pk")), "follower"),

@@ -10,12 +10,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 
+from atelier.accounts.mentions import render_comment
 from atelier.core.ratelimit import RateLimit, RateLimited
 from atelier.notifications.models import Verb
 from atelier.notifications.services import notify, notify_comment
 from atelier.posts.models import Post, PostState, hidden_author_ids
-from atelier.posts.services import post_engagement_refresh
-from atelier.social.mentions import render_comment
+from atelier.social.engagement import post_engagement_refresh
 from atelier.social.models import Block, Comment, Follow, Like, Mute
 
 MAX_COMMENT_LENGTH = 2000

@@ -15,7 +15,7 @@ from atelier.accounts.selectors import profile_for_page
 from atelier.posts.selectors import post_for_page
 from atelier.social import services
 from atelier.social.forms import CommentForm
-from atelier.social.selectors import blocks_and_mutes, profile_social
+from atelier.social.selectors import blocks_and_mutes, post_likes, post_thread, profile_social
 
 _PERSON_ACTIONS = {
     "follow": (lambda actor, target: services.follow_create(follower=actor, followee=target), "You follow {}."),
@@ -95,7 +95,8 @@ def unmute(request, handle: str):
 def _like_response(request, post_id: int):
     if request.htmx:
         post = post_for_page(post_id=post_id, viewer=request.user)
-        return render(request, "social/includes/post_actions.html#like-box", {"post": post})
+        likes = post_likes(post=post, viewer=request.user)
+        return render(request, "social/includes/post_actions.html#like-box", {"post": post, "likes": likes})
     return redirect("posts:detail", post_id=post_id)
 
 
@@ -116,9 +117,8 @@ def unlike(request, post_id: int):
 def _comments_response(request, post_id: int, *, form=None, status: int = 200):
     if request.htmx:
         post = post_for_page(post_id=post_id, viewer=request.user)
-        return render(
-            request, "social/includes/comments.html#comment-thread", {"post": post, "comment_form": form}, status=status
-        )
+        context = {"post": post, "thread": post_thread(post=post, viewer=request.user), "comment_form": form}
+        return render(request, "social/includes/comments.html#comment-thread", context, status=status)
     return redirect(f"{post_for_page(post_id=post_id, viewer=request.user).get_absolute_url()}#comments")
 
 

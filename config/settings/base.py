@@ -275,6 +275,8 @@ CELERY_TASK_ROUTES = {
     "atelier.posts.tasks.*": {"queue": "media"},
     "atelier.notifications.tasks.*": {"queue": "email"},
     "atelier.jobs.tasks.send_*": {"queue": "email"},
+    # The sweep runs where detection's own backlog or outage cannot hold it up.
+    "atelier.protection.detection.tasks.sweep_stale_checks": {"queue": "default"},
     "atelier.protection.detection.tasks.*": {"queue": "detection"},
     "atelier.protection.cloak.tasks.cloak_*": {"queue": "cloak"},
     "atelier.protection.cloak.tasks.uncloak_*": {"queue": "media"},
@@ -312,7 +314,7 @@ SHIELD_EDGE_SECRET = env_str("SHIELD_EDGE_SECRET", "")
 SHIELD_CRAWLER_LIST_LOCAL_SECONDS = env_int("SHIELD_CRAWLER_LIST_LOCAL_SECONDS", 15)
 # Public media URLs are signed for a window of this many seconds (valid this window and the next).
 SHIELD_MEDIA_URL_WINDOW_SECONDS = env_int("SHIELD_MEDIA_URL_WINDOW_SECONDS", 86400)
-# C2PA Content Credentials in renditions (protection.shield.content_credentials): the instance's
+# C2PA Content Credentials in renditions (media.content_credentials): the instance's
 # certificate chain and key as PEM files; unset, a self-signed pair is made in var/c2pa/.
 C2PA_CONTENT_CREDENTIALS = env_bool("C2PA_CONTENT_CREDENTIALS", True)
 C2PA_SIGNING_CERT = env_str("C2PA_SIGNING_CERT", "")
@@ -322,6 +324,14 @@ C2PA_SIGNING_KEY = env_str("C2PA_SIGNING_KEY", "")
 DETECTION_RETRIES = env_int("DETECTION_RETRIES", 8)
 DETECTION_RETRY_FIRST_SECONDS = env_int("DETECTION_RETRY_FIRST_SECONDS", 30)
 DETECTION_RETRY_MAX_SECONDS = env_int("DETECTION_RETRY_MAX_SECONDS", 1800)
+# The sweep for checks nobody runs any more (protection.detection.sweep): a check of a checking post
+# not heard of for STALE seconds (longer than the longest retry wait plus a try's time limit, so a
+# live retry chain is never doubled) is queued again, REQUEUES times; then it is `stuck` (author told,
+# a moderator's case opened) and queued again every STUCK seconds.
+DETECTION_SWEEP_EVERY_SECONDS = env_int("DETECTION_SWEEP_EVERY_SECONDS", 300)
+DETECTION_SWEEP_STALE_SECONDS = env_int("DETECTION_SWEEP_STALE_SECONDS", 2700)
+DETECTION_SWEEP_REQUEUES = env_int("DETECTION_SWEEP_REQUEUES", 3)
+DETECTION_SWEEP_STUCK_SECONDS = env_int("DETECTION_SWEEP_STUCK_SECONDS", 6 * 3600)
 # Hive's AI-generated content detection (protection.detection.hive): off unless a key is set. v3 is
 # POST /api/v3/hive/ai-generated-and-deepfake-content-detection (Bearer), v2 POST /api/v2/task/sync (Token).
 # The CLIP classifier scores at which a new site's detection policy hides work / queues it for review;
@@ -389,6 +399,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     "close-expired-jobs": {"task": "atelier.jobs.tasks.close_expired_jobs", "schedule": 3600.0},
     "send-job-alerts": {"task": "atelier.jobs.tasks.send_job_alerts", "schedule": crontab(hour=7, minute=30)},
+    "sweep-stale-checks": {
+        "task": "atelier.protection.detection.tasks.sweep_stale_checks",
+        "schedule": float(DETECTION_SWEEP_EVERY_SECONDS),
+    },
     "requeue-stalled-cloaks": {"task": "atelier.protection.cloak.tasks.requeue_stalled_cloaks", "schedule": 600.0},
     "purge-portability-files": {"task": "atelier.portability.tasks.purge_portability_files", "schedule": 3600.0},
 }

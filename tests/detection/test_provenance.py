@@ -52,7 +52,7 @@ A1111 = "a lighthouse at dusk, masterpiece\nNegative prompt: blurry\nSteps: 20, 
 
 def signed_ai_webp() -> bytes:
     """A WebP whose C2PA manifest (signed with the instance's test signer) declares AI generation."""
-    from atelier.protection.shield import content_credentials
+    from atelier.media import content_credentials
 
     buffer = io.BytesIO()
     Image.new("RGB", (96, 64), (10, 200, 90)).save(buffer, "WEBP")

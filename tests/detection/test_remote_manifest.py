@@ -12,9 +12,9 @@ import c2pa
 import pytest
 from PIL import Image
 
+from atelier.media import content_credentials
 from atelier.posts import services
 from atelier.protection.detection.models import SignalEvidence
-from atelier.protection.shield import content_credentials
 from tests.posts.support import add_file
 
 pytestmark = pytest.mark.django_db

@@ -8,11 +8,11 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from atelier.core.cursors import InvalidCursor
 from atelier.feeds import feed_cache, selectors
-from atelier.feeds.cursors import InvalidCursor
 from atelier.feeds.models import FeedPreferences
 from atelier.posts.models import Category, PostState
-from atelier.posts.services import post_engagement_refresh
+from atelier.social.engagement import post_engagement_refresh
 from atelier.social.models import Block, Comment, Follow, Like, Mute
 
 pytestmark = pytest.mark.django_db

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from atelier.feeds.cursors import InvalidCursor, decode_cursor, encode_cursor
+from atelier.core.cursors import InvalidCursor, decode_cursor, encode_cursor
 from atelier.media.crops import CropBox
 from atelier.moderation.proofs import check_proof_file
 from atelier.protection.detection import metadata, provenance

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from atelier.feeds.cursors import encode_cursor
+from atelier.core.cursors import encode_cursor
 from atelier.notifications.models import Notification, NotificationSettings, Verb
 from atelier.posts.models import PostState
 from atelier.social import services

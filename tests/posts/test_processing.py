@@ -12,11 +12,11 @@ from PIL import Image
 
 from atelier.media import stills
 from atelier.media.storages import originals_storage
+from atelier.media.xmp import post_xmp
 from atelier.posts import visibility
 from atelier.posts.media_states import CheckState, InvalidTransition, MediaState, can_transition, transition
 from atelier.posts.models import MediaItem, MediaKind, Post, PostState
 from atelier.posts.processing import UNEXPECTED_FAILURE, media_item_process
-from atelier.protection.shield.xmp import post_xmp
 from tests.media.sample_files import (
     QUADRANT_COLOURS,
     animated_gif,
@@ -178,7 +178,7 @@ def test_no_public_file_keeps_gps_camera_or_xmp_data_of_the_upload(draft, captur
             assert secret not in data, (name, secret)
         image = Image.open(io.BytesIO(data))
         assert not image.getexif() and "exif" not in image.info
-        # The only XMP is Atelier's own rights and do-not-train packet (protection.shield.xmp).
+        # The only XMP is Atelier's own rights and do-not-train packet (media.xmp).
         assert image.info["xmp"] == post_xmp(draft)
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from atelier.media.storages import open_rendition, public_storage, withheld_storage
+from atelier.media.xmp import DATA_MINING_PROHIBITED
 from atelier.posts import services
 from atelier.posts.models import Licence
-from atelier.protection.shield.xmp import DATA_MINING_PROHIBITED
 from tests.media.sample_files import animated_gif
 from tests.posts.support import add_file, add_image, publish, save_details
 
@@ -99,7 +99,7 @@ def test_animated_webp_carries_it_too(artist, isolated_media, django_capture_on_
 def test_script_in_a_name_cannot_break_the_packet():
     from xml.etree import ElementTree
 
-    from atelier.protection.shield.xmp import rights_xmp
+    from atelier.media.xmp import rights_xmp
 
     packet = rights_xmp(
         creator='</rdf:li><evil x="1">&',
@@ -143,7 +143,7 @@ def _kind(name: str) -> str:
 
 
 def test_every_rendition_carries_signed_content_credentials(artist, isolated_media, django_capture_on_commit_callbacks):
-    from atelier.protection.shield.content_credentials import read
+    from atelier.media.content_credentials import read
 
     draft = services.post_create_draft(author=artist)
     add_image(draft, capture=django_capture_on_commit_callbacks, size=(1200, 800))
@@ -176,7 +176,7 @@ def test_signing_keeps_the_xmp_statement(artist, isolated_media, django_capture_
 
 
 def test_a_tampered_rendition_no_longer_validates(artist, isolated_media, django_capture_on_commit_callbacks):
-    from atelier.protection.shield.content_credentials import read
+    from atelier.media.content_credentials import read
 
     draft = services.post_create_draft(author=artist)
     add_image(draft, capture=django_capture_on_commit_callbacks)
@@ -192,7 +192,7 @@ def test_a_tampered_rendition_no_longer_validates(artist, isolated_media, django
 
 
 def test_a_failed_signature_keeps_the_rendition(monkeypatch, caplog):
-    from atelier.protection.shield import content_credentials
+    from atelier.media import content_credentials
 
     monkeypatch.setattr(content_credentials, "_get_signer", lambda: (_ for _ in ()).throw(RuntimeError("no key")))
     assert (
@@ -204,7 +204,7 @@ def test_a_failed_signature_keeps_the_rendition(monkeypatch, caplog):
 def test_videos_and_animation_loops_carry_signed_content_credentials(
     artist, isolated_media, django_capture_on_commit_callbacks, tmp_path
 ):
-    from atelier.protection.shield.content_credentials import read
+    from atelier.media.content_credentials import read
     from tests.media.sample_files import make_clip
 
     gif_post = services.post_create_draft(author=artist)

@@ -13,6 +13,7 @@ from atelier.accounts.forms import AccountTypeForm, DeleteAccountForm, EmailChan
 from atelier.accounts.models import Profile, ProfileImage, ProfileImageKind
 from atelier.accounts.profile_forms import ProfileForm
 from atelier.accounts.services import PROFILE_TEXT_FIELDS
+from atelier.media.storages import originals_storage
 
 
 @login_required
@@ -49,7 +50,6 @@ def profile_image_editor_source(request, kind: str):
     image = ProfileImage.objects.filter(profile__user=request.user, kind=kind).first()
     if image is None or not image.renditions.get("editor"):
         raise Http404("No image to crop yet.")
-    from atelier.media.storages import originals_storage
 
     response = FileResponse(originals_storage().open(image.renditions["editor"], "rb"), content_type="image/webp")
     response.headers["Cache-Control"] = "private, no-store"

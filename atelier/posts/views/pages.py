@@ -1,6 +1,7 @@
-"""Public pages of posts, and the files of posts only their author and moderators may see. The
-author's panels of other apps (the review of their work, the style cloak) are composed in by those
-apps' template tags (posts/detail.html), not imported here."""
+"""Public pages of posts, and the files of posts only their author and moderators may see. What
+other apps own on the page (likes, comments and the Follow button: social; bookmarks: albums; the
+review of the author's work: moderation; the style cloak) is composed in by those apps' template
+tags (posts/detail.html), not imported here: posts sits below them."""
 
 import mimetypes
 
@@ -18,7 +19,6 @@ from atelier.posts.selectors import (
     posts_more_by_author,
     withheld_file_for,
 )
-from atelier.social.selectors import profile_social
 
 
 def post_detail(request, post_id: int):
@@ -35,8 +35,7 @@ def post_detail(request, post_id: int):
             "checking": checking_progress(items) if owner and post.is_checking else None,
             "profile": post.author.profile,
             "description_html": render_user_markdown(post.description),
-            # The artist panel's Follow button and the "more by this artist" strip: one query each.
-            "social": None if owner else profile_social(user=post.author, viewer=request.user),
+            # The "more by this artist" strip: one query (the Follow button is social's tag).
             "more_by_artist": posts_more_by_author(post=post, viewer=request.user),
         },
     )

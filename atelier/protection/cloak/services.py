@@ -25,6 +25,7 @@ from PIL import Image, ImageOps
 from atelier.media.storages import delete_stored_files, original_as_local_file, originals_storage
 from atelier.posts.media_states import MediaState
 from atelier.posts.models import MediaItem, MediaKind, Post
+from atelier.posts.processing import media_item_swap_source
 from atelier.protection.cloak.models import CloakPreference, CloakState, ItemCloak, PostCloak, Strength
 from atelier.protection.cloak.tiling import tile_count
 
@@ -252,8 +253,6 @@ def _cloak_pixels(item: MediaItem, version: int, strength: str):
 
 
 def _publish(item: MediaItem, version: int, result) -> bool:
-    from atelier.posts.processing import media_item_swap_source
-
     buffer = io.BytesIO()
     result.image.save(buffer, "PNG")  # lossless, alpha kept, no metadata carried over
     name = originals_storage().save(
@@ -302,8 +301,6 @@ def media_item_uncloak(*, item_id: int, version: int) -> bool:
 
     def still_removed() -> bool:
         return ItemCloak.objects.filter(item_id=item_id, version=version, state=CloakState.REMOVED).exists()
-
-    from atelier.posts.processing import media_item_swap_source
 
     if not media_item_swap_source(item_id=item_id, source_name="", still_wanted=still_removed):
         return False

@@ -146,3 +146,16 @@ class DetectionProbe(models.Model):
 
     def __str__(self):
         return f"probe of {self.created_at:%Y-%m-%d} (AUC {self.cv_auc:.3f} vs head {self.head_auc:.3f})"
+
+
+class CheckRun(models.Model):
+    """The sweep's bookkeeping for one item's check (`detection.sweep`): when it was last heard of
+    (queued, or a try started) and how many times the sweep had to queue it again. Posts never read
+    it: what they see is the item's check (`posts.media_checks`)."""
+
+    item = models.OneToOneField("posts.MediaItem", on_delete=models.CASCADE, related_name="+")
+    heard_at = models.DateTimeField()
+    requeues = models.PositiveSmallIntegerField(default=0)
+
+    def __str__(self):
+        return f"item {self.item_id}: heard {self.heard_at:%Y-%m-%d %H:%M}, {self.requeues} requeue(s)"

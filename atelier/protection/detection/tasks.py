@@ -3,6 +3,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
+from atelier.protection.detection import sweep
 from atelier.protection.detection.services import media_item_check_failed, media_item_detect
 
 logger = logging.getLogger(__name__)
@@ -21,7 +22,9 @@ def detect_media_item(self, item_id: int) -> str | None:
     """On the `detection` queue: a slow or stuck detector never delays renditions, and never publishes
     either. A crash, a time-out (the soft limit raises inside) or an unreadable gating signal leaves
     the item's check at `error` — its post private, its author told — and the task tries again with
-    backoff, up to DETECTION_RETRIES times; after that a moderator sees the post stuck in checking."""
+    backoff, up to DETECTION_RETRIES times; after that (or when the task is lost) the periodic sweep
+    queues it again and, past its budget, tells the author and a moderator (`detection.sweep`)."""
+    sweep.check_heard(item_id=item_id)  # a try is alive: the sweep leaves this check alone for a while
     try:
         return media_item_detect(item_id=item_id)
     except Exception as error:
@@ -33,3 +36,9 @@ def detect_media_item(self, item_id: int) -> str | None:
             )
             return None
         raise self.retry(exc=error, countdown=retry_delay(self.request.retries)) from error
+
+
+@shared_task
+def sweep_stale_checks() -> int:
+    """Every DETECTION_SWEEP_EVERY_SECONDS (beat): queue again the checks nobody is running (`detection.sweep`)."""
+    return len(sweep.sweep_stale_checks(queue_check=detect_media_item.delay).requeued)
