@@ -18,9 +18,9 @@ from django.core.files import File
 from django.template.defaultfilters import filesizeformat
 
 from atelier.media.decoding import DECODER_ERRORS
+from atelier.media.intake import identify_media_file
 from atelier.media.storages import originals_storage
 from atelier.moderation.models import ProofKind
-from atelier.posts.intake import identify_media_file
 from atelier.posts.models import MediaKind
 
 ACCEPTED_LABEL = "an image, a video, or a layered file (PSD, PSB, KRA, ORA, Procreate or Clip Studio)"

@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from atelier.core.ratelimit import RateLimit, RateLimited
+from atelier.media.intake import upload_as_local_path
 from atelier.media.storages import delete_stored_files
 from atelier.moderation import proofs
 from atelier.moderation.models import (
@@ -26,7 +27,6 @@ from atelier.moderation.models import (
 from atelier.notifications.models import Verb
 from atelier.notifications.services import notify_review
 from atelier.posts import media_checks, visibility
-from atelier.posts.intake import upload_as_local_path
 from atelier.posts.models import Post, PostState
 
 REVIEW_PERMISSION = "moderation.review_case"

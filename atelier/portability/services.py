@@ -17,6 +17,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from atelier.core.ratelimit import RateLimit, RateLimited
+from atelier.media.intake import upload_as_local_path
 from atelier.media.storages import delete_stored_files, originals_storage
 from atelier.portability import instagram, moving, twitter
 from atelier.portability.archives import ArchiveRefused, SafeZip
@@ -34,7 +35,6 @@ from atelier.portability.models import (
 from atelier.portability.previews import thumbnails_prepare
 from atelier.portability.scanning import OPTIONAL_KINDS, POST_KINDS
 from atelier.portability.tasks import build_archive_export, run_archive_import
-from atelier.posts.intake import upload_as_local_path
 
 logger = logging.getLogger(__name__)
 _READERS = {Source.INSTAGRAM: instagram.scan, Source.X: twitter.scan, Source.ATELIER: moving.scan}

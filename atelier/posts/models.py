@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from atelier.media.embeds import Embed
+from atelier.media.states import CheckState, MediaState
 from atelier.media.storages import public_storage
-from atelier.posts.media_states import CheckState, MediaState
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from atelier.albums import bookmark_sets
 from atelier.albums.selectors import mark_bookmarked
 from atelier.albums.services import bookmark_add, bookmark_remove
 from atelier.feeds import feed_cache, selectors
-from atelier.posts.media_states import CheckState, MediaState
+from atelier.media.states import CheckState, MediaState
 from atelier.posts.models import MediaItem, MediaKind, PostState
 from atelier.posts.services import post_unpublish, post_update_details
 from atelier.social.services import block_create, follow_create, mute_create

@@ -2,9 +2,9 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 
+from atelier.media.states import CheckState, MediaState
 from atelier.moderation import services
 from atelier.posts import media_checks
-from atelier.posts.media_states import CheckState, MediaState
 from atelier.posts.models import MediaItem, MediaKind
 from tests.conftest import image_bytes, pass_second_factor
 

@@ -7,11 +7,11 @@ from django.core import mail
 from django.urls import reverse
 from PIL import Image
 
+from atelier.media.states import MediaState
 from atelier.media.storages import originals_storage
 from atelier.portability.models import ArchiveImport, ImportState, WorkState
 from atelier.portability.running import archive_import_run
 from atelier.portability.scanning import fix_mojibake
-from atelier.posts.media_states import MediaState
 from atelier.posts.models import MediaItem, Post
 from bench.detection_fixtures import A1111
 from tests.detection.test_provenance import png_with_text

@@ -5,9 +5,9 @@ import io
 import pytest
 from django.urls import reverse
 
-from atelier.posts.media_states import CheckState, MediaState
+from atelier.media.processing import media_item_process
+from atelier.media.states import CheckState, MediaState
 from atelier.posts.models import MediaItem, MediaKind, Post, PostState
-from atelier.posts.processing import media_item_process
 from tests.media.sample_files import animated_gif, quadrant_bytes
 from tests.posts.support import (
     HTMX,

@@ -189,7 +189,7 @@ def test_content_credentials_state_what_the_evidence_says(author, capture, tmp_p
 
     unchecked = services.post_create_draft(author=author)
     item = add_file(unchecked, quadrant_bytes("PNG", (400, 300)), capture=capture, process=False)
-    from atelier.posts.processing import media_item_process
+    from atelier.media.processing import media_item_process
 
     with capture(execute=True):
         media_item_process(item_id=item.pk, version=item.version)  # rendered; the detector has not run

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from PIL import Image
 
-from atelier.posts.media_states import MediaState
+from atelier.media.states import MediaState
 from atelier.posts.models import MediaItem, MediaKind, PostState
 from atelier.posts.services import post_create_draft
 from tests.media.sample_files import (

@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from atelier.core.templatetags.presentation import ago
 from atelier.jobs.forms import JobForm
+from atelier.media.states import CheckState
 from atelier.posts import media_checks
 from atelier.posts import services as post_services
-from atelier.posts.media_states import CheckState
 from atelier.posts.models import Post, PostState
 from tests.conftest import TEST_PASSWORD
 from tests.posts.support import add_embed, add_image, publish, save_details

@@ -14,11 +14,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from atelier.media.intake import upload_as_local_path
+from atelier.media.states import MediaState
 from atelier.posts import services
 from atelier.posts.covers import COVER_SPECS
 from atelier.posts.forms import AltTextForm, CropForm, MediaFileForm, PostDetailsForm, ReorderForm
-from atelier.posts.intake import upload_as_local_path
-from atelier.posts.media_states import MediaState
 from atelier.posts.models import MediaItem
 from atelier.posts.selectors import post_for_editing
 from atelier.uploads.errors import UploadError

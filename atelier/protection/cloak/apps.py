@@ -7,7 +7,7 @@ class CloakConfig(AppConfig):
     verbose_name = "Style cloak"
 
     def ready(self):
-        from atelier.posts.processing import still_image_ready
+        from atelier.media.processing import still_image_ready
         from atelier.protection.cloak.services import cloak_when_ready
 
         # The pipeline announces each still image it made ready; the cloak decides whether to cloak it.

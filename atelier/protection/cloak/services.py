@@ -1,7 +1,7 @@
 """The style cloak on the site: choices, queueing, and the worker step that swaps public renditions.
 
 The original upload is never touched: the cloaked pixels are a second private file, and the public
-renditions (and covers) are re-made from it in one transaction (`posts.processing.media_item_swap_source`),
+renditions (and covers) are re-made from it in one transaction (`media.processing.media_item_swap_source`),
 so until a cloak finishes the post keeps showing what it showed before. Every request (cloak,
 re-cloak, un-cloak) raises `ItemCloak.version`; a task for an older version does nothing.
 
@@ -22,10 +22,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 from PIL import Image, ImageOps
 
+from atelier.media.processing import media_item_swap_source
+from atelier.media.states import MediaState
 from atelier.media.storages import delete_stored_files, original_as_local_file, originals_storage
-from atelier.posts.media_states import MediaState
 from atelier.posts.models import MediaItem, MediaKind, Post
-from atelier.posts.processing import media_item_swap_source
 from atelier.protection.cloak.models import CloakPreference, CloakState, ItemCloak, PostCloak, Strength
 from atelier.protection.cloak.tiling import tile_count
 
@@ -98,7 +98,7 @@ def item_recloak(*, item: MediaItem, user) -> ItemCloak:
 
 
 def cloak_when_ready(sender, *, item_id: int, **kwargs) -> None:
-    """Receiver of posts.processing.still_image_ready (connected in CloakConfig.ready)."""
+    """Receiver of media.processing.still_image_ready (connected in CloakConfig.ready)."""
     item_became_ready(item_id=item_id)
 
 

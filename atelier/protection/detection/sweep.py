@@ -22,9 +22,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from atelier.core.clock import configured_clock
+from atelier.media.states import CheckState
 from atelier.moderation import services as moderation
 from atelier.posts import media_checks
-from atelier.posts.media_states import CheckState
 from atelier.posts.models import MediaItem, PostState
 from atelier.protection.detection.models import CheckRun
 
