@@ -37,7 +37,8 @@ RESULTS = ROOT / "bench" / "results" / "edge.json"
 TORCH = Path(sys.prefix) / "lib" / "python3.11" / "site-packages" / "torch"
 UNLIMITED = "100000000"
 PAD_TO_24 = """
-from atelier.posts.models import MediaItem, Post
+from atelier.posts.models import Post
+from atelier.media.models import MediaItem
 from atelier.feeds.feed_cache import forget_posts
 public = list(Post.objects.public().order_by("pk"))
 made = []

@@ -30,8 +30,9 @@ def main() -> None:
 
     django.setup()
     from atelier.accounts.models import User
+    from atelier.media.models import MediaItem
     from atelier.posts import services
-    from atelier.posts.models import MediaItem, Post
+    from atelier.posts.models import Post
     from bench.media_pipeline import photographic_jpeg
     from tests.conftest import image_bytes
 

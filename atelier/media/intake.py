@@ -19,9 +19,9 @@ from django.template.defaultfilters import filesizeformat
 
 from atelier.media import animation, video
 from atelier.media.image_formats import accepted_formats_label
+from atelier.media.models import MediaKind
 from atelier.media.storages import originals_storage
 from atelier.media.validation import inspect_image
-from atelier.posts.models import MediaKind
 
 _EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "GIF": ".gif", "AVIF": ".avif", "HEIF": ".heic"}
 _VIDEO_EXTENSIONS = {"mov": ".mov", "matroska": ".webm"}

@@ -18,13 +18,14 @@ from PIL import Image
 
 from atelier.media import content_credentials, stills
 from atelier.media.content_credentials import post_manifest
+from atelier.media.models import MediaItem, MediaKind
 from atelier.media.states import MediaState, can_transition, transition
 from atelier.media.storages import delete_stored_files, open_rendition, original_as_local_file, save_withheld
 from atelier.media.xmp import post_xmp
 from atelier.posts import source_types, visibility
 from atelier.posts.covers_schedule import post_covers_schedule
 from atelier.posts.files import place_post_files, rendition_names, sized_file_names
-from atelier.posts.models import MediaItem, MediaKind, Post
+from atelier.posts.models import Post
 
 __all__ = ["media_item_process", "rendition_names", "save_renditions", "signed_file", "sized_file_names"]
 

@@ -19,9 +19,9 @@ from django.template.defaultfilters import filesizeformat
 
 from atelier.media.decoding import DECODER_ERRORS
 from atelier.media.intake import identify_media_file
+from atelier.media.models import MediaKind
 from atelier.media.storages import originals_storage
 from atelier.moderation.models import ProofKind
-from atelier.posts.models import MediaKind
 
 ACCEPTED_LABEL = "an image, a video, or a layered file (PSD, PSB, KRA, ORA, Procreate or Clip Studio)"
 _ZIP_MIMETYPES = {b"application/x-krita": "KRA", b"image/openraster": "ORA"}

@@ -5,8 +5,8 @@ from django.db.models import Count, F, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from atelier.media.models import MediaItem
 from atelier.moderation.models import AIReport, Appeal, CaseStatus, Decision, ProofFile, ReviewCase, Strike
-from atelier.posts.models import MediaItem
 
 QUEUE_PAGE_SIZE = 30
 QUEUE_TABS = {

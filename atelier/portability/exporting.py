@@ -28,10 +28,11 @@ from django.utils import timezone
 from atelier.albums.models import Album
 from atelier.core.email import queue_templated_email
 from atelier.jobs.models import Application, Job
+from atelier.media.models import MediaKind
 from atelier.media.storages import delete_stored_files, originals_storage
 from atelier.portability.models import ArchiveExport, ExportState
 from atelier.portability.moving import FORMAT, MANIFEST
-from atelier.posts.models import Licence, MediaKind, Post, PostState
+from atelier.posts.models import Licence, Post, PostState
 from atelier.social.models import Comment, Follow
 
 logger = logging.getLogger(__name__)

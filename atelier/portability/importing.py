@@ -17,12 +17,12 @@ from django.db.models import Sum
 from django.template.defaultfilters import filesizeformat
 
 from atelier.media.crops import CropBox
+from atelier.media.models import MediaItem
 from atelier.media.storages import delete_stored_files
 from atelier.portability.archives import MemberRefused, SafeZip
 from atelier.portability.models import FoundWorkRow, ImportedWork, WorkState
 from atelier.portability.scanning import hashtags
 from atelier.posts import services as posts
-from atelier.posts.models import MediaItem
 
 _HASHTAG_RUN = re.compile(r"(?:\s*#[\w-]+)+\s*$", re.UNICODE)
 

@@ -5,8 +5,9 @@ so the admin leaves an audit line with the staff member's name and the feeds hea
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
+from atelier.media.models import MediaItem
 from atelier.posts import visibility
-from atelier.posts.models import MediaItem, Post, PostStateChange, Tag
+from atelier.posts.models import Post, PostStateChange, Tag
 
 
 class MediaItemInline(admin.TabularInline):

@@ -6,7 +6,8 @@ from ninja import Router, Schema
 from atelier.accounts.selectors import profile_for_page
 from atelier.core.api_schemas import error_responses
 from atelier.core.html import render_user_markdown
-from atelier.posts.models import MediaItem, Post
+from atelier.media.models import MediaItem
+from atelier.posts.models import Post
 from atelier.posts.selectors import post_for_page, posts_for_profile
 
 router = Router(tags=["posts"])

@@ -17,6 +17,7 @@ from PIL import Image
 
 from atelier.media import stills
 from atelier.media.crops import CropBox, centred_crop
+from atelier.media.models import MediaItem, MediaKind
 from atelier.media.processing import save_renditions, signed_file
 from atelier.media.rendering import to_srgb
 from atelier.media.states import MediaState
@@ -24,7 +25,7 @@ from atelier.media.storages import delete_stored_files, open_rendition, original
 from atelier.media.xmp import post_xmp
 from atelier.posts import source_types, visibility
 from atelier.posts.files import cover_names, place_post_files
-from atelier.posts.models import MediaItem, MediaKind, Post
+from atelier.posts.models import Post
 
 logger = logging.getLogger(__name__)
 

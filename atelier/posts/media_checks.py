@@ -8,9 +8,9 @@ once wait for each other instead of deadlocking.
 
 from django.db import transaction
 
+from atelier.media.models import MediaItem, MediaKind
 from atelier.media.states import CheckState, MediaState
 from atelier.posts import visibility
-from atelier.posts.models import MediaItem, MediaKind
 from atelier.posts.source_types import source_type
 from atelier.posts.tasks import resign_media_item
 

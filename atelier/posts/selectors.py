@@ -4,9 +4,10 @@ from django.db.models import Prefetch
 from django.http import Http404
 
 from atelier.accounts.models import ProfileImage
+from atelier.media.models import MediaItem
 from atelier.media.states import CHECKS_LETTING_THROUGH, CheckState, MediaState
 from atelier.posts.files import post_file_names
-from atelier.posts.models import MediaItem, Post, PostState
+from atelier.posts.models import Post, PostState
 
 # Moderators see held and taken-down work (moderation.models.ReviewCase's permission, named here as a
 # string: posts does not import moderation).

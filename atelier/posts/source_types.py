@@ -1,8 +1,9 @@
 """What the instance may claim about a work's source in the Content Credentials it signs: an IPTC
 digital source type (https://cv.iptc.org/newscodes/digitalsourcetype/), from the evidence only."""
 
+from atelier.media.models import MediaKind
 from atelier.media.states import CheckState
-from atelier.posts.models import MediaKind, Post
+from atelier.posts.models import Post
 
 # Photographs and scans of physical work are captures; everything else is made with digital tools.
 _CAPTURED_MEDIUMS = {"traditional", "photography", "sculpture"}

@@ -25,9 +25,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from atelier.media.models import MediaItem
 from atelier.media.states import CHECKS_LETTING_THROUGH, CheckState, MediaState
 from atelier.posts.events import post_became_public, post_changed, post_left_public
-from atelier.posts.models import MediaItem, Post, PostState, PostStateChange, discover_base_for, discover_score_for
+from atelier.posts.models import Post, PostState, PostStateChange, discover_base_for, discover_score_for
 
 logger = logging.getLogger(__name__)
 

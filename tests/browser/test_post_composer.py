@@ -9,8 +9,9 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from atelier.media.models import MediaKind
 from atelier.media.storages import public_storage
-from atelier.posts.models import MediaKind, Post
+from atelier.posts.models import Post
 from tests.browser.crop_editor import CropEditor
 from tests.browser.pictures import nearest_quadrant, quadrant_png
 from tests.conftest import TEST_PASSWORD

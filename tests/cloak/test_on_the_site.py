@@ -12,9 +12,9 @@ from PIL import Image
 # The cloak is optional (requirements/cloak.lock): on an instance without torch these tests have nothing to run.
 pytest.importorskip("torch")
 
+from atelier.media.models import MediaItem
 from atelier.media.storages import originals_storage
 from atelier.posts import services as post_services
-from atelier.posts.models import MediaItem
 from atelier.protection.cloak import engine, services
 from atelier.protection.cloak.models import CloakPreference, CloakState, ItemCloak
 from tests.media.sample_files import animated_gif, quadrant_bytes

@@ -14,10 +14,10 @@ import boto3
 import pytest
 
 from atelier.media import signed_media
+from atelier.media.models import MediaKind
 from atelier.media.processing import rendition_names
 from atelier.media.storages import public_storage
 from atelier.posts import services as post_services
-from atelier.posts.models import MediaKind
 from atelier.protection.shield.models import CrawlerAgent
 from tests.edge.conftest import fetch
 from tests.media.sample_files import animated_gif, make_clip, quadrant_bytes

@@ -9,8 +9,9 @@ from atelier.albums import bookmark_sets
 from atelier.albums.selectors import mark_bookmarked
 from atelier.albums.services import bookmark_add, bookmark_remove
 from atelier.feeds import feed_cache, selectors
+from atelier.media.models import MediaItem, MediaKind
 from atelier.media.states import CheckState, MediaState
-from atelier.posts.models import MediaItem, MediaKind, PostState
+from atelier.posts.models import PostState
 from atelier.posts.services import post_unpublish, post_update_details
 from atelier.social.services import block_create, follow_create, mute_create
 from tests.conftest import pass_second_factor

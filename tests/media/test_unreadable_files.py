@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 
 from atelier.accounts.models import ProfileImage
+from atelier.media.models import MediaItem
 from atelier.posts import services as post_services
-from atelier.posts.models import MediaItem
 from tests.accounts.profile_editor_support import post_profile
 from tests.media.unreadable_files import unreadable_files
 from tests.posts.support import post_file, url

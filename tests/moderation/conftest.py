@@ -2,10 +2,10 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 
+from atelier.media.models import MediaItem, MediaKind
 from atelier.media.states import CheckState, MediaState
 from atelier.moderation import services
 from atelier.posts import media_checks
-from atelier.posts.models import MediaItem, MediaKind
 from tests.conftest import image_bytes, pass_second_factor
 
 

@@ -11,10 +11,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from atelier.media.models import MediaItem
 from atelier.media.storages import originals_storage
 from atelier.portability.archives import ArchiveRefused, MemberRefused, SafeZip, clean_member_name
 from atelier.portability.models import ArchiveImport, ImportState, WorkState
-from atelier.posts.models import MediaItem, Post
+from atelier.posts.models import Post
 from tests.media.sample_files import stored_names
 from tests.portability.archive_files import (
     BROKEN_HEIC,

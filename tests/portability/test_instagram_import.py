@@ -7,12 +7,13 @@ from django.core import mail
 from django.urls import reverse
 from PIL import Image
 
+from atelier.media.models import MediaItem
 from atelier.media.states import MediaState
 from atelier.media.storages import originals_storage
 from atelier.portability.models import ArchiveImport, ImportState, WorkState
 from atelier.portability.running import archive_import_run
 from atelier.portability.scanning import fix_mojibake
-from atelier.posts.models import MediaItem, Post
+from atelier.posts.models import Post
 from bench.detection_fixtures import A1111
 from tests.detection.test_provenance import png_with_text
 from tests.media.sample_files import stored_names

@@ -5,9 +5,10 @@ import io
 import pytest
 from django.urls import reverse
 
+from atelier.media.models import MediaItem, MediaKind
 from atelier.media.processing import media_item_process
 from atelier.media.states import CheckState, MediaState
-from atelier.posts.models import MediaItem, MediaKind, Post, PostState
+from atelier.posts.models import Post, PostState
 from tests.media.sample_files import animated_gif, quadrant_bytes
 from tests.posts.support import (
     HTMX,

@@ -6,8 +6,8 @@ import pytest
 from django.utils.html import escape
 from PIL import Image
 
+from atelier.media.models import MediaItem
 from atelier.media.xmp import post_xmp
-from atelier.posts.models import MediaItem
 from atelier.posts.services import post_create_draft
 from tests.conftest import image_bytes
 from tests.media.sample_files import QUADRANT_COLOURS, animated_gif, close_to, quadrant_bytes

@@ -8,8 +8,9 @@ import pytest
 from django.urls import reverse
 from PIL import Image
 
+from atelier.media.models import MediaItem, MediaKind
 from atelier.media.states import MediaState
-from atelier.posts.models import MediaItem, MediaKind, PostState
+from atelier.posts.models import PostState
 from atelier.posts.services import post_create_draft
 from tests.media.sample_files import (
     PDF_DOCUMENT,

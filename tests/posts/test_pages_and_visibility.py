@@ -10,8 +10,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from atelier.media.embeds import EMBED_FRAME_ORIGINS
+from atelier.media.models import MediaItem
 from atelier.posts import services
-from atelier.posts.models import MediaItem, Post, PostState
+from atelier.posts.models import Post, PostState
 from tests.media.sample_files import quadrant_bytes
 from tests.posts.support import (
     SKETCHFAB_URL,

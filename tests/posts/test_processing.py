@@ -11,12 +11,13 @@ from django.utils.html import escape
 from PIL import Image
 
 from atelier.media import stills
+from atelier.media.models import MediaItem, MediaKind
 from atelier.media.processing import UNEXPECTED_FAILURE, media_item_process
 from atelier.media.states import CheckState, InvalidTransition, MediaState, can_transition, transition
 from atelier.media.storages import originals_storage
 from atelier.media.xmp import post_xmp
 from atelier.posts import visibility
-from atelier.posts.models import MediaItem, MediaKind, Post, PostState
+from atelier.posts.models import Post, PostState
 from tests.media.sample_files import (
     QUADRANT_COLOURS,
     animated_gif,

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from atelier.media.models import MediaItem, MediaKind
 from atelier.media.processing import media_item_process
 from atelier.media.states import CheckState, MediaState
 from atelier.media.storages import originals_storage
@@ -17,7 +18,7 @@ from atelier.moderation.models import Action, ReviewCase
 from atelier.notifications.models import Notification, Verb
 from atelier.posts import media_checks, services, visibility
 from atelier.posts.events import post_became_public, post_left_public
-from atelier.posts.models import MediaItem, MediaKind, Post, PostState, PostStateChange
+from atelier.posts.models import Post, PostState, PostStateChange
 from atelier.protection.detection.services import media_item_detect
 from atelier.protection.detection.tasks import detect_media_item
 from tests.conftest import pass_second_factor

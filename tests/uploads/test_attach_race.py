@@ -9,8 +9,8 @@ import pytest
 from django.db import close_old_connections, connection
 from django.test import Client
 
+from atelier.media.models import MediaItem
 from atelier.posts import services as post_services
-from atelier.posts.models import MediaItem
 from atelier.uploads.models import Upload
 from tests.media.sample_files import quadrant_bytes
 from tests.posts.support import original_files, url

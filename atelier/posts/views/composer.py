@@ -15,11 +15,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from atelier.media.intake import upload_as_local_path
+from atelier.media.models import MediaItem
 from atelier.media.states import MediaState
 from atelier.posts import services
 from atelier.posts.covers import COVER_SPECS
 from atelier.posts.forms import AltTextForm, CropForm, MediaFileForm, PostDetailsForm, ReorderForm
-from atelier.posts.models import MediaItem
 from atelier.posts.selectors import post_for_editing
 from atelier.uploads.errors import UploadError
 from atelier.uploads.services import upload_open_completed

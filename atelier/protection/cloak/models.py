@@ -51,7 +51,7 @@ class ItemCloak(models.Model):
     """One still image's cloak. `version` goes up with every request (cloak, re-cloak, un-cloak), so a
     task for an older request does nothing and a killed task that is delivered again resumes cleanly."""
 
-    item = models.OneToOneField("posts.MediaItem", primary_key=True, on_delete=models.CASCADE, related_name="cloak")
+    item = models.OneToOneField("media.MediaItem", primary_key=True, on_delete=models.CASCADE, related_name="cloak")
     strength = models.CharField(max_length=8, choices=Strength.choices, default=Strength.DEFAULT)
     state = models.CharField(max_length=8, choices=CloakState.choices, default=CloakState.QUEUED)
     version = models.PositiveIntegerField(default=1)

@@ -4,7 +4,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from atelier.posts.models import MediaItem, Post
+from atelier.media.models import MediaItem
+from atelier.posts.models import Post
 from atelier.protection.cloak.models import ItemCloak, PostCloak
 from atelier.protection.cloak.services import post_choice
 

@@ -22,10 +22,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 from PIL import Image, ImageOps
 
+from atelier.media.models import MediaItem, MediaKind
 from atelier.media.processing import media_item_swap_source
 from atelier.media.states import MediaState
 from atelier.media.storages import delete_stored_files, original_as_local_file, originals_storage
-from atelier.posts.models import MediaItem, MediaKind, Post
+from atelier.posts.models import Post
 from atelier.protection.cloak.models import CloakPreference, CloakState, ItemCloak, PostCloak, Strength
 from atelier.protection.cloak.tiling import tile_count
 

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from atelier.posts.models import MediaItem
+from atelier.media.models import MediaItem
 from atelier.posts.selectors import post_for_editing
 from atelier.protection.cloak import services
 from atelier.protection.cloak.figures import measured_figures

@@ -28,7 +28,7 @@ ACTIONS = {Verdict.AI_LABELLED: "hold", Verdict.FLAGGED: "hold", Verdict.REVIEW:
 
 
 class SignalEvidence(models.Model):
-    item = models.ForeignKey("posts.MediaItem", on_delete=models.CASCADE, related_name="detection_evidence")
+    item = models.ForeignKey("media.MediaItem", on_delete=models.CASCADE, related_name="detection_evidence")
     signal = models.CharField(max_length=20)
     outcome = models.CharField(max_length=5, choices=Outcome.choices)
     detail = models.JSONField(default=dict, blank=True)
@@ -47,7 +47,7 @@ class SignalEvidence(models.Model):
 
 
 class ItemVerdict(models.Model):
-    item = models.OneToOneField("posts.MediaItem", on_delete=models.CASCADE, related_name="detection_verdict")
+    item = models.OneToOneField("media.MediaItem", on_delete=models.CASCADE, related_name="detection_verdict")
     verdict = models.CharField(max_length=12, choices=Verdict.choices)
     reason = models.TextField(blank=True)
     decided_at = models.DateTimeField(default=timezone.now)
@@ -119,7 +119,7 @@ class DetectionPolicy(models.Model):
 class ItemEmbedding(models.Model):
     """An item's CLIP image embedding (512 float32), kept so a probe can be retrained on moderators' decisions."""
 
-    item = models.OneToOneField("posts.MediaItem", primary_key=True, on_delete=models.CASCADE, related_name="+")
+    item = models.OneToOneField("media.MediaItem", primary_key=True, on_delete=models.CASCADE, related_name="+")
     vector = models.BinaryField()
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -153,7 +153,7 @@ class CheckRun(models.Model):
     (queued, or a try started) and how many times the sweep had to queue it again. Posts never read
     it: what they see is the item's check (`posts.media_checks`)."""
 
-    item = models.OneToOneField("posts.MediaItem", on_delete=models.CASCADE, related_name="+")
+    item = models.OneToOneField("media.MediaItem", on_delete=models.CASCADE, related_name="+")
     heard_at = models.DateTimeField()
     requeues = models.PositiveSmallIntegerField(default=0)
 

@@ -18,11 +18,11 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 
+from atelier.media.models import MediaItem, MediaKind
 from atelier.media.states import CheckState
 from atelier.media.storages import original_as_local_file
 from atelier.moderation import services as moderation
 from atelier.posts import media_checks
-from atelier.posts.models import MediaItem, MediaKind
 from atelier.protection.detection import classifier, hive, provenance, signals, watermark
 from atelier.protection.detection.models import (
     DetectionPolicy,

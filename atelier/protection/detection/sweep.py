@@ -22,10 +22,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from atelier.core.clock import configured_clock
+from atelier.media.models import MediaItem
 from atelier.media.states import CheckState
 from atelier.moderation import services as moderation
 from atelier.posts import media_checks
-from atelier.posts.models import MediaItem, PostState
+from atelier.posts.models import PostState
 from atelier.protection.detection.models import CheckRun
 
 logger = logging.getLogger(__name__)
