@@ -38,8 +38,8 @@ def main() -> None:
     setup_test_environment()
     connection.creation.create_test_db(verbosity=0)
     from atelier.accounts.models import User
-    from atelier.media.processing import media_item_process
     from atelier.posts import services
+    from atelier.posts.items import media_item_process
     from atelier.posts.models import Post, PostState
     from atelier.posts.tasks import process_media_item
     from atelier.protection.detection.services import media_item_detect

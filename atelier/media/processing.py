@@ -1,14 +1,20 @@
-"""Worker side of media items: turning a private original into public renditions.
+"""Worker side of media items: turning a private original into renditions.
 
-Tasks call `media_item_process`; it is idempotent (a ready item of the same version is left
-alone) and version-checked (renditions of an item that changed meanwhile are thrown away), so a
-task that runs twice, or is re-run after a worker died mid-way (tasks ack late), loses nothing.
+`media_item_process` is idempotent (a ready item of the same version is left alone) and
+version-checked (renditions of an item that changed meanwhile are thrown away), so a task that runs
+twice, or is re-run after a worker died mid-way (tasks ack late), loses nothing.
+
+Media sits below posts and imports none of it. What rendering needs from the work an item belongs
+to — the rights and do-not-train XMP, the Content Credentials it may sign, the source type the
+evidence supports — and what the work must hear back (ready, renditions replaced, failed) come
+through an `ItemOwner` handed in by the caller: the posts app's tasks pass `posts.items.POST_ITEMS`.
 """
 
 import logging
 import secrets
 import tempfile
 from pathlib import Path
+from typing import Protocol
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,29 +23,45 @@ from django.dispatch import Signal
 from PIL import Image
 
 from atelier.media import content_credentials, stills
-from atelier.media.content_credentials import post_manifest
 from atelier.media.models import MediaItem, MediaKind
+from atelier.media.renditions import rendition_names
 from atelier.media.states import MediaState, can_transition, transition
 from atelier.media.storages import delete_stored_files, open_rendition, original_as_local_file, save_withheld
-from atelier.media.xmp import post_xmp
-from atelier.posts import source_types, visibility
-from atelier.posts.covers_schedule import post_covers_schedule
-from atelier.posts.files import place_post_files, rendition_names, sized_file_names
-from atelier.posts.models import Post
-
-__all__ = ["media_item_process", "rendition_names", "save_renditions", "signed_file", "sized_file_names"]
 
 logger = logging.getLogger(__name__)
 
 # Sent after commit when processing made a still image ready, with `item_id`. The style cloak
-# (protection.cloak.apps) connects to it: posts never imports the cloak, which sits above it.
+# (protection.cloak.apps) connects to it: media never imports the cloak, which sits above it.
 still_image_ready = Signal()
+
+
+class ItemOwner(Protocol):
+    """The work an item belongs to, as rendering sees it (posts: `posts.items.PostItems`)."""
+
+    def rights_xmp(self, item: MediaItem) -> bytes:
+        """The rights and do-not-train XMP packet written into every still rendition."""
+
+    def credentials(self, item: MediaItem, source: str | None) -> dict | None:
+        """The C2PA manifest to sign the item's files with for `source`, or None (sign nothing)."""
+
+    def source_type(self, item: MediaItem) -> str | None:
+        """The IPTC source type the evidence lets the instance sign now (None: no claim)."""
+
+    def item_ready(self, item: MediaItem) -> None:
+        """Inside the transaction that made the item ready with new renditions."""
+
+    def renditions_replaced(self, item: MediaItem, *, pixels_changed: bool) -> None:
+        """Inside the transaction that replaced a ready item's renditions (re-rendered, or re-signed)."""
+
+    def item_failed(self, item: MediaItem) -> None:
+        """Inside the transaction that marked the item failed."""
+
 
 # What the author reads when something unexpected broke; the details go to the log.
 UNEXPECTED_FAILURE = "Something went wrong while processing this file. Try again, or upload it again."
 
 
-def media_item_process(*, item_id: int, version: int) -> bool:
+def media_item_process(*, item_id: int, version: int, owner: ItemOwner) -> bool:
     """Build one item's renditions. Returns True when it published new renditions."""
     with transaction.atomic():
         item = MediaItem.objects.select_for_update().filter(pk=item_id).first()
@@ -54,18 +76,18 @@ def media_item_process(*, item_id: int, version: int) -> bool:
 
     try:
         with original_as_local_file(item.rendition_source_name) as path:
-            renditions, facts = _RENDERERS[item.kind](item, path)
+            renditions, facts = _RENDERERS[item.kind](item, path, owner)
     except ValidationError as error:
-        _fail(item_id, version, " ".join(error.messages))
+        _fail(item_id, version, " ".join(error.messages), owner)
         return False
     except Exception:
         logger.exception("Processing media item %s version %s failed", item_id, version)
-        _fail(item_id, version, UNEXPECTED_FAILURE)
+        _fail(item_id, version, UNEXPECTED_FAILURE, owner)
         return False
-    return _publish_renditions(item_id, version, renditions, facts)
+    return _publish_renditions(item_id, version, renditions, facts, owner)
 
 
-def _publish_renditions(item_id: int, version: int, renditions: dict, facts: dict) -> bool:
+def _publish_renditions(item_id: int, version: int, renditions: dict, facts: dict, owner: ItemOwner) -> bool:
     with transaction.atomic():
         item = MediaItem.objects.select_for_update().filter(pk=item_id).first()
         if item is None or item.version != version or item.state != MediaState.PROCESSING:
@@ -77,12 +99,8 @@ def _publish_renditions(item_id: int, version: int, renditions: dict, facts: dic
             setattr(item, field, value)
         transition(item, MediaState.READY)
         item.save()
-        post_id = item.post_id
-        visibility.refresh(post_id)
-        visibility.announce_change(post_id)
-        post_covers_schedule(post_id, changed_item_id=item_id)
+        owner.item_ready(item)
         transaction.on_commit(lambda: delete_stored_files(old, []))
-        transaction.on_commit(lambda: place_post_files(post_id))
         # Announced after commit: the style cloak (protection.cloak) cloaks a still image of a post
         # that wants it; it connects to this in its own AppConfig.ready().
         if item.kind == MediaKind.IMAGE:
@@ -90,7 +108,7 @@ def _publish_renditions(item_id: int, version: int, renditions: dict, facts: dic
     return True
 
 
-def media_item_swap_source(*, item_id: int, source_name: str, still_wanted) -> bool:
+def media_item_swap_source(*, item_id: int, source_name: str, still_wanted, owner: ItemOwner) -> bool:
     """Re-render a ready still image from `source_name` (a private file such as the style-cloaked
     pixels; "" for the original) and swap its public renditions, covers included, in one
     transaction: the item stays ready and public throughout, showing the old renditions until then.
@@ -101,7 +119,7 @@ def media_item_swap_source(*, item_id: int, source_name: str, still_wanted) -> b
     if item is None:
         return False
     with original_as_local_file(source_name or item.original_name) as path:
-        renditions, _ = _render_image(item, path)
+        renditions, _ = _render_image(item, path, owner)
     with transaction.atomic():
         locked = MediaItem.objects.select_for_update().filter(pk=item_id, state=MediaState.READY).first()
         if locked is None or locked.version != item.version or not still_wanted():
@@ -111,21 +129,18 @@ def media_item_swap_source(*, item_id: int, source_name: str, still_wanted) -> b
         locked.renditions = renditions
         locked.public_source_name = source_name
         locked.save(update_fields=["renditions", "public_source_name", "updated_at"])
-        post_id = locked.post_id
-        post_covers_schedule(post_id, changed_item_id=item_id)
-        visibility.announce_change(post_id)
+        owner.renditions_replaced(locked, pixels_changed=True)
         transaction.on_commit(lambda: delete_stored_files(old, []))
-        transaction.on_commit(lambda: place_post_files(post_id))
     return True
 
 
-def _fail(item_id: int, version: int, reason: str) -> None:
+def _fail(item_id: int, version: int, reason: str, owner: ItemOwner) -> None:
     with transaction.atomic():
         item = MediaItem.objects.select_for_update().filter(pk=item_id, version=version).first()
         if item is not None and can_transition(item.state, MediaState.FAILED):
             transition(item, MediaState.FAILED, reason=reason[:300])
             item.save(update_fields=["state", "failure_reason", "progress", "updated_at"])
-            visibility.refresh(item.post_id)
+            owner.item_failed(item)
 
 
 def media_item_report_progress(item_id: int, version: int, fraction: float) -> None:
@@ -143,17 +158,17 @@ def _stem(item: MediaItem) -> str:
 
 
 def _save_public(name: str, data: bytes) -> str:
-    """A new rendition, born withheld: `posts.files` moves it into public storage once the post is public."""
+    """A new rendition, born withheld: its owner moves it into public storage when the work is public
+    (`posts.files`)."""
     return save_withheld(name, data)
 
 
 def save_renditions(
-    stem: str, renditions: list[stills.EncodedRendition], *, post: Post | None = None, source: str | None = None
+    stem: str, renditions: list[stills.EncodedRendition], *, credentials: dict | None = None
 ) -> list[dict]:
-    """Store each size as WebP (and AVIF where made); the dicts are what templates read. With `post`
-    and a `source` type the evidence settled (`source_types.source_type`), each file gets the
-    instance-signed C2PA manifest for that post (protection.shield); without one, none."""
-    credentials = _manifest(post, source)
+    """Store each size as WebP (and AVIF where made); the dicts are what templates read. With
+    `credentials` (the owner's C2PA manifest for the source the evidence settled), each file is
+    signed with them; without, none is."""
 
     def signed(data: bytes, kind: str) -> bytes:
         return content_credentials.sign(data, kind, credentials) if credentials else data
@@ -168,48 +183,35 @@ def save_renditions(
     return saved
 
 
-def _manifest(post: Post | None, source: str | None) -> dict | None:
-    if post is None or source is None or not settings.C2PA_CONTENT_CREDENTIALS:
-        return None
-    return post_manifest(post, source_type=source)
-
-
-def signed_file(data: bytes, kind: str, post: Post, source: str | None) -> bytes:
-    """An animated WebP or an MP4 (which carry no XMP) with the post's signed C2PA manifest, when
-    the evidence settled a source type."""
-    credentials = _manifest(post, source)
+def signed_file(data: bytes, kind: str, credentials: dict | None) -> bytes:
+    """An animated WebP or an MP4 (which carry no XMP) signed with `credentials`, when there are any."""
     return content_credentials.sign(data, kind, credentials) if credentials else data
 
 
-def item_source(item: MediaItem) -> str | None:
-    """The source type the item's renditions may be signed with now (its check as committed)."""
-    fresh = MediaItem.objects.filter(pk=item.pk).only("ai_check", "said_ai").first() or item
-    return source_types.source_type(item.post, [fresh])
-
-
-def _render_image(item: MediaItem, path: Path) -> tuple[dict, dict]:
+def _render_image(item: MediaItem, path: Path, owner: ItemOwner) -> tuple[dict, dict]:
     with path.open("rb") as original:
-        result = stills.render_stills(original, xmp=post_xmp(item.post))
-    stem, source = _stem(item), item_source(item)
+        result = stills.render_stills(original, xmp=owner.rights_xmp(item))
+    stem, source = _stem(item), owner.source_type(item)
     renditions = {
-        "sizes": save_renditions(stem, result.renditions, post=item.post, source=source),
+        "sizes": save_renditions(stem, result.renditions, credentials=owner.credentials(item, source)),
         "colour": result.colour,
         "source": source,
     }
     return renditions, {"width": result.width, "height": result.height}
 
 
-def _render_animation(item: MediaItem, path: Path) -> tuple[dict, dict]:
+def _render_animation(item: MediaItem, path: Path, owner: ItemOwner) -> tuple[dict, dict]:
     from atelier.media import animation
 
     stem = _stem(item)
     with path.open("rb") as original:
         poster = animation.render_poster(original, crop=None, long_side=stills.RENDITION_LONG_SIDES[0])
     # The still sizes (srcset for reduced motion and for the lightbox) come from the first frame.
-    xmp, source = post_xmp(item.post), item_source(item)
+    xmp, source = owner.rights_xmp(item), owner.source_type(item)
+    credentials = owner.credentials(item, source)
     still = stills.render_stills_from_image(poster, xmp=xmp)
     renditions = {
-        "sizes": save_renditions(stem, still.renditions, post=item.post, source=source),
+        "sizes": save_renditions(stem, still.renditions, credentials=credentials),
         "colour": still.colour,
         "animated": {},
         "source": source,
@@ -217,22 +219,23 @@ def _render_animation(item: MediaItem, path: Path) -> tuple[dict, dict]:
     long_side = settings.ANIMATION_LONG_SIDE
     with path.open("rb") as original:
         webp = animation.render_animated_webp(original, crop=None, long_side=long_side, xmp=xmp)
-    renditions["animated"]["webp"] = _save_public(f"{stem}-anim.webp", signed_file(webp, "webp", item.post, source))
+    renditions["animated"]["webp"] = _save_public(f"{stem}-anim.webp", signed_file(webp, "webp", credentials))
     with tempfile.TemporaryDirectory() as folder, path.open("rb") as original:
         target = Path(folder, "loop.mp4")
         animation.render_animated_mp4(original, target, crop=None, long_side=long_side)
         renditions["animated"]["mp4"] = _save_public(
-            f"{stem}-loop.mp4", signed_file(target.read_bytes(), "mp4", item.post, source)
+            f"{stem}-loop.mp4", signed_file(target.read_bytes(), "mp4", credentials)
         )
     with Image.open(path) as gif:
         width, height = gif.size
     return renditions, {"width": width, "height": height}
 
 
-def _render_video(item: MediaItem, path: Path) -> tuple[dict, dict]:
+def _render_video(item: MediaItem, path: Path, owner: ItemOwner) -> tuple[dict, dict]:
     from atelier.media import transcoding
 
-    stem, source = _stem(item), item_source(item)
+    stem, source = _stem(item), owner.source_type(item)
+    credentials = owner.credentials(item, source)
     with tempfile.TemporaryDirectory() as folder:
         target = Path(folder, "video.mp4")
         result = transcoding.transcode_video(
@@ -241,11 +244,13 @@ def _render_video(item: MediaItem, path: Path) -> tuple[dict, dict]:
             max_height=settings.VIDEO_MAX_HEIGHT,
             on_progress=lambda fraction: media_item_report_progress(item.pk, item.version, fraction * 0.95),
         )
-        mp4_name = _save_public(f"{stem}.mp4", signed_file(target.read_bytes(), "mp4", item.post, source))
-    still = stills.render_stills_from_image(result.poster, long_sides=(1920, 1280, 640, 320), xmp=post_xmp(item.post))
+        mp4_name = _save_public(f"{stem}.mp4", signed_file(target.read_bytes(), "mp4", credentials))
+    still = stills.render_stills_from_image(
+        result.poster, long_sides=(1920, 1280, 640, 320), xmp=owner.rights_xmp(item)
+    )
     renditions = {
         "mp4": mp4_name,
-        "sizes": save_renditions(stem, still.renditions, post=item.post, source=source),
+        "sizes": save_renditions(stem, still.renditions, credentials=credentials),
         "colour": still.colour,
         "has_audio": result.has_audio,
         "source": source,
@@ -261,18 +266,18 @@ _RENDERERS = {
 }
 
 
-def media_item_resign(*, item_id: int) -> bool:
+def media_item_resign(*, item_id: int, owner: ItemOwner) -> bool:
     """Give a ready item's renditions the Content Credentials its evidence now supports. Files stored
     unsigned (rendered before the AI check settled, the usual case: detection runs beside rendering)
     are signed as they are, under new names; an image signed with another claim is rendered again."""
     item = MediaItem.objects.filter(pk=item_id, state=MediaState.READY).exclude(kind=MediaKind.EMBED).first()
     if item is None:
         return False
-    source = item_source(item)
+    source = owner.source_type(item)
     if item.renditions.get("source") == source:
         return False
     if item.renditions.get("source") is None:
-        return _sign_stored(item, source)
+        return _sign_stored(item, source, owner)
     if item.kind != MediaKind.IMAGE:
         return False  # a video or loop signed with another claim keeps it until it is rendered again
     source_name = item.public_source_name
@@ -280,15 +285,16 @@ def media_item_resign(*, item_id: int) -> bool:
         item_id=item_id,
         source_name=source_name,
         still_wanted=lambda: MediaItem.objects.filter(pk=item_id, public_source_name=source_name).exists(),
+        owner=owner,
     )
 
 
 _SIGNED_KINDS = {".webp": "webp", ".avif": "avif", ".mp4": "mp4"}
 
 
-def _sign_stored(item: MediaItem, source: str | None) -> bool:
-    """Sign each stored file of the item (no manifest yet) with the post's manifest for `source`."""
-    credentials = _manifest(item.post, source)
+def _sign_stored(item: MediaItem, source: str | None, owner: ItemOwner) -> bool:
+    """Sign each stored file of the item (no manifest yet) with its owner's manifest for `source`."""
+    credentials = owner.credentials(item, source)
     renamed = {}
     for name in rendition_names(item.renditions):
         kind = _SIGNED_KINDS.get(Path(name).suffix)
@@ -307,10 +313,9 @@ def _sign_stored(item: MediaItem, source: str | None) -> bool:
             return False
         locked.renditions = renditions
         locked.save(update_fields=["renditions", "updated_at"])
-        post_id, old = locked.post_id, list(renamed)
-        visibility.announce_change(post_id)
+        old = list(renamed)
+        owner.renditions_replaced(locked, pixels_changed=False)
         transaction.on_commit(lambda: delete_stored_files(old, []))
-        transaction.on_commit(lambda: place_post_files(post_id))
     return True
 
 

@@ -25,6 +25,7 @@ from atelier.media.storages import delete_stored_files, open_rendition, original
 from atelier.media.xmp import post_xmp
 from atelier.posts import source_types, visibility
 from atelier.posts.files import cover_names, place_post_files
+from atelier.posts.items import post_credentials
 from atelier.posts.models import Post
 
 logger = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ def _render_cover(post: Post, item: MediaItem, kind: str, spec: dict, crop_value
         "item": item.pk,
         "crop": crop.as_dict(),
         "colour": stills.dominant_colour(image.crop(crop.to_pixels(image.width, image.height))),
-        "sizes": save_renditions(stem, renditions, post=post, source=source),
+        "sizes": save_renditions(stem, renditions, credentials=post_credentials(post, source)),
         "source": source,
     }
     if item.kind == MediaKind.ANIMATION:
@@ -118,6 +119,6 @@ def _render_animated_cover(
             animation.render_animated_mp4(original, target, crop=crop, long_side=long_side)
             mp4 = target.read_bytes()
     return {
-        "webp": save_withheld(f"{stem}-anim.webp", signed_file(webp, "webp", post, source)),
-        "mp4": save_withheld(f"{stem}-loop.mp4", signed_file(mp4, "mp4", post, source)),
+        "webp": save_withheld(f"{stem}-anim.webp", signed_file(webp, "webp", post_credentials(post, source))),
+        "mp4": save_withheld(f"{stem}-loop.mp4", signed_file(mp4, "mp4", post_credentials(post, source))),
     }

@@ -11,6 +11,7 @@ import logging
 
 from django.db import transaction
 
+from atelier.media.renditions import rendition_names, sized_file_names
 from atelier.media.storages import files_make_public, files_withhold
 from atelier.posts.covers_schedule import post_covers_schedule
 from atelier.posts.events import post_became_public, post_left_public
@@ -18,20 +19,6 @@ from atelier.posts.models import Post, PostState
 from atelier.posts.source_types import source_type
 
 logger = logging.getLogger(__name__)
-
-
-def sized_file_names(sizes: list[dict]) -> list[str]:
-    return [name for size in sizes for name in (size["name"], size.get("avif")) if name]
-
-
-def rendition_names(renditions: dict) -> list[str]:
-    """Every file name inside a renditions dict, whatever the item's kind."""
-    names = sized_file_names(renditions.get("sizes", [])) + sized_file_names(renditions.get("poster_sizes", []))
-    for key in ("poster", "mp4"):
-        if renditions.get(key):
-            names.append(renditions[key])
-    names += [name for name in renditions.get("animated", {}).values() if name]
-    return names
 
 
 def cover_names(covers: dict) -> list[str]:

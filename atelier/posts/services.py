@@ -16,12 +16,13 @@ from atelier.media import intake
 from atelier.media.crops import CropBox
 from atelier.media.embeds import parse_embed_url
 from atelier.media.models import MediaItem, MediaKind
+from atelier.media.renditions import rendition_names
 from atelier.media.states import MediaState, transition
 from atelier.media.storages import delete_stored_files
 from atelier.posts import media_checks, visibility
 from atelier.posts.covers_schedule import COVER_KINDS, post_covers_schedule
 from atelier.posts.events import item_needs_check
-from atelier.posts.files import cover_names, rendition_names
+from atelier.posts.files import cover_names
 from atelier.posts.models import Post, PostState, Tag, discover_base_for, discover_score_for
 from atelier.posts.tasks import process_media_item
 from atelier.uploads.services import upload_mark_claimed

@@ -3,8 +3,8 @@ dies mid-task loses nothing: the broker hands the task out again and it simply r
 
 from celery import shared_task
 
-from atelier.media.processing import media_item_process, media_item_resign
 from atelier.posts.covers import post_covers_render
+from atelier.posts.items import media_item_process, media_item_resign
 
 
 # A ten-minute 4K video may take a while on two cores: far longer than the default limit.

@@ -15,7 +15,7 @@ import pytest
 
 from atelier.media import signed_media
 from atelier.media.models import MediaKind
-from atelier.media.processing import rendition_names
+from atelier.media.renditions import rendition_names
 from atelier.media.storages import public_storage
 from atelier.posts import services as post_services
 from atelier.protection.shield.models import CrawlerAgent

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
+from atelier.media.renditions import rendition_names
 from atelier.media.storages import public_storage
 from atelier.posts import services as post_services
-from atelier.posts.files import rendition_names
 from atelier.protection.shield.passes import PASS_COOKIE, mint_pass
 from tests.edge.conftest import BROWSER_UA
 from tests.media.sample_files import quadrant_bytes

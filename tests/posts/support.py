@@ -8,10 +8,10 @@ from django.urls import reverse
 from PIL import Image
 
 from atelier.media.models import MediaItem
-from atelier.media.processing import media_item_process
+from atelier.media.renditions import rendition_names
 from atelier.media.storages import open_rendition, originals_storage, public_storage, withheld_storage
 from atelier.posts import services
-from atelier.posts.files import rendition_names
+from atelier.posts.items import media_item_process
 from atelier.posts.models import Post
 from tests.media.sample_files import quadrant_bytes, stored_names, upload
 

@@ -8,13 +8,13 @@ from django.conf import settings as django_settings
 from django.test import Client
 
 from atelier.media.models import MediaItem
-from atelier.media.processing import media_item_process
 from atelier.media.states import CheckState
 from atelier.media.storages import originals_storage
 from atelier.moderation import services as moderation
 from atelier.moderation.models import Action, ReviewCase
 from atelier.notifications.models import Notification, Verb
 from atelier.posts import visibility
+from atelier.posts.items import media_item_process
 from atelier.posts.models import Post, PostState
 from atelier.protection.detection import sweep, tasks
 from atelier.protection.detection.models import CheckRun

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from atelier.media.models import MediaItem, MediaKind
-from atelier.media.processing import media_item_process
 from atelier.media.states import CheckState, MediaState
+from atelier.posts.items import media_item_process
 from atelier.posts.models import Post, PostState
 from tests.media.sample_files import animated_gif, quadrant_bytes
 from tests.posts.support import (

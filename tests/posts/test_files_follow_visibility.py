@@ -14,9 +14,10 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 
 from atelier.albums import services as albums
+from atelier.media.renditions import rendition_names
 from atelier.media.storages import public_storage, withheld_storage
 from atelier.posts import media_checks, services, visibility
-from atelier.posts.files import post_file_names, rendition_names
+from atelier.posts.files import post_file_names
 from atelier.posts.models import PostState
 from atelier.social import services as social
 from tests import s3_stand_in
@@ -189,7 +190,7 @@ def test_content_credentials_state_what_the_evidence_says(author, capture, tmp_p
 
     unchecked = services.post_create_draft(author=author)
     item = add_file(unchecked, quadrant_bytes("PNG", (400, 300)), capture=capture, process=False)
-    from atelier.media.processing import media_item_process
+    from atelier.posts.items import media_item_process
 
     with capture(execute=True):
         media_item_process(item_id=item.pk, version=item.version)  # rendered; the detector has not run

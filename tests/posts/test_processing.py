@@ -12,11 +12,12 @@ from PIL import Image
 
 from atelier.media import stills
 from atelier.media.models import MediaItem, MediaKind
-from atelier.media.processing import UNEXPECTED_FAILURE, media_item_process
+from atelier.media.processing import UNEXPECTED_FAILURE
 from atelier.media.states import CheckState, InvalidTransition, MediaState, can_transition, transition
 from atelier.media.storages import originals_storage
 from atelier.media.xmp import post_xmp
 from atelier.posts import visibility
+from atelier.posts.items import media_item_process
 from atelier.posts.models import Post, PostState
 from tests.media.sample_files import (
     QUADRANT_COLOURS,

@@ -10,7 +10,6 @@ from django.db import connection
 from django.test import Client
 
 from atelier.media.models import MediaItem, MediaKind
-from atelier.media.processing import media_item_process
 from atelier.media.states import CheckState, MediaState
 from atelier.media.storages import originals_storage
 from atelier.moderation import services as moderation
@@ -18,6 +17,7 @@ from atelier.moderation.models import Action, ReviewCase
 from atelier.notifications.models import Notification, Verb
 from atelier.posts import media_checks, services, visibility
 from atelier.posts.events import post_became_public, post_left_public
+from atelier.posts.items import media_item_process
 from atelier.posts.models import Post, PostState, PostStateChange
 from atelier.protection.detection.services import media_item_detect
 from atelier.protection.detection.tasks import detect_media_item

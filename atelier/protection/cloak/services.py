@@ -1,7 +1,7 @@
 """The style cloak on the site: choices, queueing, and the worker step that swaps public renditions.
 
 The original upload is never touched: the cloaked pixels are a second private file, and the public
-renditions (and covers) are re-made from it in one transaction (`media.processing.media_item_swap_source`),
+renditions (and covers) are re-made from it in one transaction (`posts.items.media_item_swap_source`),
 so until a cloak finishes the post keeps showing what it showed before. Every request (cloak,
 re-cloak, un-cloak) raises `ItemCloak.version`; a task for an older version does nothing.
 
@@ -23,9 +23,9 @@ from django.utils import timezone
 from PIL import Image, ImageOps
 
 from atelier.media.models import MediaItem, MediaKind
-from atelier.media.processing import media_item_swap_source
 from atelier.media.states import MediaState
 from atelier.media.storages import delete_stored_files, original_as_local_file, originals_storage
+from atelier.posts.items import media_item_swap_source
 from atelier.posts.models import Post
 from atelier.protection.cloak.models import CloakPreference, CloakState, ItemCloak, PostCloak, Strength
 from atelier.protection.cloak.tiling import tile_count

@@ -14,9 +14,9 @@ from PIL import PngImagePlugin
 from atelier.accounts.models import User
 from atelier.demo import artworks
 from atelier.demo.management.commands.seed_demo import DEMO_PASSWORD
-from atelier.media.processing import media_item_process
 from atelier.moderation import services as moderation
 from atelier.posts import services as posts
+from atelier.posts.items import media_item_process
 from atelier.posts.models import Post
 from atelier.protection.detection.services import media_item_detect
 

@@ -16,9 +16,9 @@ from django.db import connections
 from atelier.accounts.models import User
 from atelier.demo import artworks
 from atelier.media.models import MediaItem
-from atelier.media.processing import media_item_process
 from atelier.posts import services
 from atelier.posts.covers import post_covers_render
+from atelier.posts.items import media_item_process
 from atelier.posts.models import Post
 from atelier.protection.detection.services import media_item_detect
 
