@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageOps
 
 from atelier.media.crops import CropBox
+from atelier.media.decoding import DecodedOriginal
 from atelier.media.rendering import to_srgb
 
 RENDITION_LONG_SIDES = (2560, 1280, 640, 320)
@@ -106,6 +107,32 @@ def render_stills(
     largest = min(max(long_sides), max(width, height))
     # Only the cascade holds pixels, so the full decode is freed as soon as the first size exists.
     return _render_cascade(open_for_renditions(file, largest), long_sides, quality, (width, height), xmp)
+
+
+def shares_decode(decoded: DecodedOriginal) -> bool:
+    """Whether another step's decode of the original is what the renditions would decode: a full
+    decode of a format with no reduce-on-load. A JPEG is decoded at the DCT scale of its largest
+    rendition instead (a fraction of a full decode), so it is never taken from elsewhere."""
+    return not decoded.reduced and decoded.format != "JPEG"
+
+
+def render_decoded(
+    decoded: DecodedOriginal, long_sides=RENDITION_LONG_SIDES, *, quality: int = WEBP_QUALITY, xmp: bytes | None = None
+) -> StillRenditions:
+    """`render_stills` from pixels decoded once for several steps (`shares_decode`). The decoded image
+    is left as stored: orientation makes a new image, and the cascade only reads it."""
+    image = decoded.image
+    transpose = _ORIENTATION.get(image.getexif().get(0x0112))
+    if transpose is not None:
+        image = image.transpose(transpose)
+    return _render_cascade(to_srgb(image), long_sides, quality, image.size, xmp)
+
+
+_ORIENTATION = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}  # fmt: skip
 
 
 def render_stills_from_image(
