@@ -76,25 +76,29 @@ class StillRenditions:
 
 def open_for_renditions(file, largest_long_side: int) -> Image.Image:
     """Decode oriented sRGB pixels, at reduced JPEG scale when the largest rendition allows it."""
-    image = Image.open(file)
-    if image.format == "JPEG":
-        # draft() picks the smallest scale (1/2, 1/4, 1/8) that keeps both sides >= the request;
-        # asking for a square box keeps the long side >= largest_long_side in either orientation.
-        image.draft("RGB", (largest_long_side, largest_long_side))
-    image.load()
-    ImageOps.exif_transpose(image, in_place=True)
-    return to_srgb(image)
+    return _open_oriented(file, largest_long_side)[0]
 
 
-def oriented_original_size(file) -> tuple[int, int]:
-    """The original's displayed size (after EXIF orientation), read from the header only."""
+_SIDEWAYS = {5, 6, 7, 8}
+
+
+def _open_oriented(file, largest_long_side: int) -> tuple[Image.Image, tuple[int, int]]:
+    """(oriented sRGB pixels, the original's displayed size) from one decode. The orientation is read
+    after the pixels: a PNG's EXIF may follow its image data, so asking for it first made Pillow
+    decode the whole PNG once for the size and again for the pixels (bench/media_pipeline)."""
     file.seek(0)
     image = Image.open(file)
     width, height = image.size
-    if image.getexif().get(0x0112) in {5, 6, 7, 8}:
+    if image.format == "JPEG":
+        # draft() picks the smallest scale (1/2, 1/4, 1/8) that keeps both sides >= the request;
+        # asking for a square box keeps the long side >= largest_long_side in either orientation.
+        side = min(largest_long_side, max(width, height))
+        image.draft("RGB", (side, side))
+    image.load()
+    if image.getexif().get(0x0112) in _SIDEWAYS:
         width, height = height, width
-    file.seek(0)
-    return width, height
+    ImageOps.exif_transpose(image, in_place=True)
+    return to_srgb(image), (width, height)
 
 
 def render_stills(
@@ -103,10 +107,9 @@ def render_stills(
     """Every size in `long_sides` not larger than the original (the original's own size when it is
     smaller than all of them), encoded as WebP. `xmp` (the do-not-train and rights statement) is
     the only metadata written; everything of the original's is left behind."""
-    width, height = oriented_original_size(file)
-    largest = min(max(long_sides), max(width, height))
     # Only the cascade holds pixels, so the full decode is freed as soon as the first size exists.
-    return _render_cascade(open_for_renditions(file, largest), long_sides, quality, (width, height), xmp)
+    image, size = _open_oriented(file, max(long_sides))
+    return _render_cascade(image, long_sides, quality, size, xmp)
 
 
 def shares_decode(decoded: DecodedOriginal) -> bool:

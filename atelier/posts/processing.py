@@ -17,6 +17,7 @@ from django.dispatch import Signal
 from PIL import Image
 
 from atelier.media import stills
+from atelier.media.decoding import DecodedOriginal
 from atelier.media.storages import delete_stored_files, open_rendition, original_as_local_file, save_withheld
 from atelier.posts import source_types, visibility
 from atelier.posts.covers_schedule import post_covers_schedule
@@ -39,8 +40,10 @@ still_image_ready = Signal()
 UNEXPECTED_FAILURE = "Something went wrong while processing this file. Try again, or upload it again."
 
 
-def media_item_process(*, item_id: int, version: int) -> bool:
-    """Build one item's renditions. Returns True when it published new renditions."""
+def media_item_process(*, item_id: int, version: int, decoded: DecodedOriginal | None = None) -> bool:
+    """Build one item's renditions. Returns True when it published new renditions. `decoded`: the
+    original's first frame decoded once for this task's steps (media.decoding), used for a still
+    image when stills.shares_decode allows."""
     with transaction.atomic():
         item = MediaItem.objects.select_for_update().filter(pk=item_id).first()
         if item is None or item.version != version or item.kind == MediaKind.EMBED:
@@ -54,7 +57,11 @@ def media_item_process(*, item_id: int, version: int) -> bool:
 
     try:
         with original_as_local_file(item.rendition_source_name) as path:
-            renditions, facts = _RENDERERS[item.kind](item, path)
+            # --- shared decode (issue 21): a still image renders from the task's one decode
+            if decoded is not None and item.kind == MediaKind.IMAGE and stills.shares_decode(decoded):
+                renditions, facts = _render_image(item, path, decoded)
+            else:
+                renditions, facts = _RENDERERS[item.kind](item, path)
     except ValidationError as error:
         _fail(item_id, version, " ".join(error.messages))
         return False
@@ -187,9 +194,12 @@ def item_source(item: MediaItem) -> str | None:
     return source_types.source_type(item.post, [fresh])
 
 
-def _render_image(item: MediaItem, path: Path) -> tuple[dict, dict]:
-    with path.open("rb") as original:
-        result = stills.render_stills(original, xmp=post_xmp(item.post))
+def _render_image(item: MediaItem, path: Path, decoded: DecodedOriginal | None = None) -> tuple[dict, dict]:
+    if decoded is not None:
+        result = stills.render_decoded(decoded, xmp=post_xmp(item.post))
+    else:
+        with path.open("rb") as original:
+            result = stills.render_stills(original, xmp=post_xmp(item.post))
     stem, source = _stem(item), item_source(item)
     renditions = {
         "sizes": save_renditions(stem, result.renditions, post=item.post, source=source),

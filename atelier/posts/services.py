@@ -319,6 +319,11 @@ def _queue_processing(item: MediaItem) -> None:
     from atelier.protection.detection.tasks import detect_media_item
 
     item_id, version = item.pk, item.version
+    if settings.MEDIA_DETECTION_ONE_PASS:  # one worker serves both queues: decode the original once
+        from atelier.protection.detection.tasks import render_and_detect_media_item
+
+        transaction.on_commit(lambda: render_and_detect_media_item.delay(item_id, version))
+        return
     transaction.on_commit(lambda: process_media_item.delay(item_id, version))
     # AI detection reads the same original on its own queue (protection.detection).
     transaction.on_commit(lambda: detect_media_item.delay(item_id))
