@@ -89,6 +89,8 @@ HOSTILE = {
     "palette-transparency": _palette_png,
     "exif-rotated": _sideways_png,
     "cmyk-jpeg": lambda: encode(quadrant_image((800, 600)).convert("CMYK"), "JPEG", quality=92),
+    "webp": lambda: encode(quadrant_image((800, 600)), "WEBP", quality=90),
+    "heic": lambda: encode(quadrant_image((800, 600)), "HEIF", quality=90),
 }
 
 

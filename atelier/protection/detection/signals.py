@@ -1,7 +1,8 @@
 """Every local detection signal over one original upload, for the detection service to record.
 
 The file is opened once: provenance reads its metadata, then its pixels are decoded once and shared
-by the stealth reader, the watermark decoder and the classifier.
+by the stealth reader, the watermark decoder and the classifier. Where the media step has already
+decoded the same pixels in the same task (detection.one_pass), they are used instead (`decoded`).
 
 A JPEG with 4:2:0 chroma subsampling is decoded at the size the classifier needs (libjpeg's DCT
 scaling, `Image.draft`: a 12-MP photo in about a quarter of the time): both pixel marks live in what
