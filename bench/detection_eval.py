@@ -10,7 +10,9 @@ Prints per signal and overall: precision, recall, false-positive rate on human w
 recall of each AI variant (untouched / re-saved / resized), then milliseconds per image and for a
 12-megapixel photo (JPEG and PNG), stage by stage. Writes bench/results/detection_eval.json.
 Goals (issue 5): provenance + watermark give 0 false positives on human work and catch every
-untouched marked file; all local signals together ≤ 150 ms per 12-MP image.
+untouched marked file; all local signals together ≤ 150 ms per 12-MP image (issue 21: a JPEG decoding
+for itself, DCT-scaled; a PNG on the media step's decode where one worker runs both, detection.one_pass,
+its standalone figure reported beside it). Timings run as in a worker (Pillow keeps decode blocks).
 """
 
 import io
@@ -173,9 +175,27 @@ def photo_12mp():
     return Image.fromarray(np.clip(base + noise, 0, 255).astype(np.uint8))
 
 
+def _timed(call, repeats: int = REPEATS_12MP) -> dict:
+    """Median and fastest wall time, and median CPU time (all of this process's threads), in ms."""
+    walls, cpus = [], []
+    for _ in range(repeats):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        call()
+        walls.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - started_cpu)
+    return {
+        "ms": round(statistics.median(walls) * 1000, 1),
+        "min_ms": round(min(walls) * 1000, 1),
+        "cpu_ms": round(statistics.median(cpus) * 1000, 1),
+    }
+
+
 def time_12mp() -> dict:
+    from atelier.media import decoding, stills
     from atelier.protection.detection.signals import run_local_signals
 
+    # As in a Celery worker (config/celery.py): Pillow keeps freed decode blocks for the next image.
+    decoding.keep_decode_buffers()
     photo = photo_12mp()
     results = {}
     with tempfile.TemporaryDirectory() as folder:
@@ -206,7 +226,46 @@ def time_12mp() -> dict:
             results[fmt]["signals_on_decoded_pixels_ms"] = round(
                 results[fmt]["stages_ms"]["total"] - results[fmt]["stages_ms"]["decode"], 1
             )
+            if fmt == "png":
+                results[fmt].update(_time_shared_decode(path, fmt, decoding, stills, run_local_signals))
     return results
+
+
+def _time_shared_decode(path: Path, fmt: str, decoding, stills, run_local_signals) -> dict:
+    """Where one worker runs renditions and detection (detection.one_pass): the detection path on the
+    media step's decode, and both steps from one decode against each decoding its own."""
+    with decoding.decode_original(path) as decoded:
+        shared = _timed(lambda: run_local_signals(path, fmt, decoded=decoded))
+
+    def two_steps():
+        with path.open("rb") as file:
+            stills.render_stills(file)
+        run_local_signals(path, fmt)
+
+    def one_pass():
+        with decoding.decode_original(path) as decoded:
+            stills.render_decoded(decoded)
+            run_local_signals(path, fmt, decoded=decoded)
+
+    return {
+        "shared_decode": {
+            "run_local_signals_on_the_media_steps_decode": shared,
+            "renditions_and_detection_each_decoding": _timed(two_steps, 5),
+            "renditions_and_detection_one_decode": _timed(one_pass, 5),
+            "load_average": [round(value, 2) for value in os.getloadavg()],
+        }
+    }
+
+
+def goal_met(timing: dict) -> dict:
+    """A JPEG's detection path decodes for itself (DCT-scaled); a PNG's, where one worker runs both
+    steps, reads the media step's decode (detection.one_pass). Its standalone figure is reported too."""
+    shared = timing["png"].get("shared_decode", {}).get("run_local_signals_on_the_media_steps_decode", {})
+    return {
+        "jpeg": timing["jpeg"]["run_local_signals_ms"] <= GOAL_MS_12MP,
+        "png": shared.get("ms", float("inf")) <= GOAL_MS_12MP,
+        "png_decoding_for_itself": timing["png"]["run_local_signals_ms"] <= GOAL_MS_12MP,
+    }
 
 
 def print_report(result: dict, timing: dict) -> None:
@@ -230,6 +289,8 @@ def print_report(result: dict, timing: dict) -> None:
             f"12-MP {fmt}: run_local_signals {row['run_local_signals_ms']} ms ({verdict}, goal ≤ {GOAL_MS_12MP}); "
             f"signals on decoded pixels {row['signals_on_decoded_pixels_ms']} ms; stages {row['stages_ms']}"
         )
+        if "shared_decode" in row:
+            print(f"12-MP {fmt} where one worker runs both steps: {json.dumps(row['shared_decode'])}")
 
 
 def print_review(load: dict, margin: dict, retrained: dict) -> None:
@@ -265,10 +326,11 @@ def main() -> None:
     if sys.argv[1:] == ["--timing-only"]:  # re-measure the 12-MP timings into the last report
         report = json.loads(out.read_text())
         report["timing_12mp"] = timing = time_12mp()
-        report["met"]["ms_per_12mp"] = {fmt: row["run_local_signals_ms"] <= GOAL_MS_12MP for fmt, row in timing.items()}
+        report["met"]["ms_per_12mp"] = goal_met(timing)
         report["timing_measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
         print(json.dumps(timing, indent=1))
+        print(json.dumps(report["met"]["ms_per_12mp"]))
         return
     if len(sys.argv) > 1:
         folder, source = Path(sys.argv[1]), sys.argv[1]
@@ -298,7 +360,7 @@ def main() -> None:
         "met": {
             "zero_false_positives": goals["provenance_and_watermark_fp_on_human"] == 0,
             "every_untouched_marked_file_caught": goals["untouched_marked_files_missed"] == 0,
-            "ms_per_12mp": {fmt: ms <= GOAL_MS_12MP for fmt, ms in goals["ms_per_12mp"].items()},
+            "ms_per_12mp": goal_met(timing),
             "classifier_only_hold_rate_at_most_1_percent": load["hold_rate"]["share"] <= 0.01,
         },
         "fixture_set": source,

@@ -23,6 +23,7 @@ from django.dispatch import Signal
 from PIL import Image
 
 from atelier.media import content_credentials, stills
+from atelier.media.decoding import DecodedOriginal
 from atelier.media.models import MediaItem, MediaKind
 from atelier.media.renditions import rendition_names
 from atelier.media.states import MediaState, can_transition, transition
@@ -61,8 +62,10 @@ class ItemOwner(Protocol):
 UNEXPECTED_FAILURE = "Something went wrong while processing this file. Try again, or upload it again."
 
 
-def media_item_process(*, item_id: int, version: int, owner: ItemOwner) -> bool:
-    """Build one item's renditions. Returns True when it published new renditions."""
+def media_item_process(*, item_id: int, version: int, owner: ItemOwner, decoded: DecodedOriginal | None = None) -> bool:
+    """Build one item's renditions. Returns True when it published new renditions. `decoded`: the
+    original's first frame decoded once for this task's steps (media.decoding), used for a still
+    image when stills.shares_decode allows."""
     with transaction.atomic():
         item = MediaItem.objects.select_for_update().filter(pk=item_id).first()
         if item is None or item.version != version or item.kind == MediaKind.EMBED:
@@ -76,7 +79,11 @@ def media_item_process(*, item_id: int, version: int, owner: ItemOwner) -> bool:
 
     try:
         with original_as_local_file(item.rendition_source_name) as path:
-            renditions, facts = _RENDERERS[item.kind](item, path, owner)
+            # --- shared decode (issue 21): a still image renders from the task's one decode
+            if decoded is not None and item.kind == MediaKind.IMAGE and stills.shares_decode(decoded):
+                renditions, facts = _render_image(item, path, owner, decoded)
+            else:
+                renditions, facts = _RENDERERS[item.kind](item, path, owner)
     except ValidationError as error:
         _fail(item_id, version, " ".join(error.messages), owner)
         return False
@@ -188,9 +195,14 @@ def signed_file(data: bytes, kind: str, credentials: dict | None) -> bytes:
     return content_credentials.sign(data, kind, credentials) if credentials else data
 
 
-def _render_image(item: MediaItem, path: Path, owner: ItemOwner) -> tuple[dict, dict]:
-    with path.open("rb") as original:
-        result = stills.render_stills(original, xmp=owner.rights_xmp(item))
+def _render_image(
+    item: MediaItem, path: Path, owner: ItemOwner, decoded: DecodedOriginal | None = None
+) -> tuple[dict, dict]:
+    if decoded is not None:
+        result = stills.render_decoded(decoded, xmp=owner.rights_xmp(item))
+    else:
+        with path.open("rb") as original:
+            result = stills.render_stills(original, xmp=owner.rights_xmp(item))
     stem, source = _stem(item), owner.source_type(item)
     renditions = {
         "sizes": save_renditions(stem, result.renditions, credentials=owner.credentials(item, source)),

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageOps
 
 from atelier.media.crops import CropBox
+from atelier.media.decoding import DecodedOriginal
 from atelier.media.rendering import to_srgb
 
 RENDITION_LONG_SIDES = (2560, 1280, 640, 320)
@@ -75,25 +76,29 @@ class StillRenditions:
 
 def open_for_renditions(file, largest_long_side: int) -> Image.Image:
     """Decode oriented sRGB pixels, at reduced JPEG scale when the largest rendition allows it."""
-    image = Image.open(file)
-    if image.format == "JPEG":
-        # draft() picks the smallest scale (1/2, 1/4, 1/8) that keeps both sides >= the request;
-        # asking for a square box keeps the long side >= largest_long_side in either orientation.
-        image.draft("RGB", (largest_long_side, largest_long_side))
-    image.load()
-    ImageOps.exif_transpose(image, in_place=True)
-    return to_srgb(image)
+    return _open_oriented(file, largest_long_side)[0]
 
 
-def oriented_original_size(file) -> tuple[int, int]:
-    """The original's displayed size (after EXIF orientation), read from the header only."""
+_SIDEWAYS = {5, 6, 7, 8}
+
+
+def _open_oriented(file, largest_long_side: int) -> tuple[Image.Image, tuple[int, int]]:
+    """(oriented sRGB pixels, the original's displayed size) from one decode. The orientation is read
+    after the pixels: a PNG's EXIF may follow its image data, so asking for it first made Pillow
+    decode the whole PNG once for the size and again for the pixels (bench/media_pipeline)."""
     file.seek(0)
     image = Image.open(file)
     width, height = image.size
-    if image.getexif().get(0x0112) in {5, 6, 7, 8}:
+    if image.format == "JPEG":
+        # draft() picks the smallest scale (1/2, 1/4, 1/8) that keeps both sides >= the request;
+        # asking for a square box keeps the long side >= largest_long_side in either orientation.
+        side = min(largest_long_side, max(width, height))
+        image.draft("RGB", (side, side))
+    image.load()
+    if image.getexif().get(0x0112) in _SIDEWAYS:
         width, height = height, width
-    file.seek(0)
-    return width, height
+    ImageOps.exif_transpose(image, in_place=True)
+    return to_srgb(image), (width, height)
 
 
 def render_stills(
@@ -102,10 +107,35 @@ def render_stills(
     """Every size in `long_sides` not larger than the original (the original's own size when it is
     smaller than all of them), encoded as WebP. `xmp` (the do-not-train and rights statement) is
     the only metadata written; everything of the original's is left behind."""
-    width, height = oriented_original_size(file)
-    largest = min(max(long_sides), max(width, height))
     # Only the cascade holds pixels, so the full decode is freed as soon as the first size exists.
-    return _render_cascade(open_for_renditions(file, largest), long_sides, quality, (width, height), xmp)
+    image, size = _open_oriented(file, max(long_sides))
+    return _render_cascade(image, long_sides, quality, size, xmp)
+
+
+def shares_decode(decoded: DecodedOriginal) -> bool:
+    """Whether another step's decode of the original is what the renditions would decode: a full
+    decode of a format with no reduce-on-load. A JPEG is decoded at the DCT scale of its largest
+    rendition instead (a fraction of a full decode), so it is never taken from elsewhere."""
+    return not decoded.reduced and decoded.format != "JPEG"
+
+
+def render_decoded(
+    decoded: DecodedOriginal, long_sides=RENDITION_LONG_SIDES, *, quality: int = WEBP_QUALITY, xmp: bytes | None = None
+) -> StillRenditions:
+    """`render_stills` from pixels decoded once for several steps (`shares_decode`). The decoded image
+    is left as stored: orientation makes a new image, and the cascade only reads it."""
+    image = decoded.image
+    transpose = _ORIENTATION.get(image.getexif().get(0x0112))
+    if transpose is not None:
+        image = image.transpose(transpose)
+    return _render_cascade(to_srgb(image), long_sides, quality, image.size, xmp)
+
+
+_ORIENTATION = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}  # fmt: skip
 
 
 def render_stills_from_image(

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from atelier.media import processing
 from atelier.media.content_credentials import post_manifest
+from atelier.media.decoding import DecodedOriginal
 from atelier.media.models import MediaItem
 from atelier.media.xmp import post_xmp
 from atelier.posts import source_types, visibility
@@ -65,9 +66,10 @@ class PostItems:
 POST_ITEMS = PostItems()
 
 
-def media_item_process(*, item_id: int, version: int) -> bool:
-    """Render one item of a post (`media.processing.media_item_process`)."""
-    return processing.media_item_process(item_id=item_id, version=version, owner=POST_ITEMS)
+def media_item_process(*, item_id: int, version: int, decoded: DecodedOriginal | None = None) -> bool:
+    """Render one item of a post (`media.processing.media_item_process`); `decoded`, the original
+    decoded once by a task that also runs detection on it (`detection.one_pass`)."""
+    return processing.media_item_process(item_id=item_id, version=version, owner=POST_ITEMS, decoded=decoded)
 
 
 def media_item_resign(*, item_id: int) -> bool:

@@ -303,6 +303,9 @@ def _queue_processing(item: MediaItem) -> None:
     """Rendering on the media queue, and the AI check announced (`events.item_needs_check`): detection
     reads the same original on its own queue, beside rendering, never before it."""
     item_id, version = item.pk, item.version
+    if settings.MEDIA_DETECTION_ONE_PASS:  # one worker serves both queues: the check renders too, from one decode
+        transaction.on_commit(lambda: item_needs_check.send(sender=MediaItem, item_id=item_id, render_version=version))
+        return
     transaction.on_commit(lambda: process_media_item.delay(item_id, version))
     transaction.on_commit(lambda: item_needs_check.send(sender=MediaItem, item_id=item_id))
 

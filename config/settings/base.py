@@ -277,6 +277,7 @@ CELERY_TASK_ROUTES = {
     "atelier.jobs.tasks.send_*": {"queue": "email"},
     # The sweep runs where detection's own backlog or outage cannot hold it up.
     "atelier.protection.detection.tasks.sweep_stale_checks": {"queue": "default"},
+    "atelier.protection.detection.tasks.render_and_detect_*": {"queue": "media"},
     "atelier.protection.detection.tasks.*": {"queue": "detection"},
     "atelier.protection.cloak.tasks.cloak_*": {"queue": "cloak"},
     "atelier.protection.cloak.tasks.uncloak_*": {"queue": "media"},
@@ -334,6 +335,10 @@ DETECTION_SWEEP_REQUEUES = env_int("DETECTION_SWEEP_REQUEUES", 3)
 DETECTION_SWEEP_STUCK_SECONDS = env_int("DETECTION_SWEEP_STUCK_SECONDS", 6 * 3600)
 # Hive's AI-generated content detection (protection.detection.hive): off unless a key is set. v3 is
 # POST /api/v3/hive/ai-generated-and-deepfake-content-detection (Bearer), v2 POST /api/v2/task/sync (Token).
+# Where one worker serves the media and detection queues (the embedded default), a new upload's
+# renditions and AI detection run in one task from one decode of the original (detection.one_pass).
+MEDIA_DETECTION_ONE_PASS = env_bool("MEDIA_DETECTION_ONE_PASS", False)
+
 # The CLIP classifier scores at which a new site's detection policy hides work / queues it for review;
 # moderators tune them afterwards in the admin (protection.detection.models.DetectionPolicy).
 # Chosen in bench/detection_eval.py (review_load): at 0.998 no human image of 1,237 was hidden (95 %

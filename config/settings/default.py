@@ -11,3 +11,6 @@ from config.settings.secret_key import embedded_secret_key
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = embedded_secret_key(VAR_DIR)  # random, made on first run in var/ (mode 0600)
+
+# bin/serve runs one Celery worker for the media and detection queues: decode each upload once.
+MEDIA_DETECTION_ONE_PASS = env_bool("MEDIA_DETECTION_ONE_PASS", True)

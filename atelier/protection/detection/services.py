@@ -18,6 +18,7 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 
+from atelier.media.decoding import DecodedOriginal
 from atelier.media.models import MediaItem, MediaKind
 from atelier.media.states import CheckState
 from atelier.media.storages import original_as_local_file
@@ -68,9 +69,9 @@ def adopted_probe() -> classifier.Probe | None:
     )  # fmt: skip
 
 
-def _read_signals(item: MediaItem, path, probe, policy) -> tuple[list[Finding], np.ndarray | None]:
+def _read_signals(item: MediaItem, path, probe, policy, decoded=None) -> tuple[list[Finding], np.ndarray | None]:
     if item.kind != MediaKind.VIDEO:
-        findings, embedding = signals.run_local_signals(path, item.original_format, probe=probe)
+        findings, embedding = signals.run_local_signals(path, item.original_format, probe=probe, decoded=decoded)
         mime = f"image/{item.original_format.lower()}"
         findings += _hive_findings(lambda: (path.read_bytes(), mime), policy)
         return findings, embedding
@@ -232,10 +233,11 @@ def _check_for(verdict: str, findings: list[Finding], reason: str, approved: boo
     return CheckState.PASS, "", False
 
 
-def media_item_detect(*, item_id: int) -> str | None:
+def media_item_detect(*, item_id: int, decoded: DecodedOriginal | None = None) -> str | None:
     """Run every signal on one image, animation or video; returns the verdict (None: nothing to check).
     The verdict reaches the post as the item's check (posts.media_checks); raises DetectionIncomplete
-    after recording the evidence when a gating signal failed, so the task retries."""
+    after recording the evidence when a gating signal failed, so the task retries. `decoded`: the
+    original's first frame as the media step decoded it in the same task (see media_item_render_and_detect)."""
     item = MediaItem.objects.filter(pk=item_id).select_related("post").first()
     if item is None:
         return None
@@ -244,7 +246,7 @@ def media_item_detect(*, item_id: int) -> str | None:
         return None
     policy = DetectionPolicy.current()
     with original_as_local_file(item.original_name) as path:
-        findings, embedding = _read_signals(item, path, adopted_probe(), policy)
+        findings, embedding = _read_signals(item, path, adopted_probe(), policy, decoded)
     findings = judged(findings, policy)
     verdict, reason, score = decide(findings, policy)
     with transaction.atomic():

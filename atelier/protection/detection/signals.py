@@ -1,7 +1,8 @@
 """Every local detection signal over one original upload, for the detection service to record.
 
 The file is opened once: provenance reads its metadata, then its pixels are decoded once and shared
-by the stealth reader, the watermark decoder and the classifier.
+by the stealth reader, the watermark decoder and the classifier. Where the media step has already
+decoded the same pixels in the same task (detection.one_pass), they are used instead (`decoded`).
 
 A JPEG with 4:2:0 chroma subsampling is decoded at the size the classifier needs (libjpeg's DCT
 scaling, `Image.draft`: a 12-MP photo in about a quarter of the time): both pixel marks live in what
@@ -17,6 +18,7 @@ import logging
 import numpy as np
 from PIL import Image, JpegImagePlugin
 
+from atelier.media import decoding
 from atelier.protection.detection import classifier, provenance, stealth, watermark
 from atelier.protection.detection.provenance import Finding
 
@@ -31,64 +33,73 @@ def _pixel_errors(message: str) -> list[Finding]:
 def open_bounded(path) -> tuple[Image.Image | None, str]:
     """(decoded first frame, "") or (None, why). Refuses more than Image.MAX_IMAGE_PIXELS before any
     pixel is decoded, so a decompression bomb costs a header read."""
-    try:
-        image = Image.open(path)
-        width, height = image.size
-        limit = Image.MAX_IMAGE_PIXELS
-        if limit and width * height > limit:
-            image.close()
-            return None, f"decompression bomb refused: {width}×{height} px is over {limit} px"
-        image.load()
-        return image, ""
-    except Image.DecompressionBombError as error:
-        return None, f"decompression bomb refused: {error}"
-    except Exception as error:
-        return None, f"{type(error).__name__}: {error}"
+    decoded, problem = _decoded(path, None)
+    return (decoded.image if decoded else None), problem
 
 
 SUBSAMPLING_420 = 2  # JpegImagePlugin.get_sampling: 0 = 4:4:4, 1 = 4:2:2, 2 = 4:2:0
 LOSSY_SKIP = "a 4:2:0 JPEG cannot keep it: decoded at the classifier's size instead"
 
 
+def jpeg_box_for_signals(image: Image.Image) -> tuple[int, int] | None:
+    """The DCT-scaling box for a large 4:2:0 JPEG (no less than twice the classifier's input on the
+    short side), None for any other file: the pixel marks need every stored pixel."""
+    width, height = image.size
+    side = 2 * classifier.SIZE
+    if (
+        image.format != "JPEG"
+        or JpegImagePlugin.get_sampling(image) != SUBSAMPLING_420
+        or min(width, height) < 2 * side
+    ):
+        return None
+    scale = min(width, height) / side
+    return int(width / scale) + 1, int(height / scale) + 1
+
+
+def _decoded(path, jpeg_box) -> tuple[decoding.DecodedOriginal | None, str]:
+    try:
+        return decoding.decode_original(path, jpeg_box=jpeg_box), ""
+    except decoding.DecodeRefused as error:
+        return None, str(error)
+    except Image.DecompressionBombError as error:
+        return None, f"decompression bomb refused: {error}"
+    except Exception as error:
+        return None, f"{type(error).__name__}: {error}"
+
+
 def open_for_signals(path) -> tuple[Image.Image | None, str, bool]:
     """(decoded image, "", reduced) or (None, why, False): like `open_bounded`, but a 4:2:0 JPEG is
     decoded reduced by DCT scaling to no less than twice the classifier's input (`reduced` True)."""
-    try:
-        image = Image.open(path)
-        width, height = image.size
-        limit = Image.MAX_IMAGE_PIXELS
-        if limit and width * height > limit:
-            image.close()
-            return None, f"decompression bomb refused: {width}×{height} px is over {limit} px", False
-        reduced = False
-        side = 2 * classifier.SIZE
-        if (
-            image.format == "JPEG"
-            and JpegImagePlugin.get_sampling(image) == SUBSAMPLING_420
-            and min(width, height) >= 2 * side
-        ):
-            scale = min(width, height) / side
-            image.draft("RGB", (int(width / scale) + 1, int(height / scale) + 1))
-            reduced = image.size != (width, height)
-        image.load()
-        return image, "", reduced
-    except Image.DecompressionBombError as error:
-        return None, f"decompression bomb refused: {error}", False
-    except Exception as error:
-        return None, f"{type(error).__name__}: {error}", False
+    decoded, problem = _decoded(path, jpeg_box_for_signals)
+    return (decoded.image, "", decoded.reduced) if decoded else (None, problem, False)
+
+
+def shares_decode(decoded: decoding.DecodedOriginal) -> bool:
+    """Whether pixels another step decoded are exactly what this step would decode itself: a full
+    decode of a file that is not a large 4:2:0 JPEG (that one is read DCT-scaled, in a fraction of a
+    full decode). Verdicts never depend on which step decoded the pixels."""
+    return not decoded.reduced and jpeg_box_for_signals(decoded.image) is None
 
 
 def run_local_signals(
-    path, original_format: str, *, probe: classifier.Probe | None = None, image: Image.Image | None = None
+    path,
+    original_format: str,
+    *,
+    probe: classifier.Probe | None = None,
+    image: Image.Image | None = None,
+    decoded: decoding.DecodedOriginal | None = None,
 ) -> tuple[list[Finding], np.ndarray | None]:
     """(findings of provenance, watermark and classifier, CLIP embedding or None). `image`: the
-    original's pixels when the caller has already decoded them (the media step does), to skip a
-    second decode; it must be the untouched original, never a rendition."""
+    original's untouched pixels when the caller has already decoded them, to skip a second decode
+    (never a rendition). `decoded`: the decode the media step made of this original in the same
+    task, used when `shares_decode` says it is what this step would decode (a PNG, a WebP…)."""
     try:
         findings = provenance.read_all(path, original_format)
     except Exception as error:  # each reader catches its own; this guards the list itself
         logger.exception("provenance readers failed on %s", path)
         findings = [Finding("provenance", "error", {"error": f"{type(error).__name__}: {str(error)[:300]}"})]
+    if image is None and decoded is not None and shares_decode(decoded):
+        image = decoded.image
     owned, reduced = image is None, False
     if owned:
         image, problem, reduced = open_for_signals(path)

@@ -2,14 +2,18 @@
 
 from atelier.posts.events import item_needs_check
 from atelier.protection.detection.sweep import check_heard
-from atelier.protection.detection.tasks import detect_media_item
+from atelier.protection.detection.tasks import detect_media_item, render_and_detect_media_item
 
 
-def _item_needs_check(sender, item_id, **kwargs):
+def _item_needs_check(sender, item_id, render_version=None, **kwargs):
     """Queue the check on the `detection` queue (already after the commit that stored the original);
-    a new original starts the sweep's count again."""
+    a new original starts the sweep's count again. With `render_version` posts left rendering to this
+    check (MEDIA_DETECTION_ONE_PASS): one task on the `media` queue renders and checks from one decode."""
     check_heard(item_id=item_id, fresh=True)
-    detect_media_item.delay(item_id)
+    if render_version is not None:
+        render_and_detect_media_item.delay(item_id, render_version)
+    else:
+        detect_media_item.delay(item_id)
 
 
 def connect() -> None:

@@ -4,6 +4,7 @@ from celery import shared_task
 from django.conf import settings
 
 from atelier.protection.detection import sweep
+from atelier.protection.detection.one_pass import media_item_render_and_detect
 from atelier.protection.detection.services import media_item_check_failed, media_item_detect
 
 logger = logging.getLogger(__name__)
@@ -42,3 +43,14 @@ def detect_media_item(self, item_id: int) -> str | None:
 def sweep_stale_checks() -> int:
     """Every DETECTION_SWEEP_EVERY_SECONDS (beat): queue again the checks nobody is running (`detection.sweep`)."""
     return len(sweep.sweep_stale_checks(queue_check=detect_media_item.delay).requeued)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=3600, soft_time_limit=3500)
+def render_and_detect_media_item(item_id: int, version: int) -> bool:
+    """On the `media` queue, where one worker serves media and detection (MEDIA_DETECTION_ONE_PASS):
+    renditions and detection from one decode of the original (one_pass). A detection that did not
+    finish goes to `detect_media_item`, with its retries and backoff."""
+    rendered, detected = media_item_render_and_detect(item_id=item_id, version=version)
+    if not detected:
+        detect_media_item.apply_async((item_id,), countdown=retry_delay(0))
+    return rendered

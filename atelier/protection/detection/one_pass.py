@@ -1,0 +1,61 @@
+"""Renditions and AI detection of one upload from a single decode, when one worker runs both.
+
+The media step (media.processing, driven by posts.items) and the detection step
+(services.media_item_detect) each read the original's pixels. For a large PNG or WebP that read is
+most of the work of either step: a 12-MP PNG costs 150-200 ms to inflate here, against about 100 ms for every detection signal on the decoded
+pixels (bench/results/detection_eval.json, "timing_12mp"). Where one worker serves both queues (the
+embedded default, MEDIA_DETECTION_ONE_PASS), one task decodes the original once and hands the same
+`DecodedOriginal` to both steps, renditions first. Nothing is cached between tasks: the decode lives
+exactly as long as this call.
+
+A JPEG is not shared: each step decodes it at its own DCT scale (renditions at their largest size,
+detection at the classifier's), which costs a fraction of a full decode. A detection that fails here
+is handed to the detection task, which retries it with backoff as if it had run there first.
+"""
+
+import logging
+from contextlib import nullcontext
+
+from PIL import Image
+
+from atelier.media import decoding
+from atelier.media.models import MediaItem, MediaKind
+from atelier.media.storages import original_as_local_file
+from atelier.posts.items import media_item_process
+from atelier.protection.detection.services import media_item_check_failed, media_item_detect
+
+logger = logging.getLogger(__name__)
+
+
+def shared_decode(path) -> decoding.DecodedOriginal | None:
+    """The original decoded in full for both steps, or None: a JPEG (each step reduces it on load
+    its own way), or a file the decoder refuses (each step then reports that in its own words)."""
+    try:
+        with Image.open(path) as header:
+            if header.format == "JPEG":
+                return None
+        return decoding.decode_original(path)
+    except (decoding.DecodeRefused, *decoding.DECODER_ERRORS):
+        return None
+
+
+def media_item_render_and_detect(*, item_id: int, version: int) -> tuple[bool, bool]:
+    """(renditions published, detection finished). A still image whose renditions come from its
+    original is decoded once for both steps; anything else runs the two steps as they are."""
+    item = MediaItem.objects.filter(pk=item_id).first()
+    if item is None:
+        return False, True
+    shareable = item.kind == MediaKind.IMAGE and bool(item.original_name)
+    shareable = shareable and item.rendition_source_name == item.original_name
+    with original_as_local_file(item.original_name) if shareable else nullcontext() as path:
+        decoded = shared_decode(path) if shareable else None
+        with decoded or nullcontext():
+            rendered = media_item_process(item_id=item_id, version=version, decoded=decoded)
+            try:
+                media_item_detect(item_id=item_id, decoded=decoded)
+                detected = True
+            except Exception as error:
+                logger.warning("Detection of item %s in one pass failed, handed to its task: %s", item_id, error)
+                media_item_check_failed(item_id=item_id)
+                detected = False
+    return rendered, detected

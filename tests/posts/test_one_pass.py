@@ -1,0 +1,113 @@
+"""Where one worker serves the media and detection queues (MEDIA_DETECTION_ONE_PASS), an upload's
+renditions and AI check come from one decode of its original, with the verdicts of the two-task path."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from atelier.posts import services
+from atelier.media.states import CheckState, MediaState
+from atelier.protection.detection.models import SignalEvidence
+from tests.media.sample_files import QUADRANT_COLOURS, close_to, encode, quadrant_image
+from tests.posts.support import add_file, largest, open_public_image
+
+pytestmark = pytest.mark.django_db
+
+ORIENTATION = 0x0112
+
+
+@pytest.fixture
+def decodes(monkeypatch):
+    """The pixel decoders Pillow creates (a spy on Pillow, not on our code): one per real decode."""
+    made: list[str] = []
+    real = Image._getdecoder
+
+    def counting(mode, decoder_name, args, extra=()):
+        made.append(decoder_name)
+        return real(mode, decoder_name, args, extra)
+
+    monkeypatch.setattr(Image, "_getdecoder", counting)
+    return made
+
+
+def textured(size=(900, 700)) -> Image.Image:
+    """Quadrants with noise: something for the classifier and the watermark reader to read."""
+    noise = np.random.default_rng(1).normal(0, 12, (size[1], size[0], 3))
+    return Image.fromarray(np.clip(np.asarray(quadrant_image(size)) + noise, 0, 255).astype(np.uint8))
+
+
+def evidence(item) -> dict:
+    return {row.signal: (row.outcome, row.detail.get("score")) for row in SignalEvidence.objects.filter(item=item)}
+
+
+def test_a_png_is_decoded_once_for_both_steps_with_the_same_verdict(settings, author, capture, decodes, tasks_run):
+    data = encode(textured(), "PNG")
+    settings.MEDIA_DETECTION_ONE_PASS = False
+    apart = add_file(services.post_create_draft(author=author), data, capture=capture)
+    decodes_apart, tasks_apart = decodes.count("zip"), list(tasks_run)
+    decodes.clear(), tasks_run.clear()
+    settings.MEDIA_DETECTION_ONE_PASS = True
+    together = add_file(services.post_create_draft(author=author), data, capture=capture)
+    assert {"atelier.posts.tasks.process_media_item", "atelier.protection.detection.tasks.detect_media_item"} <= set(
+        tasks_apart
+    )
+    assert "atelier.protection.detection.tasks.render_and_detect_media_item" in tasks_run
+    assert not {"atelier.posts.tasks.process_media_item", "atelier.protection.detection.tasks.detect_media_item"} & set(
+        tasks_run
+    )
+    # The upload's validation and the covers decode for themselves in both; the two steps once here.
+    assert decodes_apart - decodes.count("zip") == 1
+    for item in (apart, together):
+        assert item.state == MediaState.READY and item.ai_check != CheckState.PENDING
+    assert evidence(together) == evidence(apart) and "classifier" in evidence(together)
+    assert [size["w"] for size in together.sizes] == [size["w"] for size in apart.sizes] == [320, 640, 900]
+
+
+def test_a_jpeg_is_not_shared_each_step_reduces_it_its_own_way(settings, draft, capture, decodes):
+    settings.MEDIA_DETECTION_ONE_PASS = True
+    item = add_file(draft, encode(textured((2000, 1500)), "JPEG", quality=90), capture=capture)
+    assert item.state == MediaState.READY and item.ai_check != CheckState.PENDING
+    # Validation, renditions, detection and the two covers: nothing decoded the photo in full for sharing.
+    assert decodes.count("jpeg") == 5
+    watermark = SignalEvidence.objects.get(item=item, signal="watermark")
+    assert "skipped" in watermark.detail  # detection read it DCT-scaled, as it does on its own
+
+
+def _sideways_png() -> bytes:
+    exif = Image.Exif()
+    exif[ORIENTATION] = 6
+    return encode(quadrant_image((800, 600)), "PNG", exif=exif)
+
+
+def _palette_png() -> bytes:
+    image = quadrant_image((800, 600)).quantize(colors=8)
+    return encode(image, "PNG", transparency=image.getpixel((0, 0)))
+
+
+HOSTILE = {
+    "16-bit-grey": lambda: encode(Image.fromarray(np.full((600, 800), 32768, dtype=np.uint16)), "PNG"),
+    "palette-transparency": _palette_png,
+    "exif-rotated": _sideways_png,
+    "cmyk-jpeg": lambda: encode(quadrant_image((800, 600)).convert("CMYK"), "JPEG", quality=92),
+    "webp": lambda: encode(quadrant_image((800, 600)), "WEBP", quality=90),
+    "heic": lambda: encode(quadrant_image((800, 600)), "HEIF", quality=90),
+}
+
+
+@pytest.mark.parametrize("kind", HOSTILE)
+def test_awkward_originals_render_and_are_checked_in_one_pass(settings, draft, capture, kind):
+    settings.MEDIA_DETECTION_ONE_PASS = True
+    item = add_file(draft, HOSTILE[kind](), capture=capture)
+    assert item.state == MediaState.READY and item.ai_check != CheckState.PENDING, item.failure_reason
+    assert evidence(item)["classifier"][0] != "error"
+    biggest = open_public_image(largest(item.sizes)["name"])
+    if kind == "16-bit-grey":
+        red, green, blue = biggest.getpixel((10, 10))
+        assert abs(red - 128) < 8 and red == green == blue
+    elif kind == "palette-transparency":
+        assert biggest.mode == "RGBA" and biggest.getpixel((5, 5))[3] == 0
+    elif kind == "exif-rotated":
+        assert biggest.size == (600, 800) and (item.width, item.height) == (600, 800)
+        assert close_to(biggest.getpixel((5, 5)), QUADRANT_COLOURS["bottom-left"])
+    else:
+        assert close_to(biggest.getpixel((5, 5)), QUADRANT_COLOURS["top-left"], tolerance=20)
