@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from atelier.posts import services
 from atelier.media.states import CheckState, MediaState
+from atelier.posts import services
 from atelier.protection.detection.models import SignalEvidence
 from tests.media.sample_files import QUADRANT_COLOURS, close_to, encode, quadrant_image
 from tests.posts.support import add_file, largest, open_public_image

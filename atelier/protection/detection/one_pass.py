@@ -2,11 +2,11 @@
 
 The media step (media.processing, driven by posts.items) and the detection step
 (services.media_item_detect) each read the original's pixels. For a large PNG or WebP that read is
-most of the work of either step: a 12-MP PNG costs 150-200 ms to inflate here, against about 100 ms for every detection signal on the decoded
-pixels (bench/results/detection_eval.json, "timing_12mp"). Where one worker serves both queues (the
-embedded default, MEDIA_DETECTION_ONE_PASS), one task decodes the original once and hands the same
-`DecodedOriginal` to both steps, renditions first. Nothing is cached between tasks: the decode lives
-exactly as long as this call.
+most of the work of either step: a 12-MP PNG costs 150-200 ms to inflate here, against about 100 ms
+for every detection signal on the decoded pixels (bench/results/detection_eval.json, "timing_12mp").
+Where one worker serves both queues (the embedded default, MEDIA_DETECTION_ONE_PASS), one task
+decodes the original once and hands the same `DecodedOriginal` to both steps, renditions first.
+Nothing is cached between tasks: the decode lives exactly as long as this call.
 
 A JPEG is not shared: each step decodes it at its own DCT scale (renditions at their largest size,
 detection at the classifier's), which costs a fraction of a full decode. A detection that fails here
