@@ -30,6 +30,8 @@ from atelier.accounts.models import Profile, ProfileImage
 from atelier.feeds.models import MatureChoice
 from atelier.feeds.selectors import preferences_for
 from atelier.posts.models import Post, PostState, hidden_author_ids
+from atelier.search import vocabulary
+from atelier.search.vocabulary import Correction
 
 PAGE_SIZE = 24
 MAX_PAGE = 20
@@ -100,23 +102,34 @@ def _union_with_typo_fallback(exact: list[str], fuzzy: list[str]) -> str:
     return sql
 
 
-def _matching_post_ids(query: str) -> RawSQL:
-    """Ids of public posts whose text or tags match, or (typos) whose title is similar: the newest
-    CANDIDATES_PER_BRANCH of each, each branch answered by an index (its GIN index when matches are
-    rare, the newest-first index when they are common)."""
+def _corrected_tsquery(correction: Correction) -> tuple[str, list]:
+    """SQL for the corrected query: every kept word, and each typo as any of its close words."""
+    groups, params = [], []
+    for group in correction.groups:
+        groups.append("(" + " || ".join(["plainto_tsquery(%s, %s)"] * len(group)) + ")")
+        for word in group:
+            params += [SEARCH_CONFIG, word]
+    return " && ".join(groups), params
+
+
+def _matching_post_ids(query: str, correction: Correction | None) -> RawSQL:
+    """Ids of public posts whose text or tags match, or (typos) whose text matches the corrected
+    query: the newest CANDIDATES_PER_BRANCH of each, each branch answered by an index (its GIN
+    index when matches are rare, the newest-first index when they are common)."""
     newest = "ORDER BY published_at DESC, id DESC"
-    exact = [
+    branches = [
         f"SELECT id FROM posts_post WHERE {_PUBLIC_POST} AND search_document @@ websearch_to_tsquery(%s, %s) {newest}",
         "SELECT tagged.post_id AS id FROM posts_post_tags tagged JOIN posts_tag tag ON tag.id = tagged.tag_id"
         " WHERE tag.name = ANY(%s) ORDER BY tagged.post_id DESC",
     ]
     params: list = [SEARCH_CONFIG, query, _tag_words(query)]
-    fuzzy = []
-    if _typo_tolerant(query):
-        fuzzy.append(f"SELECT id FROM posts_post WHERE {_PUBLIC_POST} AND %s <%% title {newest}")
-        params.append(query)
-    # Fixed SQL text; the query is only ever a parameter.
-    return RawSQL(_union_with_typo_fallback(exact, fuzzy), params)  # noqa: S611
+    if correction is not None:
+        corrected, corrected_params = _corrected_tsquery(correction)
+        branches.append(f"SELECT id FROM posts_post WHERE {_PUBLIC_POST} AND search_document @@ ({corrected}) {newest}")
+        params += corrected_params
+    limited = " UNION ".join(f"({branch} LIMIT {CANDIDATES_PER_BRANCH})" for branch in branches)
+    # Fixed SQL text; the query and its words are only ever parameters.
+    return RawSQL(limited, params)  # noqa: S611
 
 
 def _matching_profile_ids(query: str) -> RawSQL:
@@ -140,14 +153,20 @@ def _matching_profile_ids(query: str) -> RawSQL:
     return RawSQL(_union_with_typo_fallback(exact, fuzzy), params)  # noqa: S611
 
 
-def _rank(table: str, query: str) -> RawSQL:
-    """ts_rank of the stored document against the query, English or (for names) unstemmed."""
-    return RawSQL(  # noqa: S611 (`table` is one of two constants; the query is a parameter)
+def _rank(table: str, query: str, correction: Correction | None = None) -> RawSQL:
+    """ts_rank of the stored document against the query, English or (for names) unstemmed, or
+    against its corrected form (typos)."""
+    sql = (
         f"greatest(ts_rank({table}.search_document, websearch_to_tsquery(%s, %s)),"
-        f" ts_rank({table}.search_document, websearch_to_tsquery('simple', %s)))",
-        [SEARCH_CONFIG, query, query],
-        output_field=FloatField(),
+        f" ts_rank({table}.search_document, websearch_to_tsquery('simple', %s))"
     )
+    params = [SEARCH_CONFIG, query, query]
+    if correction is not None:
+        corrected, corrected_params = _corrected_tsquery(correction)
+        sql += f", ts_rank({table}.search_document, {corrected})"
+        params += corrected_params
+    # `table` is one of two constants; the query and its words are parameters.
+    return RawSQL(sql + ")", params, output_field=FloatField())  # noqa: S611
 
 
 def _visible_posts(viewer):
@@ -169,8 +188,9 @@ def posts_matching(*, viewer, query: str):
     through = Post.tags.through.objects.filter(post_id=OuterRef("pk"))
     tagged = Exists(through.filter(tag__name__in=_tag_words(query)))
     if _postgres():
-        posts = posts.filter(pk__in=_matching_post_ids(query)).annotate(
-            rank=_rank("posts_post", query),
+        correction = vocabulary.correct(query) if _typo_tolerant(query) else None
+        posts = posts.filter(pk__in=_matching_post_ids(query, correction)).annotate(
+            rank=_rank("posts_post", query, correction),
             similarity=TrigramWordSimilarity(query, "title"),
             tagged=tagged,
         )

@@ -49,7 +49,7 @@ def test_artist_search_reads_no_table_from_end_to_end(make_user):
 @pytest.mark.parametrize(
     ("table", "column", "index"),
     [
-        ("posts_post", "title", "posts_post_title_trgm"),
+        ("search_word", "word", "search_word_trgm"),
         ("accounts_profile", "display_name", "accounts_profile_display_name_trgm"),
         ("accounts_profile", "headline", "accounts_profile_headline_trgm"),
         ("accounts_profile", "(skills::text)", "accounts_profile_skills_trgm"),
