@@ -121,6 +121,7 @@ def seed_search() -> dict:
         rows = {
             table: cursor.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608 - constants
             for table in ("accounts_profile", "posts_tag", "posts_post_tags", "search_word")
+            if cursor.execute("SELECT to_regclass(%s)", [table]).fetchone()[0]
         }
     return {"timings": timings, "rows": rows}
 

@@ -34,7 +34,7 @@ BEGIN
 END $$;
 CREATE TRIGGER posts_post_words AFTER INSERT OR UPDATE OF title, description, state ON posts_post
     FOR EACH ROW WHEN (NEW.state = 'public') EXECUTE FUNCTION atelier_post_words();
-"""  # noqa: S608
+"""
 # Also run by bench/feeds_seed_search.py after its bulk load (triggers do not fire in replica mode).
 BACKFILL = f"""
 INSERT INTO search_word (word)
