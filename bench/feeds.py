@@ -223,10 +223,11 @@ def main() -> None:
             for feed in FEEDS:  # for the record: the same feeds against the baselines either side of them
                 figures = results[f"{case}-{feed}"]
                 figures["rps_ratio_adjacent"] = round(figures["rps"] / ((before + after) / 2), 3)
-        for label, query in SEARCHES:  # server time only: search pages are not a throughput goal
-            path = f"/search/?{urlencode({'q': query, 'type': 'posts'})}"
+        for label, query, kind in SEARCHES:  # server time only: search pages are not a throughput goal
+            path = f"/search/?{urlencode({'q': query, 'type': kind})}"
             searches[label] = {
                 "query": query,
+                "type": kind,
                 **single_requests(path, viewers["new"]["cookie"], f"search-{label}", log),
             }
             print(f"  search {label}: {searches[label]}", flush=True)

@@ -39,18 +39,12 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.feeds_seed import SEARCHES  # noqa: E402 - after ROOT is importable
+
 HANDLES = {"new": "bench_new", "follows_1000": "bench_follows_1000", "follower_of_top": "bench_follower_of_top"}
 FEED_PAGES = ("/feed/following/", "/feed/discover/", "/feed/home/")
-# bench/feeds.py's searches (a word, its typo, two words), plus an artist search.
-SEARCH_PAGES = tuple(
-    f"/search/?{urlencode({'q': query, 'type': kind})}"
-    for query, kind in (
-        ("lighthouse", "posts"),
-        ("lighthuose", "posts"),
-        ("stormy harbour", "posts"),
-        ("u4242", "artists"),
-    )
-)
+# bench/feeds.py's searches: a word, its typo, two words, a tag, an artist and a typo of one.
+SEARCH_PAGES = tuple(f"/search/?{urlencode({'q': query, 'type': kind})}" for _, query, kind in SEARCHES)
 PAGES = FEED_PAGES + SEARCH_PAGES
 AGENT = "Mozilla/5.0 bench"
 _SHIM = """

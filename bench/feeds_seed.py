@@ -54,8 +54,16 @@ TITLE_SUBJECTS = [
     "tower",
     "canyon",
 ]
-# (label, query): a word, the same word with a typo (trigram), two words.
-SEARCHES = [("word", "lighthouse"), ("typo", "lighthuose"), ("two_words", "stormy harbour")]
+# (label, query, type): a word, the same word with a typo, two words, a tag (bench/feeds_seed_search.py
+# tags posts), an artist's name and its typo.
+SEARCHES = [
+    ("word", "lighthouse", "posts"),
+    ("typo", "lighthuose", "posts"),
+    ("two_words", "stormy harbour", "posts"),
+    ("tag", "watercolor", "posts"),
+    ("artist", "Okafor", "artists"),
+    ("artist_typo", "Okafr", "artists"),
+]
 # A few shared rendition names: the feeds only read the covers JSON, no files are needed.
 COVER_VARIANTS = 8
 

@@ -34,7 +34,9 @@ from atelier.search import vocabulary
 from atelier.search.vocabulary import Correction
 
 PAGE_SIZE = 24
-MAX_PAGE = 20
+# Ten pages of relevance are what people page through; each match branch reads as many candidates
+# as that shows (CANDIDATES_PER_BRANCH), and reading them is most of a search's cost at 1M posts.
+MAX_PAGE = 10
 MAX_QUERY_LENGTH = 200
 SEARCH_CONFIG = "english"
 _MAX_TAG_WORDS = 8
@@ -81,8 +83,9 @@ def _typo_tolerant(query: str) -> bool:
 
 # Each way of matching contributes at most this many of its newest matches to be ranked. A common
 # word matches tens of thousands of posts (bench/feeds.py: "lighthouse", 50,000 of 1M); ranking them
-# all took 1.8 s, and only MAX_PAGE × PAGE_SIZE results can be shown anyway.
-CANDIDATES_PER_BRANCH = 500
+# all took 1.8 s, and only MAX_PAGE × PAGE_SIZE results can be shown anyway. (500 candidates, for
+# 20 pages, cost a word search 38 ms of SQL at full scale on a loaded host; 240 cost 13–19 ms.)
+CANDIDATES_PER_BRANCH = MAX_PAGE * PAGE_SIZE
 # The one public state (posts.visibility decides it); blocks and mutes are removed by the visibility
 # rule applied to the candidates.
 _PUBLIC_POST = "state = 'public'"
