@@ -4,7 +4,8 @@ Run against the database a `bench/feeds.py --keep` run left (atelier_bench, Redi
 
     .venv/bin/python bench/feeds_instructions.py follows_1000 20            # feeds and searches, check on
     .venv/bin/python bench/feeds_instructions.py follows_1000 20 --check off  # SHIELD_CHALLENGE_BITS=0
-    .venv/bin/python bench/feeds_instructions.py --all 20                    # every viewer, check on and off,
+    .venv/bin/python bench/feeds_instructions.py --all 20 [viewer …]         # check on and off, every viewer
+                                                                             # or those named
                                                                              # → bench/results/feeds_instructions.json
 
 The client is a browser that passed the check, as in bench/feeds.py: it sends the pass cookie minted
@@ -125,10 +126,10 @@ def measure(case: str, count: int, check: str = "on") -> dict[str, int]:
         return figures
 
 
-def measure_all(count: int) -> dict:
-    """Every viewer, with the check on and off; the difference is the pass check per request."""
+def measure_all(count: int, viewers: list[str]) -> dict:
+    """The viewers (all by default), with the check on and off; the difference is the pass check."""
     cases = {}
-    for case in HANDLES:
+    for case in viewers or HANDLES:
         on, off = measure(case, count, "on"), measure(case, count, "off")
         cases[case] = {
             page: {"check_on": on[page], "check_off": off[page], "pass_check": on[page] - off[page]} for page in on
@@ -150,7 +151,7 @@ if __name__ == "__main__":
     if sys.argv[1] == "--serve":
         serve(sys.argv[2], int(sys.argv[3]), Path(sys.argv[4]), sys.argv[5])
     elif sys.argv[1] == "--all":
-        report = measure_all(int(sys.argv[2]))
+        report = measure_all(int(sys.argv[2]), sys.argv[3:])
         out = ROOT / "bench" / "results" / "feeds_instructions.json"
         out.write_text(json.dumps(report, indent=2) + "\n")
         print(f"Wrote {out.relative_to(ROOT)}")

@@ -104,6 +104,8 @@ def seed_search_extras(cursor, rng) -> dict:
     if cursor.execute("SELECT to_regclass('search_word')").fetchone()[0]:  # a schema before migration 0003 has none
         cursor.execute("TRUNCATE search_word")
         cursor.execute(vocabulary.BACKFILL)
+        artists = importlib.import_module("atelier.search.migrations.0005_artist_words")
+        cursor.execute(artists.BACKFILL)
     timings["search_words_s"] = time.perf_counter() - step
     for table in ("accounts_profile", "posts_tag", "posts_post_tags"):
         cursor.execute(f"ANALYZE {table}")

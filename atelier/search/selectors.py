@@ -1,9 +1,10 @@
 """Search over posts and artists.
 
-On PostgreSQL: full-text search (websearch syntax, ranked) plus pg_trgm word similarity, so typos
-("lighthuose") still find their word. Matching rows are found through indexes (see migration 0002):
-a UNION of ids from the stored `search_document` (GIN), from the trigram indexes with the `<%`
-operator, and from tag names; only those rows are then ranked. Elsewhere (SQLite in tests and small
+On PostgreSQL: full-text search (websearch syntax, ranked), and typos ("lighthuose") corrected
+against the words of public posts and profiles (`search.vocabulary`, one small query) and then
+looked up like any word. Matching rows are found through indexes (migrations 0002–0005): a UNION of
+the newest ids from the stored `search_document` (GIN), from the corrected query, and from each
+named tag's newest posts; only those rows are then ranked. Elsewhere (SQLite in tests and small
 installs): case-insensitive substring matching over the same fields, newest first.
 `connection.vendor` picks the implementation.
 
@@ -91,27 +92,13 @@ CANDIDATES_PER_BRANCH = MAX_PAGE * PAGE_SIZE
 _PUBLIC_POST = "state = 'public'"
 
 
-def _union_with_typo_fallback(exact: list[str], fuzzy: list[str]) -> str:
-    """SQL for the ids matched by the `exact` branches, plus the `fuzzy` (trigram) ones only when the
-    exact ones fill less than a page: a typo finds its word, a common word is not buried in look-alikes,
-    and the costly similarity scan runs only then (PostgreSQL skips it with a one-time filter)."""
-    limited = [f"({branch} LIMIT {CANDIDATES_PER_BRANCH})" for branch in exact]
-    sql = f"WITH exact AS ({' UNION '.join(limited)}) SELECT id FROM exact"
-    for branch in fuzzy:
-        sql += (
-            f" UNION (SELECT * FROM ({branch} LIMIT {CANDIDATES_PER_BRANCH}) AS fuzzy"
-            f" WHERE (SELECT count(*) FROM exact) < {PAGE_SIZE})"
-        )
-    return sql
-
-
-def _corrected_tsquery(correction: Correction) -> tuple[str, list]:
+def _corrected_tsquery(correction: Correction, config: str = SEARCH_CONFIG) -> tuple[str, list]:
     """SQL for the corrected query: every kept word, and each typo as any of its close words."""
     groups, params = [], []
     for group in correction.groups:
         groups.append("(" + " || ".join(["plainto_tsquery(%s, %s)"] * len(group)) + ")")
         for word in group:
-            params += [SEARCH_CONFIG, word]
+            params += [config, word]
     return " && ".join(groups), params
 
 
@@ -137,35 +124,41 @@ def _matching_post_ids(query: str, correction: Correction | None) -> RawSQL:
     return RawSQL(limited, params)  # noqa: S611
 
 
-def _matching_profile_ids(query: str) -> RawSQL:
+def _matching_profile_ids(query: str, correction: Correction | None) -> RawSQL:
     """Ids of profiles matching by name, handle, headline or skills, in English or unstemmed, or
-    (typos) by trigram word similarity on each of those; the newest CANDIDATES_PER_BRANCH of each."""
+    (typos) matching the corrected query; the newest CANDIDATES_PER_BRANCH of each."""
     newest = "ORDER BY user_id DESC"
-    exact = [
+    branches = [
         "SELECT user_id AS id FROM accounts_profile WHERE search_document @@ websearch_to_tsquery(%s, %s)"
         f" OR search_document @@ websearch_to_tsquery('simple', %s) {newest}"
     ]
     params: list = [SEARCH_CONFIG, query, query]
-    fuzzy = []
-    if _typo_tolerant(query):
-        fuzzy = [
-            f"SELECT user_id AS id FROM accounts_profile WHERE %s <%% display_name {newest}",
-            f"SELECT user_id AS id FROM accounts_profile WHERE %s <%% headline {newest}",
-            f"SELECT user_id AS id FROM accounts_profile WHERE %s <%% (skills::text) {newest}",
-            "SELECT id FROM accounts_user WHERE %s <%% handle ORDER BY id DESC",
-        ]
-        params += [query] * 4
-    return RawSQL(_union_with_typo_fallback(exact, fuzzy), params)  # noqa: S611
+    if correction is not None:
+        english, english_params = _corrected_tsquery(correction)
+        simple, simple_params = _corrected_tsquery(correction, "simple")
+        branches.append(
+            f"SELECT user_id AS id FROM accounts_profile WHERE search_document @@ ({english})"
+            f" OR search_document @@ ({simple}) {newest}"
+        )
+        params += english_params + simple_params
+    limited = " UNION ".join(f"({branch} LIMIT {CANDIDATES_PER_BRANCH})" for branch in branches)
+    return RawSQL(limited, params)  # noqa: S611 - fixed SQL text; the query and its words are parameters
 
 
-def _rank(table: str, query: str) -> RawSQL:
-    """ts_rank of the stored document against the query, English or (for names) unstemmed."""
-    return RawSQL(  # noqa: S611 (`table` is one of two constants; the query is a parameter)
-        f"greatest(ts_rank({table}.search_document, websearch_to_tsquery(%s, %s)),"
-        f" ts_rank({table}.search_document, websearch_to_tsquery('simple', %s)))",
-        [SEARCH_CONFIG, query, query],
-        output_field=FloatField(),
+def _profile_rank(query: str, correction: Correction | None) -> RawSQL:
+    """ts_rank of a profile's document against the query, English or (for names) unstemmed, or
+    against its corrected form (typos)."""
+    sql = (
+        "greatest(ts_rank(accounts_profile.search_document, websearch_to_tsquery(%s, %s)),"
+        " ts_rank(accounts_profile.search_document, websearch_to_tsquery('simple', %s))"
     )
+    params = [SEARCH_CONFIG, query, query]
+    if correction is not None:
+        for config in (SEARCH_CONFIG, "simple"):
+            corrected, corrected_params = _corrected_tsquery(correction, config)
+            sql += f", ts_rank(accounts_profile.search_document, {corrected})"
+            params += corrected_params
+    return RawSQL(sql + ")", params, output_field=FloatField())  # noqa: S611 - fixed SQL text, parameters only
 
 
 def _post_rank(query: str, correction: Correction | None) -> RawSQL:
@@ -247,15 +240,21 @@ def artists_matching(*, viewer, query: str):
         profiles = profiles.exclude(user_id__in=hidden_author_ids(viewer))
     skills = Cast("skills", TextField())
     if _postgres():
-        profiles = profiles.filter(pk__in=_matching_profile_ids(query)).annotate(
-            rank=_rank("accounts_profile", query),
-            similarity=Greatest(
+        correction = vocabulary.correct(query) if _typo_tolerant(query) else None
+        # How close each field is to what was typed: for typo searches only (see posts_matching).
+        similarity = (
+            Greatest(
                 TrigramWordSimilarity(query, "display_name"),
                 TrigramWordSimilarity(query, "user__handle"),
                 TrigramWordSimilarity(query, "headline"),
                 TrigramWordSimilarity(query, skills),
                 output_field=FloatField(),
-            ),
+            )
+            if correction
+            else Value(0.0, output_field=FloatField())
+        )
+        profiles = profiles.filter(pk__in=_matching_profile_ids(query, correction)).annotate(
+            rank=_profile_rank(query, correction), similarity=similarity
         )
         order = [(F("rank") + F("similarity")).desc(), "-user__date_joined", "-pk"]
     else:

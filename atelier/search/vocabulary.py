@@ -1,4 +1,5 @@
-"""Typo correction against the words public posts use (PostgreSQL only: `search_word`, migration 0003).
+"""Typo correction against the words public posts and profiles use (PostgreSQL only: `search_word`,
+migrations 0003 and 0005).
 
 Why a word list: a trigram match of the query against 1M titles rechecks every title that shares
 trigrams with it (the slowest search, p95 56–84 ms at full scale); the words those titles are written
