@@ -165,6 +165,9 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true", help="measure the database a --keep run left")
     args = parser.parse_args()
+    # The host is shared: its load over the run is part of the result (the paired ratios absorb it,
+    # the absolute times do not).
+    load_at_start = os.getloadavg()
     env = bench_env()
     os.environ.update(env)
     if args.reuse:
@@ -288,7 +291,13 @@ def main() -> None:
             "baseline run; "
             "rps_ratio_adjacent (for the record): against the two baseline runs either side of that viewer's feeds",
         },
-        "machine": machine(),
+        "machine": {
+            **machine(),
+            "load_average": {
+                "start": [round(x, 2) for x in load_at_start],
+                "end": [round(x, 2) for x in os.getloadavg()],
+            },
+        },
         "seed": seeded,
         "viewers": {case: {k: v for k, v in viewer.items() if k != "cookie"} for case, viewer in viewers.items()},
         "baseline": base,
