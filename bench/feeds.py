@@ -62,6 +62,7 @@ from bench.feeds_seed import (  # noqa: E402 - after ROOT is importable
     pg_connect,
     seed,
 )
+from bench.feeds_seed_search import seed_search  # noqa: E402
 
 
 def bench_env() -> dict:
@@ -72,7 +73,7 @@ def bench_env() -> dict:
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="false",
         DATABASE_URL=f"{PG}/{DB_NAME}",
-        REDIS_URL="redis://127.0.0.1:6379/6",
+        REDIS_URL=env.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6"),  # one Redis DB per bench on a shared host
         CACHE_KEY_PREFIX="atelier-bench",
         # The load generator is one address hammering the site: lift the anti-scraping budgets.
         SHIELD_PAGES_PER_MINUTE="1000000000",
@@ -164,6 +165,9 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true", help="measure the database a --keep run left")
     args = parser.parse_args()
+    # The host is shared: its load over the run is part of the result (the paired ratios absorb it,
+    # the absolute times do not).
+    load_at_start = os.getloadavg()
     env = bench_env()
     os.environ.update(env)
     if args.reuse:
@@ -173,6 +177,9 @@ def main() -> None:
     else:
         print(f"Seeding {DB_NAME} at scale {args.scale} …", flush=True)
         seeded = seed(env, args.scale)
+        extras = seed_search()
+        seeded["rows"].update(extras["rows"])
+        seeded["timings"].update(extras["timings"])
         SEED_FACTS.parent.mkdir(exist_ok=True)
         SEED_FACTS.write_text(json.dumps(seeded))
         print(json.dumps(seeded["rows"]), seeded["timings"], flush=True)
@@ -219,10 +226,11 @@ def main() -> None:
             for feed in FEEDS:  # for the record: the same feeds against the baselines either side of them
                 figures = results[f"{case}-{feed}"]
                 figures["rps_ratio_adjacent"] = round(figures["rps"] / ((before + after) / 2), 3)
-        for label, query in SEARCHES:  # server time only: search pages are not a throughput goal
-            path = f"/search/?{urlencode({'q': query, 'type': 'posts'})}"
+        for label, query, kind in SEARCHES:  # server time only: search pages are not a throughput goal
+            path = f"/search/?{urlencode({'q': query, 'type': kind})}"
             searches[label] = {
                 "query": query,
+                "type": kind,
                 **single_requests(path, viewers["new"]["cookie"], f"search-{label}", log),
             }
             print(f"  search {label}: {searches[label]}", flush=True)
@@ -283,7 +291,13 @@ def main() -> None:
             "baseline run; "
             "rps_ratio_adjacent (for the record): against the two baseline runs either side of that viewer's feeds",
         },
-        "machine": machine(),
+        "machine": {
+            **machine(),
+            "load_average": {
+                "start": [round(x, 2) for x in load_at_start],
+                "end": [round(x, 2) for x in os.getloadavg()],
+            },
+        },
         "seed": seeded,
         "viewers": {case: {k: v for k, v in viewer.items() if k != "cookie"} for case, viewer in viewers.items()},
         "baseline": base,

@@ -58,7 +58,7 @@ def single_requests(path: str, cookie: str | None, label: str, log: Path) -> dic
         status, body, _ = _get(path, cookie)
         if status != 200:
             raise RuntimeError(f"{path} answered {status}: {body[:300]!r}")
-    cards = body.count(b'<li class="post-card')
+    cards = body.count(b'<li class="post-card') + body.count(b'<li class="profile-card')
     ids, client_ms = [], []
     for index in range(SINGLE_REQUESTS):
         request_id = f"bench-{label}-{index:04d}"

@@ -5,6 +5,7 @@ three viewers the benchmark signs in get real sessions. Shared constants live he
 """
 
 import json
+import os
 import secrets
 import subprocess
 import sys
@@ -17,7 +18,8 @@ sys.path.insert(0, str(ROOT))
 
 DB_NAME = "atelier_bench"
 PG = "postgres://postgres@127.0.0.1:5432"
-PORT = 8765
+# Engineers sharing a host each take their own port (BENCH_PORT).
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
 SEED_FACTS = ROOT / "var" / "bench-feeds-seed.json"  # what --reuse reports as the seed
 FULL = {"users": 100_000, "posts": 1_000_000, "follows": 5_000_000, "likes": 5_000_000, "comments": 500_000}
 FOLLOWED_BY_HEAVY_USER = 1_000
@@ -52,8 +54,16 @@ TITLE_SUBJECTS = [
     "tower",
     "canyon",
 ]
-# (label, query): a word, the same word with a typo (trigram), two words.
-SEARCHES = [("word", "lighthouse"), ("typo", "lighthuose"), ("two_words", "stormy harbour")]
+# (label, query, type): a word, the same word with a typo, two words, a tag (bench/feeds_seed_search.py
+# tags posts), an artist's name and its typo.
+SEARCHES = [
+    ("word", "lighthouse", "posts"),
+    ("typo", "lighthuose", "posts"),
+    ("two_words", "stormy harbour", "posts"),
+    ("tag", "watercolor", "posts"),
+    ("artist", "Okafor", "artists"),
+    ("artist_typo", "Okafr", "artists"),
+]
 # A few shared rendition names: the feeds only read the covers JSON, no files are needed.
 COVER_VARIANTS = 8
 

@@ -1,9 +1,10 @@
 """Search over posts and artists.
 
-On PostgreSQL: full-text search (websearch syntax, ranked) plus pg_trgm word similarity, so typos
-("lighthuose") still find their word. Matching rows are found through indexes (see migration 0002):
-a UNION of ids from the stored `search_document` (GIN), from the trigram indexes with the `<%`
-operator, and from tag names; only those rows are then ranked. Elsewhere (SQLite in tests and small
+On PostgreSQL: full-text search (websearch syntax, ranked), and typos ("lighthuose") corrected
+against the words of public posts and profiles (`search.vocabulary`, one small query) and then
+looked up like any word. Matching rows are found through indexes (migrations 0002–0005): a UNION of
+the newest ids from the stored `search_document` (GIN), from the corrected query, and from each
+named tag's newest posts; only those rows are then ranked. Elsewhere (SQLite in tests and small
 installs): case-insensitive substring matching over the same fields, newest first.
 `connection.vendor` picks the implementation.
 
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection
-from django.db.models import Exists, F, FloatField, OuterRef, Prefetch, Q, TextField
+from django.db.models import BooleanField, Exists, F, FloatField, OuterRef, Prefetch, Q, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Greatest
 from django.utils.text import slugify
@@ -30,9 +31,13 @@ from atelier.accounts.models import Profile, ProfileImage
 from atelier.feeds.models import MatureChoice
 from atelier.feeds.selectors import preferences_for
 from atelier.posts.models import Post, PostState, hidden_author_ids
+from atelier.search import vocabulary
+from atelier.search.vocabulary import Correction
 
 PAGE_SIZE = 24
-MAX_PAGE = 20
+# Ten pages of relevance are what people page through; each match branch reads as many candidates
+# as that shows (CANDIDATES_PER_BRANCH), and reading them is most of a search's cost at 1M posts.
+MAX_PAGE = 10
 MAX_QUERY_LENGTH = 200
 SEARCH_CONFIG = "english"
 _MAX_TAG_WORDS = 8
@@ -79,74 +84,104 @@ def _typo_tolerant(query: str) -> bool:
 
 # Each way of matching contributes at most this many of its newest matches to be ranked. A common
 # word matches tens of thousands of posts (bench/feeds.py: "lighthouse", 50,000 of 1M); ranking them
-# all took 1.8 s, and only MAX_PAGE × PAGE_SIZE results can be shown anyway.
-CANDIDATES_PER_BRANCH = 500
+# all took 1.8 s, and only MAX_PAGE × PAGE_SIZE results can be shown anyway. (500 candidates, for
+# 20 pages, cost a word search 38 ms of SQL at full scale on a loaded host; 240 cost 13–19 ms.)
+CANDIDATES_PER_BRANCH = MAX_PAGE * PAGE_SIZE
 # The one public state (posts.visibility decides it); blocks and mutes are removed by the visibility
 # rule applied to the candidates.
 _PUBLIC_POST = "state = 'public'"
 
 
-def _union_with_typo_fallback(exact: list[str], fuzzy: list[str]) -> str:
-    """SQL for the ids matched by the `exact` branches, plus the `fuzzy` (trigram) ones only when the
-    exact ones fill less than a page: a typo finds its word, a common word is not buried in look-alikes,
-    and the costly similarity scan runs only then (PostgreSQL skips it with a one-time filter)."""
-    limited = [f"({branch} LIMIT {CANDIDATES_PER_BRANCH})" for branch in exact]
-    sql = f"WITH exact AS ({' UNION '.join(limited)}) SELECT id FROM exact"
-    for branch in fuzzy:
-        sql += (
-            f" UNION (SELECT * FROM ({branch} LIMIT {CANDIDATES_PER_BRANCH}) AS fuzzy"
-            f" WHERE (SELECT count(*) FROM exact) < {PAGE_SIZE})"
-        )
-    return sql
+def _corrected_tsquery(correction: Correction, config: str = SEARCH_CONFIG) -> tuple[str, list]:
+    """SQL for the corrected query: every kept word, and each typo as any of its close words."""
+    groups, params = [], []
+    for group in correction.groups:
+        groups.append("(" + " || ".join(["plainto_tsquery(%s, %s)"] * len(group)) + ")")
+        for word in group:
+            params += [config, word]
+    return " && ".join(groups), params
 
 
-def _matching_post_ids(query: str) -> RawSQL:
-    """Ids of public posts whose text or tags match, or (typos) whose title is similar: the newest
-    CANDIDATES_PER_BRANCH of each, each branch answered by an index (its GIN index when matches are
-    rare, the newest-first index when they are common)."""
+def _matching_post_ids(query: str, correction: Correction | None) -> RawSQL:
+    """Ids of public posts whose text or tags match, or (typos) whose text matches the corrected
+    query: the newest CANDIDATES_PER_BRANCH of each, each branch answered by an index (its GIN
+    index when matches are rare, the newest-first index when they are common)."""
     newest = "ORDER BY published_at DESC, id DESC"
-    exact = [
+    branches = [
         f"SELECT id FROM posts_post WHERE {_PUBLIC_POST} AND search_document @@ websearch_to_tsquery(%s, %s) {newest}",
-        "SELECT tagged.post_id AS id FROM posts_post_tags tagged JOIN posts_tag tag ON tag.id = tagged.tag_id"
+        # Each named tag's newest posts, from its (tag_id, post_id) index (migration 0004), then merged.
+        "SELECT tagged.post_id AS id FROM posts_tag tag CROSS JOIN LATERAL (SELECT post_id FROM posts_post_tags"
+        f" WHERE tag_id = tag.id ORDER BY post_id DESC LIMIT {CANDIDATES_PER_BRANCH}) AS tagged"
         " WHERE tag.name = ANY(%s) ORDER BY tagged.post_id DESC",
     ]
     params: list = [SEARCH_CONFIG, query, _tag_words(query)]
-    fuzzy = []
-    if _typo_tolerant(query):
-        fuzzy.append(f"SELECT id FROM posts_post WHERE {_PUBLIC_POST} AND %s <%% title {newest}")
-        params.append(query)
-    # Fixed SQL text; the query is only ever a parameter.
-    return RawSQL(_union_with_typo_fallback(exact, fuzzy), params)  # noqa: S611
+    if correction is not None:
+        corrected, corrected_params = _corrected_tsquery(correction)
+        branches.append(f"SELECT id FROM posts_post WHERE {_PUBLIC_POST} AND search_document @@ ({corrected}) {newest}")
+        params += corrected_params
+    limited = " UNION ".join(f"({branch} LIMIT {CANDIDATES_PER_BRANCH})" for branch in branches)
+    # Fixed SQL text; the query and its words are only ever parameters.
+    return RawSQL(limited, params)  # noqa: S611
 
 
-def _matching_profile_ids(query: str) -> RawSQL:
+def _matching_profile_ids(query: str, correction: Correction | None) -> RawSQL:
     """Ids of profiles matching by name, handle, headline or skills, in English or unstemmed, or
-    (typos) by trigram word similarity on each of those; the newest CANDIDATES_PER_BRANCH of each."""
+    (typos) matching the corrected query; the newest CANDIDATES_PER_BRANCH of each."""
     newest = "ORDER BY user_id DESC"
-    exact = [
+    branches = [
         "SELECT user_id AS id FROM accounts_profile WHERE search_document @@ websearch_to_tsquery(%s, %s)"
         f" OR search_document @@ websearch_to_tsquery('simple', %s) {newest}"
     ]
     params: list = [SEARCH_CONFIG, query, query]
-    fuzzy = []
-    if _typo_tolerant(query):
-        fuzzy = [
-            f"SELECT user_id AS id FROM accounts_profile WHERE %s <%% display_name {newest}",
-            f"SELECT user_id AS id FROM accounts_profile WHERE %s <%% headline {newest}",
-            f"SELECT user_id AS id FROM accounts_profile WHERE %s <%% (skills::text) {newest}",
-            "SELECT id FROM accounts_user WHERE %s <%% handle ORDER BY id DESC",
-        ]
-        params += [query] * 4
-    return RawSQL(_union_with_typo_fallback(exact, fuzzy), params)  # noqa: S611
+    if correction is not None:
+        english, english_params = _corrected_tsquery(correction)
+        simple, simple_params = _corrected_tsquery(correction, "simple")
+        branches.append(
+            f"SELECT user_id AS id FROM accounts_profile WHERE search_document @@ ({english})"
+            f" OR search_document @@ ({simple}) {newest}"
+        )
+        params += english_params + simple_params
+    limited = " UNION ".join(f"({branch} LIMIT {CANDIDATES_PER_BRANCH})" for branch in branches)
+    return RawSQL(limited, params)  # noqa: S611 - fixed SQL text; the query and its words are parameters
 
 
-def _rank(table: str, query: str) -> RawSQL:
-    """ts_rank of the stored document against the query, English or (for names) unstemmed."""
-    return RawSQL(  # noqa: S611 (`table` is one of two constants; the query is a parameter)
-        f"greatest(ts_rank({table}.search_document, websearch_to_tsquery(%s, %s)),"
-        f" ts_rank({table}.search_document, websearch_to_tsquery('simple', %s)))",
-        [SEARCH_CONFIG, query, query],
-        output_field=FloatField(),
+def _profile_rank(query: str, correction: Correction | None) -> RawSQL:
+    """ts_rank of a profile's document against the query, English or (for names) unstemmed, or
+    against its corrected form (typos)."""
+    sql = (
+        "greatest(ts_rank(accounts_profile.search_document, websearch_to_tsquery(%s, %s)),"
+        " ts_rank(accounts_profile.search_document, websearch_to_tsquery('simple', %s))"
+    )
+    params = [SEARCH_CONFIG, query, query]
+    if correction is not None:
+        for config in (SEARCH_CONFIG, "simple"):
+            corrected, corrected_params = _corrected_tsquery(correction, config)
+            sql += f", ts_rank(accounts_profile.search_document, {corrected})"
+            params += corrected_params
+    return RawSQL(sql + ")", params, output_field=FloatField())  # noqa: S611 - fixed SQL text, parameters only
+
+
+def _post_rank(query: str, correction: Correction | None) -> RawSQL:
+    """ts_rank of a post's document (English only, unlike profiles') against the query, or against
+    its corrected form (typos), whichever is higher."""
+    sql, params = "ts_rank(posts_post.search_document, websearch_to_tsquery(%s, %s))", [SEARCH_CONFIG, query]
+    if correction is not None:
+        corrected, corrected_params = _corrected_tsquery(correction)
+        sql = f"greatest({sql}, ts_rank(posts_post.search_document, {corrected}))"
+        params += corrected_params
+    return RawSQL(sql, params, output_field=FloatField())  # noqa: S611 - fixed SQL text, parameters only
+
+
+def _tagged(tags: list[str]) -> RawSQL:
+    """Whether the candidate carries one of the query's tags: one probe of the (post_id, tag_id)
+    unique index per candidate, the tag ids read once. Written as a scalar subquery with LIMIT 1 on
+    purpose: PostgreSQL turns an EXISTS into a hash of every post carrying the tag (37,000 rows for
+    a popular one at full scale) to answer 500 candidates."""
+    return RawSQL(
+        "coalesce((SELECT true FROM posts_post_tags tagging WHERE tagging.post_id = posts_post.id"
+        " AND tagging.tag_id = ANY(ARRAY(SELECT id FROM posts_tag WHERE name = ANY(%s))) LIMIT 1), false)",
+        [tags],
+        output_field=BooleanField(),
     )
 
 
@@ -164,22 +199,26 @@ def search_posts(*, viewer, query: str, page: int = 1) -> SearchPage:
 
 
 def posts_matching(*, viewer, query: str):
-    """Posts matching `query` in their title, description or tags, best match first."""
+    """Posts matching `query` in their title, description or tags, best match first: rank, then
+    (typos) how close the title is to what was typed, then tagged, then newest. The title's
+    closeness is computed for typo searches only: for an exact search the rank already prefers
+    title matches (weight A), and the similarity of every candidate cost more than the rank."""
     posts = _visible_posts(viewer)
     through = Post.tags.through.objects.filter(post_id=OuterRef("pk"))
-    tagged = Exists(through.filter(tag__name__in=_tag_words(query)))
     if _postgres():
-        posts = posts.filter(pk__in=_matching_post_ids(query)).annotate(
-            rank=_rank("posts_post", query),
-            similarity=TrigramWordSimilarity(query, "title"),
-            tagged=tagged,
+        correction = vocabulary.correct(query) if _typo_tolerant(query) else None
+        similarity = TrigramWordSimilarity(query, "title") if correction else Value(0.0, output_field=FloatField())
+        posts = posts.filter(pk__in=_matching_post_ids(query, correction)).annotate(
+            rank=_post_rank(query, correction),
+            similarity=similarity,
+            tagged=_tagged(_tag_words(query)),
         )
         order = [(F("rank") + F("similarity")).desc(), F("tagged").desc(), "-published_at", "-pk"]
     else:
         posts = posts.filter(
             Q(title__icontains=query)
             | Q(description__icontains=query)
-            | tagged
+            | Exists(through.filter(tag__name__in=_tag_words(query)))
             | Exists(through.filter(tag__name__icontains=query))
         )
         order = ["-published_at", "-pk"]
@@ -201,15 +240,21 @@ def artists_matching(*, viewer, query: str):
         profiles = profiles.exclude(user_id__in=hidden_author_ids(viewer))
     skills = Cast("skills", TextField())
     if _postgres():
-        profiles = profiles.filter(pk__in=_matching_profile_ids(query)).annotate(
-            rank=_rank("accounts_profile", query),
-            similarity=Greatest(
+        correction = vocabulary.correct(query) if _typo_tolerant(query) else None
+        # How close each field is to what was typed: for typo searches only (see posts_matching).
+        similarity = (
+            Greatest(
                 TrigramWordSimilarity(query, "display_name"),
                 TrigramWordSimilarity(query, "user__handle"),
                 TrigramWordSimilarity(query, "headline"),
                 TrigramWordSimilarity(query, skills),
                 output_field=FloatField(),
-            ),
+            )
+            if correction
+            else Value(0.0, output_field=FloatField())
+        )
+        profiles = profiles.filter(pk__in=_matching_profile_ids(query, correction)).annotate(
+            rank=_profile_rank(query, correction), similarity=similarity
         )
         order = [(F("rank") + F("similarity")).desc(), "-user__date_joined", "-pk"]
     else:

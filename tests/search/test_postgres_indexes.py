@@ -46,23 +46,19 @@ def test_artist_search_reads_no_table_from_end_to_end(make_user):
     assert "Seq Scan on accounts_profile" not in plan and "Seq Scan on accounts_user" not in plan, plan
 
 
-@pytest.mark.parametrize(
-    ("table", "column", "index"),
-    [
-        ("posts_post", "title", "posts_post_title_trgm"),
-        ("accounts_profile", "display_name", "accounts_profile_display_name_trgm"),
-        ("accounts_profile", "headline", "accounts_profile_headline_trgm"),
-        ("accounts_profile", "(skills::text)", "accounts_profile_skills_trgm"),
-        # accounts_user.handle has accounts_user_handle_trgm too, but on a test-sized table the
-        # planner rightly prefers a whole scan of the handle's small unique btree; on the 100k-user
-        # bench database it picks the trigram index.
-    ],
-)
-def test_rare_typo_matches_are_answered_by_the_trigram_indexes(table, column, index):
-    """When the exact matches fill less than a page, search looks for look-alikes with `<%`: these
-    GIN indexes answer it (a common typo's many matches are read newest first instead)."""
-    plan = _raw_plan(f"SELECT 1 FROM {table} WHERE %s <%% {column}", ["lighthuose"])  # noqa: S608 (constants)
-    assert index in plan, plan
+def test_typo_corrections_are_answered_by_the_vocabulary_index():
+    """Correcting a typo reads the word list's trigram index, not every title (migration 0003)."""
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO search_word (word) SELECT md5(n::text) FROM generate_series(1, 50000) AS n")
+        cursor.execute("ANALYZE search_word")
+    plan = _raw_plan("SELECT word FROM search_word WHERE word %% %s", ["lighthuose"])
+    assert "search_word_trgm" in plan, plan
+
+
+def test_tag_search_reads_each_tags_newest_posts_from_an_index(make_user, make_published_post):
+    make_published_post(make_user("painter"), title="Harbour", tags=["coast"])
+    plan = _plan(posts_matching(viewer=None, query="coast")[:25])
+    assert "posts_post_tags_tag_newest" in plan, plan
 
 
 def test_full_text_is_answered_by_the_stored_document_indexes():
@@ -73,6 +69,18 @@ def test_full_text_is_answered_by_the_stored_document_indexes():
         sql = f"SELECT 1 FROM {table} WHERE search_document @@ websearch_to_tsquery('english', %s)"  # noqa: S608
         plan = _raw_plan(sql, ["x"])
         assert index in plan, plan
+
+
+def test_artists_words_enter_the_vocabulary(make_user):
+    user = make_user("seaside_ink")
+    user.profile.display_name = "Inès Okafor"
+    user.profile.headline = "Matte painter"
+    user.profile.skills = ["Character rigging"]
+    user.profile.save()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT word FROM search_word")
+        words = {row[0] for row in cursor.fetchall()}
+    assert {"inès", "okafor", "matte", "painter", "character", "rigging", "seaside", "ink"} <= words
 
 
 def test_every_connection_uses_the_tuned_trigram_threshold():

@@ -80,6 +80,22 @@ def test_a_pass_is_bound_to_its_network_and_user_agent_and_expires():
     assert pass_holder(value, address="203.0.113.7", user_agent=BROWSER, now=NOW + lifetime) is None
 
 
+def test_a_remembered_pass_still_expires_and_follows_the_secret(settings):
+    """Each worker verifies a pass once and remembers it (passes._signed_here): the expiry is still
+    read on every request, and a new secret refuses every pass signed with the old one."""
+    value, lifetime = mint_pass(address="203.0.113.7", user_agent=BROWSER, now=NOW)
+    for _ in range(3):
+        assert pass_holder(value, address="203.0.113.7", user_agent=BROWSER, now=NOW + 60)
+    assert pass_holder(value, address="203.0.113.7", user_agent=BROWSER, now=NOW + lifetime) is None
+    settings.SHIELD_EDGE_SECRET = "rotated-" + "x" * 40
+    assert pass_holder(value, address="203.0.113.7", user_agent=BROWSER, now=NOW + 60) is None
+    settings.SECRET_KEY = "another-key-" + "y" * 50
+    settings.SHIELD_EDGE_SECRET = ""
+    assert pass_holder(value, address="203.0.113.7", user_agent=BROWSER, now=NOW + 60) is None
+    fresh, _ = mint_pass(address="203.0.113.7", user_agent=BROWSER, now=NOW)
+    assert pass_holder(fresh, address="203.0.113.7", user_agent=BROWSER, now=NOW + 60)
+
+
 @pytest.mark.parametrize(
     "mangle", [lambda v: ("B" if v[0] == "A" else "A") + v[1:], lambda v: v.split(".")[0] + ".9999999999", str.swapcase]
 )

@@ -15,6 +15,7 @@ Every check takes `now` from its caller (a clock the tests set), never the wall 
 """
 
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
@@ -33,14 +34,21 @@ _SALT = "atelier.shield.challenge"
 
 def edge_secret() -> str:
     """The secret the app and the edge share: SHIELD_EDGE_SECRET, or one derived from SECRET_KEY."""
-    configured = settings.SHIELD_EDGE_SECRET
-    if configured:
-        return configured
-    return hmac.new(settings.SECRET_KEY.encode(), b"atelier-shield-edge", hashlib.sha256).hexdigest()
+    return settings.SHIELD_EDGE_SECRET or _derived_secret(settings.SECRET_KEY)
+
+
+@functools.lru_cache(maxsize=4)
+def _derived_secret(secret_key: str) -> str:
+    """Derived once per process and key (every page checks a pass with it)."""
+    return hmac.new(secret_key.encode(), b"atelier-shield-edge", hashlib.sha256).hexdigest()
 
 
 def pass_signature(*, expires: int, network: str, user_agent: str) -> str:
-    text = f"{expires}{network}{user_agent} {edge_secret()}"
+    return _signature(expires, network, user_agent, edge_secret())
+
+
+def _signature(expires: int, network: str, user_agent: str, secret: str) -> str:
+    text = f"{expires}{network}{user_agent} {secret}"
     digest = hashlib.md5(text.encode("utf-8", "surrogateescape")).digest()  # noqa: S324 - nginx secure_link_md5
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
@@ -61,8 +69,17 @@ def pass_holder(value: str | None, *, address: str, user_agent: str, now: float)
     signature, expires_text = value.split(".")
     if not expires_text.isdigit() or int(expires_text) <= now:
         return None
-    expected = pass_signature(expires=int(expires_text), network=network_of(address), user_agent=user_agent)
-    return signature if hmac.compare_digest(signature, expected) else None
+    signed = _signed_here(signature, int(expires_text), network_of(address), user_agent, edge_secret())
+    return signature if signed else None
+
+
+@functools.lru_cache(maxsize=256)
+def _signed_here(signature: str, expires: int, network: str, user_agent: str, secret: str) -> bool:
+    """Whether we signed this pass for this network and agent. A browser sends the same pass on every
+    request of its day, so each worker verifies a (pass, network, agent) once and then remembers the
+    answer; the expiry is still compared on every request (above), and a new secret is a new key.
+    A flood of made-up passes only turns this small cache over."""
+    return hmac.compare_digest(signature, _signature(expires, network, user_agent, secret))
 
 
 @dataclass(frozen=True)
