@@ -184,3 +184,12 @@ def test_the_cloak_help_page_speaks_plainly(rf):
     for jargon in ("SSIM", "PSNR", "MobileNet", "CLIP", "ViT", "bench/", "cloak_eval"):
         assert jargon not in page, jargon
     assert "97 % alike" in page and "8 of 255 brightness levels" in page
+
+
+@override_settings(DEBUG=False)
+@pytest.mark.parametrize("address", ["/search/?q=harbour", "/jobs/", "/posts/999999/", "/", "/feed/discover/"])
+def test_a_page_has_one_search_box_and_one_h1(db, client, address):
+    """Pages with their own search (search, jobs, not found) drop the header's; the rest keep it."""
+    page = client.get(address).content.decode()
+    assert page.count('role="search"') == 1, address
+    assert len(re.findall(r"<h1[\s>]", page)) == 1, address
