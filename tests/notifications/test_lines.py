@@ -42,7 +42,9 @@ def test_a_line_shows_the_actor_and_the_work(
     store_profile_image(fan.profile, "avatar", quadrant_bytes("PNG", (300, 300)), capture=capture)
     services.like_create(user=fan, post_id=post.pk)
 
-    [line] = _lines(_page(author_client))
+    body = _page(author_client)
+    assert "{#" not in body and "One page of notification" not in body  # no template comment leaks into the list
+    [line] = _lines(body)
     avatar_link = re.search(r'<a class="notification-avatar" href="([^"]+)" aria-label="([^"]+)"><img class="av', line)
     assert avatar_link and avatar_link.groups() == ("/@fan_with_face", "Ana &quot;Brush&quot; Lee (@fan_with_face)")
     work = re.search(r'<a class="notification-work" href="([^"]+)"[^>]*><img src="([^"]+)"', line)

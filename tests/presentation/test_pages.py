@@ -4,8 +4,10 @@ message, tags and software as links, the error pages."""
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.test import Client, override_settings
@@ -72,6 +74,17 @@ def test_times_under_a_minute_read_just_now():
     assert ago(now - timedelta(minutes=1), now) == "1\xa0minute ago"  # timesince keeps number and unit together
     assert ago(now - timedelta(hours=3, minutes=5), now) == "3\xa0hours ago"
     assert ago(None) == ""
+
+
+def test_no_template_says_times_with_django_timesince():
+    """`timesince` alone reads "0 minutes" for what just happened; every template says times with `ago`."""
+    templates = Path(settings.BASE_DIR) / "atelier" / "templates"
+    offenders = [
+        str(path.relative_to(templates))
+        for path in templates.rglob("*.*")
+        if re.search(r"\|\s*(timesince|naturaltime)\b", path.read_text(errors="replace"))
+    ]
+    assert offenders == []
 
 
 def test_a_fresh_comment_says_just_now(make_user, capture, client):
