@@ -58,6 +58,11 @@ def manage(env: dict, *args: str) -> str:
     ).stdout
 
 
+def _marked(output: str, marker: str) -> list[str]:
+    """The words of the output line starting with `marker` (a shell may print other lines first)."""
+    return next(line.split()[1:] for line in output.splitlines() if line.startswith(f"{marker} "))
+
+
 def pages(env: dict) -> tuple[list[str], list[str]]:
     """The addresses: public pages of the demo's first artist and post, then that artist's own pages."""
     script = (
@@ -65,9 +70,9 @@ def pages(env: dict) -> tuple[list[str], list[str]]:
         "from atelier.albums.models import Album; "
         "p = Post.objects.filter(author__handle='ines_ortega', state=PostState.PUBLIC).order_by('-published_at')[0]; "
         "j = Job.objects.order_by('pk')[0]; a = Album.objects.filter(is_public=True).order_by('pk')[0]; "
-        "print(p.get_absolute_url(), p.pk, j.get_absolute_url(), a.owner.handle, a.pk)"
+        "print('PAGES', p.get_absolute_url(), p.pk, j.get_absolute_url(), a.owner.handle, a.pk)"
     )
-    post_url, post_id, job_url, album_owner, album_id = manage(env, "shell", "-c", script).split()
+    post_url, post_id, job_url, album_owner, album_id = _marked(manage(env, "shell", "-c", script), "PAGES")
     public = [
         "/",
         "/feed/discover/",
@@ -104,7 +109,7 @@ def start_server(env: dict, log: Path) -> subprocess.Popen:
         try:
             requests.get(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
             return process
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or a worker still booting
             time.sleep(0.2)
     process.terminate()
     raise RuntimeError(f"gunicorn did not start; see {log}")
@@ -117,8 +122,9 @@ def browser(env: dict, *, handle: str | None) -> requests.Session:
         "shell",
         "-c",
         "import time; from atelier.protection.shield.passes import PASS_COOKIE, mint_pass; "
-        f"print(PASS_COOKIE, mint_pass(address='127.0.0.1', user_agent='{AGENT}', now=time.time())[0])",
-    ).split()
+        f"print('PASS', PASS_COOKIE, mint_pass(address='127.0.0.1', user_agent='{AGENT}', now=time.time())[0])",
+    )
+    pass_cookie = _marked(pass_cookie, "PASS")
     session = requests.Session()
     session.headers["User-Agent"] = AGENT
     session.cookies.set(pass_cookie[0], pass_cookie[1])
@@ -154,16 +160,17 @@ def measure(session: requests.Session, path: str, count: int, label: str, log: P
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=40)
-    parser.add_argument("--reuse", action="store_true", help="keep var/bench-pages/ from a previous run")
+    parser.add_argument("--reuse", action="store_true", help="serve var/bench-pages/ as a previous run seeded it")
     args = parser.parse_args()
     env = bench_env()
     if not args.reuse:
         shutil.rmtree(VAR, ignore_errors=True)
     VAR.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    manage(env, "migrate", "--noinput")
-    for seed in SEEDS:
-        manage(env, seed)
+    if not (args.reuse and (VAR / "atelier.sqlite3").exists()):
+        manage(env, "migrate", "--noinput")
+        for seed in SEEDS:
+            manage(env, seed)
     manage(env, "collectstatic", "--noinput", "-v", "0")
     seconds_to_seed = round(time.perf_counter() - started, 1)
     public, signed_in = pages(env)

@@ -206,3 +206,14 @@ def test_a_page_has_one_search_box_and_one_h1(db, client, address):
     page = client.get(address).content.decode()
     assert page.count('role="search"') == 1, address
     assert len(re.findall(r"<h1[\s>]", page)) == 1, address
+
+
+def test_feed_tabs_and_heading_never_say_the_same_thing_twice(make_user, client):
+    """A visitor's Discover has no one-tab bar; signed in, the current tab names the feed and the h1
+    is kept for screen readers only."""
+    page = client.get(reverse("feeds:feed", args=["discover"])).content.decode()
+    assert 'class="feed-tabs"' not in page and '<h1 class="feed-title">Discover</h1>' in page
+    client.force_login(make_user("tabbed"))
+    for feed in ("home", "following", "discover"):
+        page = client.get(reverse("feeds:feed", args=[feed])).content.decode()
+        assert 'class="feed-tabs"' in page and '<h1 class="feed-title visually-hidden">' in page, feed
