@@ -12,7 +12,7 @@ from django.utils import timezone
 from atelier.core.email import queue_templated_email
 from atelier.core.html import render_user_markdown
 from atelier.core.ratelimit import RateLimit, RateLimited
-from atelier.jobs.choices import ApplicationStatus, ApplyMethod, JobStatus
+from atelier.jobs.choices import ApplicationStatus, ApplyMethod, JobStatus, LocationMode
 from atelier.jobs.models import DEFAULT_LIFETIME, Application, ApplicationPiece, Job, JobReport, ModerationEntry
 from atelier.posts.models import Post
 
@@ -54,10 +54,16 @@ def job_save(*, studio, data: dict, job: Job | None = None) -> Job:
     job.expires_at = _end_of_day(data["expires_at"])
     job.title = job.title.strip()
     job.description_html = render_user_markdown(job.description)
+    # What the form hides doesn't apply, whatever a hidden field still held: no city for a remote
+    # job, no link or address for another way to apply, no currency or period without an amount.
     if job.apply_method != ApplyMethod.URL:
         job.apply_url = ""
     if job.apply_method != ApplyMethod.EMAIL:
         job.apply_email = ""
+    if job.location_mode == LocationMode.REMOTE:
+        job.city = ""
+    if job.salary_min is None and job.salary_max is None:
+        job.salary_currency, job.salary_period = "", ""
     if job.status == JobStatus.CLOSED and job.expires_at > timezone.now() and job.closed_at is None:
         job.status = JobStatus.OPEN
     job.full_clean(exclude=["studio", "description_html"])

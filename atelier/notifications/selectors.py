@@ -6,17 +6,21 @@ the recipient by a block or a mute made since.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.urls import reverse
 
+from atelier.accounts.models import ProfileImage, ProfileImageKind
 from atelier.core.cursors import decode_cursor, encode_cursor
 from atelier.notifications.models import REVIEW_VERBS, Notification, Verb
 from atelier.posts.models import Post, PostState, hidden_author_ids
 
 # Notifications per page (before grouping); older ones follow through a signed keyset cursor.
 PAGE_SIZE = 50
+# Likes (or follows, comments…) of one post this close together make one line, even when other
+# notifications came in between: a day's likes on a piece read as one line, last month's stay apart.
+GROUP_WINDOW = timedelta(hours=24)
 
 _PHRASES = {
     Verb.LIKE: "liked",
@@ -46,6 +50,10 @@ def visible_notifications(recipient):
         .filter(Q(post__isnull=True) | Q(post__in=posts))
         .exclude(actor_id__in=hidden_author_ids(recipient))
         .select_related("actor__profile", "post")
+        # Each line shows its people's avatars: one query for every actor's on the page.
+        .prefetch_related(
+            Prefetch("actor__profile__images", queryset=ProfileImage.objects.filter(kind=ProfileImageKind.AVATAR))
+        )
         .order_by("-created_at", "-pk")
     )
 
@@ -57,6 +65,7 @@ class NotificationGroup:
     verb: str
     post: Post | None
     latest_at: datetime
+    earliest_at: datetime
     actors: list = field(default_factory=list)
     ids: list[int] = field(default_factory=list)
     unread: bool = False
@@ -99,23 +108,29 @@ class NotificationGroup:
 
 
 def group_notifications(notifications) -> list[NotificationGroup]:
-    """Fold a newest-first sequence into lines: a run of one verb on one post becomes one line,
-    naming each actor once (newest first)."""
+    """Fold a newest-first sequence into lines: notifications of one verb on one post (or follows)
+    within GROUP_WINDOW of the line's oldest become that line, wherever it stands, naming each actor
+    once (newest first). A line keeps the place of its newest notification."""
     groups: list[NotificationGroup] = []
+    open_lines: dict[tuple[str, int | None], NotificationGroup] = {}
     for notification in notifications:
-        last = groups[-1] if groups else None
-        if last is None or last.verb != notification.verb or (last.post and last.post.pk) != notification.post_id:
-            last = NotificationGroup(
+        key = (notification.verb, notification.post_id)
+        line = open_lines.get(key)
+        if line is None or line.earliest_at - notification.created_at > GROUP_WINDOW:
+            line = NotificationGroup(
                 verb=notification.verb,
                 post=notification.post,
                 latest_at=notification.created_at,
+                earliest_at=notification.created_at,
                 comment_id=notification.comment_id,
             )
-            groups.append(last)
-        last.ids.append(notification.pk)
-        last.unread = last.unread or notification.read_at is None
-        if notification.actor_id and all(actor.pk != notification.actor_id for actor in last.actors):
-            last.actors.append(notification.actor)
+            groups.append(line)
+            open_lines[key] = line
+        line.earliest_at = notification.created_at
+        line.ids.append(notification.pk)
+        line.unread = line.unread or notification.read_at is None
+        if notification.actor_id and all(actor.pk != notification.actor_id for actor in line.actors):
+            line.actors.append(notification.actor)
     return groups
 
 

@@ -9,7 +9,8 @@ text people type: 80-character unbroken titles, the longest handles, names, head
 - the moderation case page draws the author's avatar small, whatever the screen;
 - a name on a profile card is never drawn over its banner;
 - the phone header is one row and the tab bar is there;
-- a failed Publish brings its error on screen.
+- a failed Publish brings its error on screen;
+- every key page has exactly one h1 and at most one search form on screen, at each width.
 """
 
 from pathlib import Path
@@ -49,6 +50,29 @@ _AXE_RUN = """async () => {
     .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
     .map((violation) => `${violation.id} (${violation.impact}): ${violation.nodes.slice(0, 3)
       .map((node) => node.target.join(" ")).join(" | ")}`);
+}"""
+
+# The page's h1s and its search forms (a form with role=search or a search field) that are drawn:
+# display:none, hidden or a closed <details> don't count; a visually hidden h1 does (readers hear it).
+# Twins: a heading or current tab in the page that says on screen what the h1 already says.
+_HEADINGS_AND_SEARCHES = r"""() => {
+  const drawn = (el) => el.checkVisibility({ visibilityProperty: true });
+  const searches = [...document.querySelectorAll("form")]
+    .filter((form) => form.matches("[role=search]") || form.querySelector("input[type=search]"))
+    .filter((form) => [...form.querySelectorAll("input:not([type=hidden])")].some(drawn));
+  // On screen, not only in the accessibility tree (a visually hidden h1 is 1 px wide).
+  const onScreen = (el) => drawn(el) && el.getBoundingClientRect().width > 1;
+  const text = (el) => el.textContent.replace(/\s+/g, " ").trim().toLowerCase();
+  const h1s = [...document.querySelectorAll("h1")].filter(drawn);
+  const twins = h1s.filter(onScreen).flatMap((h1) =>
+    [...document.querySelectorAll("main :is(h1, h2, h3, [aria-current=page])")]
+      .filter((el) => el !== h1 && onScreen(el) && text(el) === text(h1))
+      .map((el) => `${el.tagName.toLowerCase()} repeats "${text(h1)}"`));
+  return {
+    h1: h1s.map((h) => h.textContent.trim().slice(0, 40)),
+    searches: searches.map((form) => form.getAttribute("aria-label") || form.className),
+    twins,
+  };
 }"""
 
 
@@ -162,6 +186,9 @@ def test_key_pages_are_accessible_and_never_wider_than_the_screen(chromium, live
             checked += 1
             violations = browser_page.page.evaluate(_AXE_RUN)
             problems += [f"{who} {address}: {violation}" for violation in violations]
+            shown = browser_page.page.evaluate(_HEADINGS_AND_SEARCHES)
+            if len(shown["h1"]) != 1 or len(shown["searches"]) > 1 or shown["twins"]:
+                problems.append(f"{who} {address}: h1 {shown['h1']}, search forms {shown['searches']} {shown['twins']}")
             if viewport is PHONE:
                 try:
                     browser_page.assert_no_horizontal_overflow()

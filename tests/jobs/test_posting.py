@@ -159,3 +159,26 @@ def test_anyone_signed_in_can_report_a_job_once_and_reports_are_rate_limited(mak
         reporter.post(url, {"reason": "scam"})
     limited = reporter.post(url, {"reason": "scam"})
     assert limited.status_code == 429 and int(limited["Retry-After"]) > 0
+
+
+def test_fields_that_do_not_apply_are_dropped(studio_client):
+    """The form hides them; a value left in a hidden field (or posted by hand) is not kept."""
+    response = studio_client.post(
+        reverse("jobs:new"),
+        form_post(
+            location_mode="remote",
+            city="Lisbon",
+            salary_min="",
+            salary_max="",
+            salary_currency="EUR",
+            salary_period="month",
+            apply_method="email",
+            apply_email="jobs@example.com",
+            apply_url="https://example.com/apply",
+        ),
+    )
+    assert response.status_code == 302
+    job = Job.objects.get()
+    assert (job.city, job.salary_currency, job.salary_period) == ("", "", "")
+    assert (job.apply_email, job.apply_url) == ("jobs@example.com", "")
+    assert "EUR" not in studio_client.get(job.get_absolute_url()).content.decode()

@@ -69,7 +69,7 @@ def _notifications(author, make_user, make_published_post, count):
             actor=actors[number % 3],
             verb=verbs[number % 5],
             post=None if verbs[number % 5] == Verb.FOLLOW else posts[number % 3],
-            created_at=now - timedelta(minutes=number),
+            created_at=now - timedelta(hours=25 * number),  # a day apart: each its own line
         )
         for number in range(count)
     )

@@ -4,8 +4,10 @@ message, tags and software as links, the error pages."""
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.test import Client, override_settings
@@ -72,6 +74,17 @@ def test_times_under_a_minute_read_just_now():
     assert ago(now - timedelta(minutes=1), now) == "1\xa0minute ago"  # timesince keeps number and unit together
     assert ago(now - timedelta(hours=3, minutes=5), now) == "3\xa0hours ago"
     assert ago(None) == ""
+
+
+def test_no_template_says_times_with_django_timesince():
+    """`timesince` alone reads "0 minutes" for what just happened; every template says times with `ago`."""
+    templates = Path(settings.BASE_DIR) / "atelier" / "templates"
+    offenders = [
+        str(path.relative_to(templates))
+        for path in templates.rglob("*.*")
+        if re.search(r"\|\s*(timesince|naturaltime)\b", path.read_text(errors="replace"))
+    ]
+    assert offenders == []
 
 
 def test_a_fresh_comment_says_just_now(make_user, capture, client):
@@ -184,3 +197,23 @@ def test_the_cloak_help_page_speaks_plainly(rf):
     for jargon in ("SSIM", "PSNR", "MobileNet", "CLIP", "ViT", "bench/", "cloak_eval"):
         assert jargon not in page, jargon
     assert "97 % alike" in page and "8 of 255 brightness levels" in page
+
+
+@override_settings(DEBUG=False)
+@pytest.mark.parametrize("address", ["/search/?q=harbour", "/jobs/", "/posts/999999/", "/", "/feed/discover/"])
+def test_a_page_has_one_search_box_and_one_h1(db, client, address):
+    """Pages with their own search (search, jobs, not found) drop the header's; the rest keep it."""
+    page = client.get(address).content.decode()
+    assert page.count('role="search"') == 1, address
+    assert len(re.findall(r"<h1[\s>]", page)) == 1, address
+
+
+def test_feed_tabs_and_heading_never_say_the_same_thing_twice(make_user, client):
+    """A visitor's Discover has no one-tab bar; signed in, the current tab names the feed and the h1
+    is kept for screen readers only."""
+    page = client.get(reverse("feeds:feed", args=["discover"])).content.decode()
+    assert 'class="feed-tabs"' not in page and '<h1 class="feed-title">Discover</h1>' in page
+    client.force_login(make_user("tabbed"))
+    for feed in ("home", "following", "discover"):
+        page = client.get(reverse("feeds:feed", args=[feed])).content.decode()
+        assert 'class="feed-tabs"' in page and '<h1 class="feed-title visually-hidden">' in page, feed
