@@ -41,7 +41,8 @@ def document(*, surge: dict, measured: dict, assumptions: dict, prices: dict, pl
         "| unit | web (gunicorn + nginx) ms | PostgreSQL ms | workers ms |",
         "| --- | ---: | ---: | ---: |",
         f"| anonymous page | {_ms(m['web_s_per_anonymous_page'])} | {_ms(m['db_s_per_anonymous_page'])} | – |",
-        f"| signed-in page or action | {_ms(m['web_s_per_signed_in_page'])} | {_ms(m['db_s_per_signed_in_page'])} | – |",
+        f"| signed-in page or action | {_ms(m['web_s_per_signed_in_page'])} | "
+        f"{_ms(m['db_s_per_signed_in_page'])} | – |",
         f"| sign-up (form, submit, mail, confirm, first page) | {_ms(m['web_s_per_signup'])} | – | "
         f"{_ms(m['worker_s_per_signup'])} |",
         f"| uploaded image (tus, attach, publish, polling; media + detection) | {_ms(m['web_s_per_upload'])} | "
@@ -95,17 +96,21 @@ def document(*, surge: dict, measured: dict, assumptions: dict, prices: dict, pl
         "",
         f"- **App servers**: {small['app_servers']} → {large['app_servers']} behind the load balancer (nginx's "
         f"`upstream`), `WEB_PROCESSES` {small['gunicorn_processes']} → {large['gunicorn_processes']} in total. "
-        "Sessions, rate limits and tus uploads already live in Redis/PostgreSQL/S3, so any instance serves any request.",
+        "Sessions, rate limits and tus uploads already live in Redis/PostgreSQL/S3, so any instance serves "
+        "any request.",
         f"- **Worker pools**: `CELERY_MEDIA_CONCURRENCY` {small['media_concurrency']} → {large['media_concurrency']}, "
         f"`CELERY_DETECTION_CONCURRENCY` {small['detection_concurrency']} → {large['detection_concurrency']} "
         f"({small['worker_servers']} → {large['worker_servers']} worker servers); one beat.",
         f"- **PgBouncer** in transaction mode in front of PostgreSQL once connections pass ~200 "
-        f"({small['db_connections_at_peak']} → {large['db_connections_at_peak']} at peak): `DATABASE_URL` points at it.",
-        "- **Read replica**: " + (
+        f"({small['db_connections_at_peak']} → {large['db_connections_at_peak']} at peak): `DATABASE_URL` "
+        "points at it.",
+        "- **Read replica**: "
+        + (
             "needed at 700k: the database's busy cores at peak exceed what one 16-core server gives at the target "
             "utilisation; send feeds and search reads to it."
-            if large["cores"]["db"] > 16 else
-            f"not needed by these numbers ({large['cores']['db']} of 16 cores on the database server at peak); keep "
+            if large["cores"]["db"] > 16
+            else f"not needed by these numbers ({large['cores']['db']} of 16 cores on the database server at "
+            "peak); keep "
             "one as a hot standby for failover, not for load."
         ),
         "- **CDN in front of the edge** (`MEDIA_URL` on the CDN's host): signed URLs and the 5 s page micro-cache "
@@ -118,7 +123,8 @@ def document(*, surge: dict, measured: dict, assumptions: dict, prices: dict, pl
         f"| app + worker servers | {small['cost']['servers']} | {large['cost']['servers']} |",
         f"| database servers | {small['cost']['db_servers']} | {large['cost']['db_servers']} |",
         f"| Hetzner + CDN, USD/month | {small['cost']['hetzner_usd']:,} | {large['cost']['hetzner_usd']:,} |",
-        f"| AWS on demand (EC2, S3, CloudFront), USD/month | {small['cost']['aws_usd']:,} | {large['cost']['aws_usd']:,} |",
+        f"| AWS on demand (EC2, S3, CloudFront), USD/month | {small['cost']['aws_usd']:,} | "
+        f"{large['cost']['aws_usd']:,} |",
         f"| the serverless bill, USD/month (~$96k a week) | {small['cost']['serverless_month_usd']:,} | "
         f"{large['cost']['serverless_month_usd']:,} |",
         "",

@@ -137,9 +137,12 @@ def plan_for(people: int, m: Measured, a: Assumptions, *, signups_per_day: float
         "peak_images_uploaded_per_s": round(peak_images, 2),
         "signups_per_day": round(signups),
         "busy_cores": {
-            "web": round(web_busy, 2), "db": round(db_busy, 2), "media": round(media_busy, 2),
-            "detection": round(detection_busy, 2), "workers": round(worker_busy, 2),
-        },  # fmt: skip
+            "web": round(web_busy, 2),
+            "db": round(db_busy, 2),
+            "media": round(media_busy, 2),
+            "detection": round(detection_busy, 2),
+            "workers": round(worker_busy, 2),
+        },
         "cores": {"web": web_cores, "workers": worker_cores, "db": db_cores},
         "gunicorn_processes": 2 * web_cores + 1,
         "media_concurrency": cores(media_busy),

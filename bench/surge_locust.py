@@ -42,7 +42,7 @@ def log_request(request_type, name, response_time, response_length, response=Non
     status = getattr(response, "status_code", 0) or 0
     outcome = "refused" if status == 429 else "error" if exception is not None or status >= 400 else "ok"
     if _log:
-        _log.write(f"{time.time():.3f},{name},{response_time:.1f},{status},{outcome}\n")
+        _log.write(f"{time.time():.3f},{name},{response_time:.1f},{status},{outcome},{response_length or 0}\n")
 
 
 def journey(name: str, seconds: float, failure: str = "") -> None:
@@ -82,7 +82,8 @@ class Person(HttpUser):
         return self.due - now
 
     def on_start(self):
-        self.due = time.time() + random.uniform(0, pacing(class_rate=class_rate(self.kind), users=self.fixed_count or 1))  # noqa: S311
+        period = pacing(class_rate=class_rate(self.kind), users=self.fixed_count or 1)
+        self.due = time.time() + random.uniform(0, period)  # noqa: S311 - staggered starts
         self.become(next(_addresses))
 
     def become(self, address: str) -> None:
@@ -112,7 +113,7 @@ class Person(HttpUser):
 
 def popular(items: list, skew: float = 1.1):
     """A power-law pick: the first items (the popular artists and posts) come up most."""
-    return items[min(len(items) - 1, int(random.paretovariate(skew)) - 1)]  # noqa: S311
+    return items[min(len(items) - 1, int(random.paretovariate(skew)) - 1)]
 
 
 def weighted(weights: dict[str, int]) -> str:

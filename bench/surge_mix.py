@@ -8,6 +8,7 @@ Importing this module needs neither Django nor locust, so tests and the orchestr
 
 import math
 from dataclasses import dataclass
+from itertools import pairwise
 
 # Anonymous visitors' pages, by weight (a visit is one page and up to IMAGES_PER_PAGE of its images).
 ANONYMOUS_PAGES = {"front": 3, "discover": 3, "profile": 2, "post": 4, "search": 1}
@@ -58,7 +59,7 @@ def surge_factor(schedule: list[list[float]], elapsed: float) -> float:
         return 1.0
     if elapsed <= schedule[0][0]:
         return schedule[0][1]
-    for (t0, f0), (t1, f1) in zip(schedule, schedule[1:], strict=False):
+    for (t0, f0), (t1, f1) in pairwise(schedule):
         if elapsed <= t1:
             return f0 + (f1 - f0) * (elapsed - t0) / (t1 - t0) if t1 > t0 else f1
     return schedule[-1][1]

@@ -140,6 +140,8 @@ def stored_bytes(env: dict, database: str) -> dict:
         people = conn.execute("SELECT count(*) FROM accounts_user").fetchone()[0]
         posts = conn.execute("SELECT count(*) FROM posts_post").fetchone()[0]
         items = conn.execute("SELECT count(*) FROM posts_mediaitem").fetchone()[0]
+        # The seed's extra posts reuse the pipeline's renditions: count each stored image once.
+        distinct = conn.execute("SELECT count(DISTINCT renditions::text) FROM posts_mediaitem").fetchone()[0]
     s3 = boto3.client(
         "s3", endpoint_url=env["AWS_S3_ENDPOINT_URL"], aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"], region_name=env.get("AWS_S3_REGION_NAME", "us-east-1"),
@@ -157,6 +159,7 @@ def stored_bytes(env: dict, database: str) -> dict:
         "people": people,
         "posts": posts,
         "media_items": items,
+        "media_items_distinct": distinct,
         "object_store": buckets,
     }
 

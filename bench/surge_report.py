@@ -11,13 +11,14 @@ UPLOAD_REQUESTS = ("upload:tus_create", "upload:tus_patch", "upload:media_add")
 GROUPS = {"anonymous": "anon:", "signed in": "in:", "sign-up": "signup:", "artist": "upload:"}
 
 
-def read_log(path: Path) -> list[tuple[float, str, float, int, str]]:
+def read_log(path: Path) -> list[tuple[float, str, float, int, str, int]]:
+    """(time, name, ms, status, outcome, bytes) per request the locustfile logged."""
     rows = []
     if not path.exists():
         return rows
     for line in path.read_text().splitlines():
-        t, name, ms, status, outcome = line.split(",")
-        rows.append((float(t), name, float(ms), int(status), outcome))
+        t, name, ms, status, outcome, size = line.split(",")
+        rows.append((float(t), name, float(ms), int(status), outcome, int(size)))
     return rows
 
 
@@ -37,6 +38,8 @@ def figures(rows: list, seconds: float | None = None) -> dict:
     }
     if seconds:
         out["rps"] = round(len(rows) / seconds, 2)
+    if rows:
+        out["mean_bytes"] = round(sum(r[5] for r in rows) / len(rows))
     errors = {}
     for r in rows:
         if r[4] == "error":
@@ -49,7 +52,8 @@ def figures(rows: list, seconds: float | None = None) -> dict:
 def summarize(rows: list, start: float, end: float) -> dict:
     """Per request name, per page group, all pages together, images, upload requests and journeys."""
     rows = [r for r in rows if start <= r[0] <= end]
-    seconds = max(1.0, end - start)
+    # From the first request: locust takes a few seconds to start, which is not the site's time.
+    seconds = max(1.0, end - max(start, min((r[0] - r[2] / 1000 for r in rows), default=start)))
     requests = [r for r in rows if not r[1].endswith("_to_public") and not r[1].endswith("_to_confirmed")]
     names = sorted({r[1] for r in requests})
     pages = [r for r in requests if is_page(r[1])]

@@ -26,8 +26,12 @@ SURGE = {
             "units": 4,
             "upload_images": 10,
             "cpu_s": {
-                "gunicorn": 2.0, "seaweedfs": 0.5, "celery-media": 15.0, "celery-detection": 10.0, "postgres": 1.0,
-            },  # fmt: skip
+                "gunicorn": 2.0,
+                "seaweedfs": 0.5,
+                "celery-media": 15.0,
+                "celery-detection": 10.0,
+                "postgres": 1.0,
+            },
         },
     },
     "storage": {
@@ -84,7 +88,7 @@ def test_plan_for_100k_people():
 
 
 def test_the_surge_week_scales_every_tier_and_costs_less_than_the_serverless_bill():
-    m, plans = cm.build(SURGE, ASSUMED)
+    _, plans = cm.build(SURGE, ASSUMED)
     small, large = plans["100k"], plans["700k"]
 
     assert large["peak_pages_per_s"] == pytest.approx(7 * small["peak_pages_per_s"])
@@ -124,6 +128,7 @@ def test_the_locustfile_imports_with_one_class_per_kind_of_the_mix():
         "print(json.dumps(sorted(c.kind for c in (s.AnonymousVisitor, s.SignedInReader, s.Newcomer, s.Artist))))"
     )
     env = os.environ | {"SURGE_RUN": "{}"}
-    output = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    command = [sys.executable, "-c", code]
+    output = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=True)  # noqa: S603
 
     assert json.loads(output.stdout.strip().splitlines()[-1]) == sorted(Mix().rates(1.0))
