@@ -28,7 +28,7 @@ class Assumptions:
     anonymous_share: float = 0.65  # of page views, as in the bench's mix
     posts_per_active: float = 0.08  # posts published per active person per day
     images_per_post: float = 2.5  # the bench's artists upload 1–4
-    images_per_page: float = 8.0  # images a page view pulls through the edge/CDN (thumbnails, covers)
+    images_per_page: float = 6.0  # images a page view pulls through the edge/CDN (no browser cache)
     signups_per_day_share: float = 0.01  # new people per day as a share of the base (ordinary growth)
     peak_to_average: float = 3.0  # busiest hour's rate over the day's average
     target_utilisation: float = 0.6  # cores are sized so the peak uses this share of them

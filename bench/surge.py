@@ -251,6 +251,9 @@ def main() -> int:
         sampler = probes.QueueSampler(env["REDIS_URL"], env["DATABASE_URL"])
         sampler.start()
         baseline_before = probes.baseline_rates(baseline_url, slices=slices, seconds=4, headers=pass_header)
+        # Every process loads its templates and connections before anything is counted.
+        run.locust("warm-up", rate=8, seconds=args.calibrate_seconds)
+        run.drain()
         calibration = run.calibrate(args.calibrate_seconds)
         steps, base_rate = [], None
         for rate in [float(r) for r in args.rates.split(",")]:
