@@ -38,6 +38,7 @@ def seed(*, people: int, image_posts: int, cloned_posts: int, readers: int, arti
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.hashers import make_password
     from django.contrib.sessions.backends.cached_db import SessionStore
+    from django.db.models import F, Q
     from django.utils import timezone
 
     from atelier.accounts.models import Profile, User
@@ -91,7 +92,9 @@ def seed(*, people: int, image_posts: int, cloned_posts: int, readers: int, arti
         services.post_publish(post=post, user=author)
         made.append(post.pk)
     deadline = time.monotonic() + 600
-    while Post.objects.filter(pk__in=made, state=PostState.CHECKING).exists() and time.monotonic() < deadline:
+    # Public, and covers built: the extra posts copy the cover names, which a later render would replace.
+    unfinished = Q(state=PostState.CHECKING) | ~Q(covers_built_version=F("covers_version"))
+    while Post.objects.filter(unfinished, pk__in=made).exists() and time.monotonic() < deadline:
         time.sleep(2)
     public = list(Post.objects.filter(pk__in=made, state=PostState.PUBLIC))
     timings["image_posts_s"] = time.perf_counter() - step
