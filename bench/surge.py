@@ -196,9 +196,12 @@ def start_stack(args) -> tuple[dict, subprocess.Popen]:
         [sys.executable, "-m", "deploy.run_stack"], cwd=ROOT, env=dict(os.environ), start_new_session=True,
         stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + 900  # migrating a new database takes minutes on a busy 2-core box
     while not (port_open(*split_address(EDGE)) and get(f"http://{EDGE}/healthz") == 200):
         if stack.poll() is not None or time.monotonic() > deadline:
+            if stack.poll() is None:
+                os.killpg(stack.pid, signal.SIGINT)
+                stack.wait(90)
             raise SystemExit(f"the stack did not start: see {VAR / 'stack.log'}")
         time.sleep(2)
     return env, stack
