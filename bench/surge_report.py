@@ -101,7 +101,7 @@ def plot(path: Path, points: list[dict], queues: list[dict], start: float, marks
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, (top, bottom) = plt.subplots(2, 1, figsize=(11, 7.5), sharex=True)
+    figure, (top, bottom) = plt.subplots(2, 1, figsize=(11, 8), sharex=True)
     xs = [p["t"] for p in points]
     for group in GROUPS:
         top.plot(xs, [p[group] for p in points], marker=".", label=f"p95 {group}")
@@ -109,7 +109,7 @@ def plot(path: Path, points: list[dict], queues: list[dict], start: float, marks
     top.axhline(500, color="grey", linestyle="--", label="500 ms (surge goal)")
     top.set_ylabel("p95 per 10 s (ms)")
     top.set_yscale("log")
-    top.legend(loc="upper left", fontsize=8, ncol=3)
+    top.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06), fontsize=8, ncol=6, frameon=False)
     qx = [q["t"] - start for q in queues]
     for name in ("media", "detection", "default", "posts_checking"):
         bottom.plot(qx, [q[name] for q in queues], label=name.replace("_", " "))
@@ -120,7 +120,9 @@ def plot(path: Path, points: list[dict], queues: list[dict], start: float, marks
         for label, at in marks.items():
             axis.axvline(at, color="red", alpha=0.4)
             if axis is top:
-                axis.annotate(label, (at, 0.98), xycoords=("data", "axes fraction"), fontsize=8, va="top", rotation=90)
+                axis.annotate(
+                    f" {label}", (at, 0.02), xycoords=("data", "axes fraction"), fontsize=8, va="bottom", rotation=90
+                )
     top.set_title("Atelier surge: sign-ups and uploads 1× → 7× while browsing continues (2-core box)")
     figure.tight_layout()
     figure.savefig(path, dpi=110)
