@@ -114,6 +114,7 @@ def main(argv: list[str]) -> int:
                 sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", env["EDGE_APP_ADDRESS"],
                 "--workers", processes, "--worker-class", "gthread", "--threads", env.get("WEB_THREADS", "4"),
                 "--max-requests", "10000", "--max-requests-jitter", "1000", "--graceful-timeout", "20",
+                "--keep-alive", "75",  # longer than the edge's upstream keepalive_timeout (60 s)
                 "--forwarded-allow-ips", "127.0.0.1",
             ],
             env,

@@ -177,7 +177,7 @@ WEBAUTHN_RP_ID = env_str("WEBAUTHN_RP_ID", "")
 # Behind a proxy, the number of trusted proxies in X-Forwarded-For; 0 means use REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
-# --- Email: console by default, SMTP when EMAIL_HOST is set.
+# --- Email: console by default, SMTP when EMAIL_HOST is set, files when EMAIL_FILE_PATH is.
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Atelier <no-reply@atelier.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 if env_str("EMAIL_HOST"):
@@ -189,6 +189,10 @@ if env_str("EMAIL_HOST"):
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
     EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
     EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 15)
+elif env_str("EMAIL_FILE_PATH"):
+    # Each message as a file in this folder: a staging instance, or a load test that reads the links.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH")
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 

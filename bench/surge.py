@@ -1,0 +1,382 @@
+"""The crowd arrives (issue 19): the whole production stack under a day's mix, then a 7× surge.
+
+    .venv/bin/python bench/surge.py [--quick] [--rates 5,10,20,40] [--step-seconds 25] [--surge 40,60,90,30] …
+
+Writes an environment file (var/surge/env: its own PostgreSQL database, Redis DB, ports 8280–8290,
+mail to files) and starts the stack with deploy/run_stack.py as `bin/stack --env` does: nginx,
+gunicorn, Celery pools, beat, SeaweedFS. Seeds people, follows and posts whose images went through
+the real pipeline (bench/surge_seed.py), then drives the edge with locust (bench/surge_locust.py) in
+its own single process: the box has 2 cores, shared by the stack and the load generator, so one
+locust process (not --processes) leaves the stack the most CPU; its own CPU is recorded.
+
+1. Calibration: each class alone, CPU seconds per request from /proc (gunicorn, workers, nginx,
+   PostgreSQL backends of this database) — and per upload, waiting for its workers to finish.
+2. Step search: the mix at rising page rates; the base rate is the highest with page p95 ≤ 200 ms
+   and no errors. The feeds bench's in-memory baseline (bench/feeds.py's /bench/memory/, gunicorn with
+   2 sync workers) is measured with wrk before and after; ratio = base page rate / baseline.
+3. Surge: browsing at the base rate while sign-ups and uploads go 1× → 7× → 1×; per class
+   p50/p95/p99, errors, refusals by the budgets apart, upload-to-public, queue backlog every 2 s.
+Writes bench/results/surge.json and surge.png.
+"""
+
+import argparse
+import json
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.request import Request, urlopen
+
+import psycopg
+import redis
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench import surge_probes as probes  # noqa: E402
+from bench.feeds_measure import machine  # noqa: E402
+from bench.surge_mix import Mix  # noqa: E402
+from bench.surge_report import plot, read_log, summarize, timeline  # noqa: E402
+from deploy.run_stack import stack_environment  # noqa: E402
+from deploy.stack import port_open, split_address, wait_for_port  # noqa: E402
+
+VAR = ROOT / "var" / "surge"
+DATABASE = "atelier_b_stack"
+TEMPLATE = f"{DATABASE}_template"
+EDGE, APP, S3_PORT, BASELINE = "127.0.0.1:8280", "127.0.0.1:8281", "8282", "127.0.0.1:8290"
+AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
+RESULTS = ROOT / "bench" / "results"
+
+
+def write_env(args) -> Path:
+    """The stack's production environment for this run, as a file `bin/stack --env` would read."""
+    values = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "ATELIER_VAR_DIR": str(VAR),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SITE_URL": f"http://{EDGE}",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
+        "REDIS_URL": args.redis_url,
+        "CACHE_KEY_PREFIX": "atelier-surge",
+        "EDGE_LISTEN": EDGE,
+        "EDGE_APP_ADDRESS": APP,
+        "STACK_S3_PORT": S3_PORT,
+        "EDGE_ACCESS_LOG": "off",
+        "WEB_PROCESSES": str(args.web_processes),
+        "CLOAK_AVAILABLE": "false",
+        "EMAIL_FILE_PATH": str(VAR / "mail"),
+        "OMP_NUM_THREADS": "1",
+    }
+    path = VAR / "env"
+    path.write_text("".join(f"{key}={value}\n" for key, value in values.items()))
+    return path
+
+
+def get(url: str, browser_pass: str = "") -> int:
+    headers = {"User-Agent": AGENT} | ({"Cookie": f"atelier_pass={browser_pass}"} if browser_pass else {})
+    try:
+        with urlopen(Request(url, headers=headers), timeout=10) as response:  # noqa: S310 - loopback
+            return response.status
+    except Exception as error:
+        return getattr(error, "code", 0)
+
+
+class Run:
+    """One stack, its seed, and the locust phases against it."""
+
+    def __init__(self, args, env: dict, stack: subprocess.Popen):
+        self.args, self.env, self.stack = args, env, stack
+        self.meter = probes.CpuMeter(stack.pid, DATABASE)
+        self.mix = Mix()
+
+    def locust(self, label: str, *, rate: float, seconds: int, surge=None, classes=(), mix=None, peak=1.0) -> dict:
+        mix = Mix(**(mix or {}))
+        users = mix.users(rate, peak)
+        log = VAR / f"{label}.log"
+        run = {"rate": rate, "surge": surge or [], "users": users, "mix": mix.__dict__, "log": str(log)}
+        run["mail"] = str(VAR / "mail")
+        count = sum(users[c] for c in users if not classes or c in [k.lower() for k in classes])
+        names = {"anonymous": "AnonymousVisitor", "signed_in": "SignedInReader", "newcomer": "Newcomer"}
+        names["artist"] = "Artist"
+        picked = [names[c] for c in classes]
+        command = [
+            sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "surge_locust.py"), "--headless",
+            "-u", str(count), "-r", str(max(count, 10)), "--run-time", f"{seconds}s", "--stop-timeout", "10",
+            "--host", f"http://{EDGE}", "--only-summary", "--loglevel", "WARNING", *picked,
+        ]  # fmt: skip
+        env = os.environ | {"SURGE_PLAN": str(VAR / "plan.json"), "SURGE_RUN": json.dumps(run)}
+        cpu_before, own_before, start = self.meter.snapshot(), probes.self_cpu(), time.time()
+        print(f"[{label}] rate {rate}/s, {count} people {users}, {seconds} s", flush=True)
+        with (VAR / f"{label}.locust.txt").open("w") as out:
+            subprocess.run(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)  # noqa: S603
+        end = time.time()
+        summary = summarize(read_log(log), start, end)
+        summary |= {"rate": rate, "users": users, "start": start, "end": end}
+        summary["cpu_s"] = self.meter.delta(cpu_before, self.meter.snapshot())
+        summary["cpu_s"]["locust"] = round(probes.self_cpu() - own_before, 3)
+        pages = summary["pages"]
+        print(f"[{label}] pages {pages}", flush=True)
+        return summary
+
+    def drain(self, timeout: float = 180) -> float:
+        """Wait until the media and detection queues are empty and no post is checking."""
+        started = time.time()
+        broker = redis.Redis.from_url(self.env["REDIS_URL"])
+        with psycopg.connect(self.env["DATABASE_URL"], autocommit=True) as conn:
+            while time.time() - started < timeout:
+                checking = conn.execute("SELECT count(*) FROM posts_post WHERE state = 'checking'").fetchone()[0]
+                if not checking and not any(broker.llen(q) for q in probes.QUEUES):
+                    break
+                time.sleep(2)
+        return round(time.time() - started, 1)
+
+    def calibrate(self, seconds: int) -> dict:
+        """Each class alone: CPU seconds per page (or per journey) by process kind."""
+        out = {}
+        plans = {
+            "anonymous": ({}, 20),
+            "signed_in": ({}, 12),
+            "newcomer": ({"signups_per_page": 0.05}, 10),
+            "artist": ({"uploads_per_page": 0.02}, 10),
+        }
+        for kind, (mix, rate) in plans.items():
+            before = self.meter.snapshot()
+            phase = self.locust(f"calibrate-{kind}", rate=rate, seconds=seconds, classes=[kind], mix=mix)
+            phase["drain_s"] = self.drain()
+            cpu = self.meter.delta(before, self.meter.snapshot())
+            units = phase["pages"]["requests"]
+            if kind == "artist":  # posts started; their images, counted in the database, are the real unit
+                units = phase["classes"].get("upload:new", {}).get("requests", 0)
+            if kind == "newcomer":
+                units = phase["classes"].get("signup:submit", {}).get("requests", 0)
+            out[kind] = {
+                "unit": {"artist": "post started (1–4 images)", "newcomer": "sign-up submitted"}.get(kind, "page"),
+                "units": units,
+                "pages": phase["pages"]["requests"],
+                "images": phase["images"]["requests"],
+                "cpu_s": cpu,
+                "cpu_ms_per_unit": {k: round(1000 * v / max(1, units), 2) for k, v in cpu.items()},
+                "upload_images": self.images_uploaded(phase["start"]) if kind == "artist" else None,
+                "locust_cpu_s": phase["cpu_s"]["locust"],
+            }
+        return out
+
+    def images_uploaded(self, since: float) -> int:
+        with psycopg.connect(self.env["DATABASE_URL"], autocommit=True) as conn:
+            query = "SELECT count(*) FROM posts_mediaitem WHERE created_at >= to_timestamp(%s)"
+            return conn.execute(query, [since]).fetchone()[0]
+
+    def uploads_outcome(self) -> dict:
+        """Every post the artists published in this run: public, held, still checking (stuck) or lost."""
+        with psycopg.connect(self.env["DATABASE_URL"], autocommit=True) as conn:
+            rows = conn.execute(
+                "SELECT state, count(*) FROM posts_post WHERE title LIKE 'Surge study %%' GROUP BY state"
+            ).fetchall()
+        return dict(rows)
+
+
+def fresh_database(env: dict, *, template: str) -> None:
+    """An empty database for this run: the stack migrates it, or (--template) it is copied from a
+    migrated template (migrating from nothing takes minutes on a busy 2-core box) and the stack's
+    own `migrate` adds only newer migrations."""
+    admin = "postgres://postgres@127.0.0.1:5432/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+    if template == "off":
+        return
+    rebuild_template = template == "rebuild"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [TEMPLATE]).fetchone()
+        if rebuild_template or not exists:
+            conn.execute(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {TEMPLATE}")
+    if rebuild_template or not exists:
+        print(f"Migrating the template database {TEMPLATE} (once) …", flush=True)
+        template_env = env | {"DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{TEMPLATE}"}
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=template_env, check=True
+        )
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {DATABASE} TEMPLATE {TEMPLATE}")
+
+
+def start_stack(args) -> tuple[dict, subprocess.Popen]:
+    if VAR.exists():
+        shutil.rmtree(VAR)
+    (VAR / "mail").mkdir(parents=True)
+    env_file = write_env(args)
+    redis.Redis.from_url(args.redis_url).flushdb()  # this run's own Redis DB: broker, cache, budgets
+    for line in env_file.read_text().splitlines():
+        key, _, value = line.partition("=")
+        os.environ[key] = value
+    env, _ = stack_environment(VAR)
+    fresh_database(env, template=args.template)
+    log = (VAR / "stack.log").open("w")
+    stack = subprocess.Popen(
+        [sys.executable, "-m", "deploy.run_stack"], cwd=ROOT, env=dict(os.environ), start_new_session=True,
+        stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    deadline = time.monotonic() + 900  # migrating a new database takes minutes on a busy 2-core box
+    while not (port_open(*split_address(EDGE)) and get(f"http://{EDGE}/healthz") == 200):
+        if stack.poll() is not None or time.monotonic() > deadline:
+            if stack.poll() is None:
+                os.killpg(stack.pid, signal.SIGINT)
+                stack.wait(90)
+            raise SystemExit(f"the stack did not start: see {VAR / 'stack.log'}")
+        time.sleep(2)
+    return env, stack
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a ~2-minute smoke: small seed, short phases")
+    parser.add_argument("--rates", default="5,10,15,20,30,40,50", help="page rates of the step search, ascending")
+    parser.add_argument("--step-seconds", type=int, default=25)
+    parser.add_argument("--calibrate-seconds", type=int, default=20)
+    parser.add_argument("--surge", default="40,60,90,30", help="seconds at 1×, ramp up, at 7×, back at 1×")
+    parser.add_argument("--peak", type=float, default=7.0)
+    parser.add_argument("--people", type=int, default=3000)
+    parser.add_argument("--image-posts", type=int, default=30)
+    parser.add_argument("--cloned-posts", type=int, default=3000)
+    parser.add_argument("--web-processes", type=int, default=3)
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/9")
+    parser.add_argument(
+        "--template", choices=("off", "reuse", "rebuild"), default="off",
+        help="copy the database from a migrated template (made on first use): saves the minutes of migrating",
+    )  # fmt: skip
+    args = parser.parse_args()
+    if args.quick:
+        args.rates, args.step_seconds, args.calibrate_seconds, args.surge = "10", 12, 6, "8,8,16,8"
+        args.people, args.image_posts, args.cloned_posts = 600, 6, 300
+    started = time.time()
+    out_dir = VAR.parent if args.quick else RESULTS  # a smoke run's figures stay out of bench/results
+    load_before = os.getloadavg()
+    env, stack = start_stack(args)
+    baseline = None
+    try:
+        seed_options = {
+            "people": args.people, "image_posts": args.image_posts, "cloned_posts": args.cloned_posts,
+            "readers": 400, "artists": 200, "pool": 6000, "agent": AGENT,
+        }  # fmt: skip
+        seeding = time.time()
+        subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "bench.surge_seed", str(VAR / "plan.json")], cwd=ROOT, check=True,
+            env=env | {"SURGE_SEED_OPTIONS": json.dumps(seed_options)},
+        )  # fmt: skip
+        seed = json.loads((VAR / "plan.json").read_text())["facts"] | {"seconds": round(time.time() - seeding, 1)}
+        plan = json.loads((VAR / "plan.json").read_text())["plan"]
+        baseline = probes.start_baseline(env, BASELINE, VAR / "baseline.log")
+        wait_for_port(*split_address(BASELINE), timeout=60)
+        for _ in range(60):  # both workers loaded and warm before the first slice
+            if get(f"http://{BASELINE}/bench/memory/", plan["passes"]["127.0.0.1"]) == 200:
+                break
+            time.sleep(1)
+        pass_header = {"User-Agent": AGENT, "Cookie": f"atelier_pass={plan['passes']['127.0.0.1']}"}
+        baseline_url = f"http://{BASELINE}/bench/memory/"
+        slices = 2 if args.quick else 3
+        run = Run(args, env, stack)
+        sampler = probes.QueueSampler(env["REDIS_URL"], env["DATABASE_URL"])
+        sampler.start()
+        baseline_before = probes.baseline_rates(baseline_url, slices=slices, seconds=4, headers=pass_header)
+        # Every process loads its templates and connections before anything is counted.
+        run.locust("warm-up", rate=8, seconds=args.calibrate_seconds)
+        run.drain()
+        calibration = run.calibrate(args.calibrate_seconds)
+        steps, base_rate = [], None
+        for rate in [float(r) for r in args.rates.split(",")]:
+            step = run.locust(f"step-{rate:g}", rate=rate, seconds=args.step_seconds)
+            step["meets_goal"] = step["pages"]["p95_ms"] is not None and step["pages"]["p95_ms"] <= 200
+            step["meets_goal"] = step["meets_goal"] and step["pages"]["errors"] == 0
+            steps.append(step)
+            if not step["meets_goal"]:
+                break
+            base_rate = rate
+        baseline_after = probes.baseline_rates(baseline_url, slices=slices, seconds=4, headers=pass_header)
+        run.drain()
+        rate = base_rate or float(args.rates.split(",")[0])
+        hold1, ramp, hold7, back = (int(x) for x in args.surge.split(","))
+        marks = {"ramp starts": hold1, f"{args.peak:g}× reached": hold1 + ramp, "back to 1×": hold1 + ramp + hold7}
+        schedule = [[0, 1], [hold1, 1], [hold1 + ramp, args.peak], [hold1 + ramp + hold7, args.peak]]
+        schedule.append([hold1 + ramp + hold7 + 1, 1])
+        surge = run.locust("surge", rate=rate, seconds=hold1 + ramp + hold7 + back, surge=schedule, peak=args.peak)
+        surge["drain_after_s"] = run.drain(240)
+        samples = sampler.stop()
+        rows = read_log(VAR / "surge.log")
+        windows = {"base": (surge["start"], surge["start"] + hold1)}
+        windows["peak"] = (surge["start"] + hold1 + ramp, surge["start"] + hold1 + ramp + hold7)
+        surge["windows"] = {name: summarize(rows, *window) for name, window in windows.items()}
+        surge["timeline"] = timeline(rows, surge["start"], surge["end"], 10.0)
+        surge["queue_samples"] = [
+            s | {"t": round(s["t"] - surge["start"], 1)} for s in samples if s["t"] >= surge["start"]
+        ]
+        surge["queue_peak"] = {
+            q: max((s[q] for s in surge["queue_samples"]), default=0) for q in (*probes.QUEUES, "posts_checking")
+        }
+        surge["uploads_outcome"] = run.uploads_outcome()
+        storage = probes.stored_bytes(env, DATABASE)
+        plot(
+            out_dir / ("surge-quick.png" if args.quick else "surge.png"),
+            surge["timeline"],
+            [s for s in samples if s["t"] >= surge["start"]],
+            surge["start"],
+            marks,
+        )
+    finally:
+        if baseline:
+            baseline.terminate()
+            baseline.wait(20)
+        os.killpg(stack.pid, signal.SIGINT)
+        stack.wait(90)
+    base_rps = (baseline_before["rps"] + baseline_after["rps"]) / 2
+    base_step = next((s for s in steps if s["rate"] == base_rate), steps[0])
+    report = {
+        "goals": {"base_pages_p95_ms": 200, "surge_pages_p95_ms": 500, "upload_to_public_p95_s": 60, "ratio_min": 0.6},
+        "method": {
+            "stack": f"deploy/run_stack.py with var/surge/env: nginx on {EDGE}, gunicorn {args.web_processes} gthread "
+            "processes × 4 threads, Celery default+email 2, media 2, detection 1, beat; SeaweedFS; "
+            f"PostgreSQL database {DATABASE}; Redis {args.redis_url}",
+            "load": "locust, one process (the box has 2 cores shared by the stack and the load generator), "
+            "HttpUser (requests), each simulated person on its own loopback /24 with a browser UA and the day's pass",
+            "mix": Mix().__dict__,
+            "pages": "every request but images, tus transfers and attaching a file (reported apart as upload_requests)",
+            "baseline": "bench/feeds.py's /bench/memory/ (feeds/feed.html, 24 in-memory cards) under gunicorn, 2 sync "
+            "workers, wrk -t2 -c12, 4 s slices before and after the step search; ratio = base page rate / mean",
+            "cpu": "utime+stime deltas from /proc per process kind of the stack's tree plus this database's "
+            "PostgreSQL backends; per class from each class run alone (calibration), workers waited for",
+        },
+        "machine": machine() | {"loadavg_before": load_before, "loadavg_after": os.getloadavg()},
+        "seed": seed,
+        "baseline": {"before": baseline_before, "after": baseline_after, "rps": round(base_rps, 1)},
+        "calibration": calibration,
+        "steps": steps,
+        "base_rate": base_rate,
+        "base": {
+            "pages_rps": base_step["pages"]["rps"],
+            "ratio_to_baseline": round(base_step["pages"]["rps"] / base_rps, 3),
+            "pages": base_step["pages"],
+            "met_goal": base_rate is not None,
+        },
+        # For the record: the most pages/s any step served, whatever its latency (the box's ceiling).
+        "best_step_pages_rps": max(s["pages"]["rps"] for s in steps),
+        "best_step_ratio_to_baseline": round(max(s["pages"]["rps"] for s in steps) / base_rps, 3),
+        "surge": surge,
+        "storage": storage,
+        "image_view_bytes": surge["images"].get("mean_bytes"),
+        "total_seconds": round(time.time() - started),
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "quick": args.quick,
+    }
+    (out_dir / ("surge-quick.json" if args.quick else "surge.json")).write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps({k: report[k] for k in ("base_rate", "base", "baseline")}, indent=2))
+    print(f"surge peak pages: {surge['windows']['peak']['pages']}")
+    print(f"upload to public (whole surge): {surge['journeys']['upload_to_public']}")
+    return 0 if math.isfinite(base_rps) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

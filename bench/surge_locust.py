@@ -1,0 +1,279 @@
+"""The locustfile of bench/surge.py: anonymous visitors, signed-in readers, newcomers, artists.
+
+Run by bench/surge.py (`locust -f bench/surge_locust.py --headless …`) with SURGE_PLAN (what
+bench/surge_seed.py wrote: sessions, handles, posts, passes) and SURGE_RUN (rate, surge schedule,
+people per class, where to log). Every simulated person is a browser: a browser User-Agent, the
+day's pass cookie, and its own loopback address (127.a.b.1, one /24 each) so the site's budgets and
+passes see many people, not one load generator. Each request is logged as one line (time, name,
+ms, status, outcome) for the orchestrator, which computes percentiles over time; 429s are refusals
+by the anti-scraping budgets, counted apart from errors.
+"""
+
+import email
+import html
+import json
+import os
+import random
+import re
+import time
+import uuid
+from itertools import count
+from pathlib import Path
+
+from locust import HttpUser, events, task
+from requests.adapters import HTTPAdapter
+
+from bench.media_pipeline import photographic_jpeg
+from bench.surge_mix import ANONYMOUS_PAGES, IMAGES_PER_PAGE, SEARCH_WORDS, SIGNED_IN_PAGES, Mix, pacing, surge_factor
+
+PLAN = json.loads(Path(os.environ["SURGE_PLAN"]).read_text())["plan"] if os.environ.get("SURGE_PLAN") else {}
+RUN = json.loads(os.environ.get("SURGE_RUN", "{}"))
+MIX = Mix(**RUN.get("mix", {}))
+STARTED = time.time()
+AGENT = PLAN.get("user_agent", "Mozilla/5.0")
+MEDIA_SRC = re.compile(r'src="(/media/[^"]+)"')
+VERIFY_LINK = re.compile(r"/accounts/verify/[^/\s]+/")
+_addresses = iter(PLAN.get("addresses", []))
+_log = open(RUN["log"], "a", buffering=1) if RUN.get("log") else None  # noqa: SIM115 - lives with the process
+
+
+@events.request.add_listener
+def log_request(request_type, name, response_time, response_length, response=None, exception=None, **kwargs):
+    status = getattr(response, "status_code", 0) or 0
+    outcome = "refused" if status == 429 else "error" if exception is not None or status >= 400 else "ok"
+    if _log:
+        _log.write(f"{time.time():.3f},{name},{response_time:.1f},{status},{outcome},{response_length or 0}\n")
+
+
+def journey(name: str, seconds: float, failure: str = "") -> None:
+    """A whole journey's time (upload to public, sign-up to confirmed) as its own line in the log."""
+    events.request.fire(
+        request_type="JOURNEY", name=name, response_time=seconds * 1000, response_length=0,
+        response=None, exception=RuntimeError(failure) if failure else None, context={},
+    )  # fmt: skip
+
+
+def class_rate(kind: str) -> float:
+    factor = surge_factor(RUN.get("surge", []), time.time() - STARTED)
+    return MIX.rates(RUN.get("rate", 1.0), factor)[kind]
+
+
+class SourceAdapter(HTTPAdapter):
+    """Connections from one loopback address: this person's network, as the site sees it."""
+
+    def __init__(self, address: str):
+        self.address = address
+        super().__init__(pool_connections=1, pool_maxsize=2)
+
+    def init_poolmanager(self, connections, maxsize, block=False, **kwargs):
+        super().init_poolmanager(connections, maxsize, block, source_address=(self.address, 0), **kwargs)
+
+
+class Person(HttpUser):
+    abstract = True
+    kind = ""
+
+    def wait_time(self):
+        """Open pacing: each person starts an iteration every users/rate seconds (jittered), so the
+        class makes its rate whatever the server's latency, and the surge's factor applies live."""
+        period = pacing(class_rate=class_rate(self.kind), users=type(self).fixed_count or 1)
+        now = time.time()
+        self.due = max(now, getattr(self, "due", now) + period * random.uniform(0.7, 1.3))  # noqa: S311
+        return self.due - now
+
+    def on_start(self):
+        period = pacing(class_rate=class_rate(self.kind), users=self.fixed_count or 1)
+        self.due = time.time() + random.uniform(0, period)  # noqa: S311 - staggered starts
+        self.become(next(_addresses))
+
+    def become(self, address: str) -> None:
+        """A browser on `address`: its own connections, no cookies but the pass for that network."""
+        self.client.mount("http://", SourceAdapter(address))
+        self.client.cookies.clear()
+        self.client.cookies.set("atelier_pass", PLAN["passes"][address])
+        self.client.headers.update({"User-Agent": AGENT, "Accept": "text/html"})
+
+    def call(self, method: str, path: str, name: str, **kwargs):
+        kwargs.setdefault("allow_redirects", False)
+        response = self.client.request(method, path, name=name, **kwargs)
+        for cookie in self.client.cookies:  # production cookies are Secure; this loopback run is plain HTTP
+            cookie.secure = False
+        return response
+
+    def csrf_headers(self) -> dict:
+        return {"X-CSRFToken": self.client.cookies.get("csrftoken", ""), "Referer": self.host + "/"}
+
+    def images(self, response) -> None:
+        if response.status_code != 200:
+            return
+        sources = list(dict.fromkeys(MEDIA_SRC.findall(response.text)))[:IMAGES_PER_PAGE]
+        for source in sources:
+            self.call("GET", html.unescape(source), "image", headers={"Accept": "image/webp,*/*"})
+
+
+def popular(items: list, skew: float = 1.1):
+    """A power-law pick: the first items (the popular artists and posts) come up most."""
+    return items[min(len(items) - 1, int(random.paretovariate(skew)) - 1)]
+
+
+def weighted(weights: dict[str, int]) -> str:
+    return random.choices(list(weights), weights=list(weights.values()))[0]  # noqa: S311
+
+
+class AnonymousVisitor(Person):
+    kind = "anonymous"
+    fixed_count = RUN.get("users", {}).get("anonymous", 1)
+
+    @task
+    def visit(self):
+        page = weighted(ANONYMOUS_PAGES)
+        path = {
+            "front": "/",
+            "discover": "/feed/discover/",
+            "profile": f"/@{popular(PLAN['handles'])}",
+            "post": f"/posts/{popular(PLAN['post_ids'], 0.8)}/",
+            "search": f"/search/?q={random.choice(SEARCH_WORDS)}&type=posts",  # noqa: S311
+        }[page]
+        self.images(self.call("GET", path, f"anon:{page}", allow_redirects=True))
+
+
+class SignedInReader(Person):
+    kind = "signed_in"
+    fixed_count = RUN.get("users", {}).get("signed_in", 1)
+
+    def on_start(self):
+        super().on_start()
+        me = PLAN["readers"][next(_readers) % len(PLAN["readers"])]
+        self.client.cookies.set(PLAN["session_cookie"], me["session"])
+        self.call("GET", "/feed/following/", "in:following")
+
+    @task
+    def read_or_act(self):
+        page = weighted(SIGNED_IN_PAGES)
+        post = popular(PLAN["post_ids"], 0.8)
+        if page == "following":
+            self.images(self.call("GET", "/feed/following/", "in:following"))
+        elif page == "home":
+            self.images(self.call("GET", "/", "in:home"))
+        elif page == "notifications":
+            self.call("GET", "/notifications/", "in:notifications")
+        elif page == "like":
+            self.call("POST", f"/posts/{post}/like", "in:like", headers=self.csrf_headers())
+        elif page == "comment":
+            data = {"body": f"Wonderful light {uuid.uuid4().hex[:6]}"}
+            self.call("POST", f"/posts/{post}/comments", "in:comment", data=data, headers=self.csrf_headers())
+        else:
+            path = f"/@{random.choice(PLAN['handles'])}/follow"  # noqa: S311
+            self.call("POST", path, "in:follow", headers=self.csrf_headers())
+
+
+class Newcomer(Person):
+    """Signs up, waits for the mail, confirms through its link, lands signed in. A new address each
+    time: sign-ups are budgeted per address, and each newcomer is someone else."""
+
+    kind = "newcomer"
+    fixed_count = RUN.get("users", {}).get("newcomer", 1)
+
+    @task
+    def sign_up(self):
+        self.become(next(_addresses))
+        started = time.time()
+        self.call("GET", "/accounts/signup/", "signup:form")
+        handle = f"n{uuid.uuid4().hex[:12]}"
+        address = f"{handle}@surge.local"
+        form = {"email": address, "handle": handle, "account_type": "artist", "password": "a long surge password 19"}
+        form["csrfmiddlewaretoken"] = self.client.cookies.get("csrftoken", "")
+        response = self.call("POST", "/accounts/signup/", "signup:submit", data=form, headers=self.csrf_headers())
+        if response.status_code != 302:
+            return journey("signup_to_confirmed", time.time() - started, f"sign-up answered {response.status_code}")
+        link = MAIL.wait_for(address, timeout=60)
+        if not link:
+            return journey("signup_to_confirmed", time.time() - started, "no confirmation mail within 60 s")
+        response = self.call("GET", link, "signup:confirm")
+        self.call("GET", response.headers.get("Location", "/"), "signup:welcome")
+        journey("signup_to_confirmed", time.time() - started)
+
+
+class Artist(Person):
+    """Uploads 1–4 images over tus, publishes, and polls its post until public (or held)."""
+
+    kind = "artist"
+    fixed_count = RUN.get("users", {}).get("artist", 1)
+
+    def on_start(self):
+        super().on_start()
+        me = PLAN["artists"][next(_artists) % len(PLAN["artists"])]
+        self.client.cookies.set(PLAN["session_cookie"], me["session"])
+        self.call("GET", "/feed/following/", "in:following")
+
+    @task
+    def upload_and_publish(self):
+        response = self.call("POST", "/posts/new", "upload:new", headers=self.csrf_headers())
+        match = re.search(r"/posts/(\d+)/edit", response.headers.get("Location", ""))
+        if not match:
+            return journey("upload_to_public", 0, f"no draft: {response.status_code}")
+        post = match.group(1)
+        self.call("GET", f"/posts/{post}/edit", "upload:composer")
+        accepted = None
+        for _ in range(random.randint(1, 4)):  # noqa: S311
+            data = random.choice(IMAGES) + uuid.uuid4().bytes  # bytes after JPEG's end: a new file each time  # noqa: S311
+            headers = {"Tus-Resumable": "1.0.0", "Upload-Length": str(len(data)), **self.csrf_headers()}
+            headers["Upload-Metadata"] = "filename aW1hZ2UuanBn,filetype aW1hZ2UvanBlZw=="
+            created = self.call("POST", "/uploads/", "upload:tus_create", headers=headers)
+            location = created.headers.get("Location", "")
+            chunk = {"Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}
+            self.call("PATCH", location, "upload:tus_patch", data=data, headers={**chunk, **self.csrf_headers()})
+            upload_id = location.rstrip("/").rsplit("/", 1)[-1]
+            added = self.call(
+                "POST", f"/posts/{post}/media/", "upload:media_add", data={"upload_id": upload_id},
+                headers=self.csrf_headers(),
+            )  # fmt: skip
+            if added.status_code in (200, 302) and accepted is None:
+                accepted = time.time()
+        details = {"title": f"Surge study {post}", "description": "", "medium": "digital_2d"}
+        details |= {"category": "illustration", "tags": "surge", "software": "Krita", "action": "publish"}
+        self.call("POST", f"/posts/{post}/edit", "upload:publish", data=details, headers=self.csrf_headers())
+        published = time.time()
+        while time.time() - published < 180:
+            banner = self.call("GET", f"/posts/{post}/status", "upload:poll").text
+            if "Your post is public." in banner or "Held for review" in banner:
+                held = "" if "public." in banner else "held for review"
+                journey("publish_to_public", time.time() - published, held)
+                return journey("upload_to_public", time.time() - (accepted or published), held)
+            time.sleep(1)
+        journey("upload_to_public", time.time() - (accepted or published), "not public after 180 s")
+
+
+class Mailbox:
+    """The site's outgoing mail as EMAIL_FILE_PATH's file backend writes it: recipient → link."""
+
+    def __init__(self, folder: str):
+        self.folder = Path(folder) if folder else None
+        self.seen: set[str] = set()
+        self.links: dict[str, str] = {}
+
+    def scan(self) -> None:
+        for entry in os.scandir(self.folder):
+            if entry.name in self.seen:
+                continue
+            self.seen.add(entry.name)
+            for raw in Path(entry.path).read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
+                message = email.message_from_bytes(raw.strip())
+                bodies = [part.get_payload(decode=True) or b"" for part in message.walk() if not part.is_multipart()]
+                link = VERIFY_LINK.search(b"".join(bodies).decode(errors="replace"))
+                if link and message["To"]:
+                    self.links[message["To"].strip().lower()] = link.group(0)
+
+    def wait_for(self, address: str, timeout: float) -> str | None:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            self.scan()
+            if address in self.links:
+                return self.links.pop(address)
+            time.sleep(0.5)
+        return None
+
+
+MAIL = Mailbox(RUN.get("mail", ""))
+IMAGES = [photographic_jpeg(960 + 64 * i, 720) for i in range(4)] if RUN else []
+_readers, _artists = count(), count()

@@ -1,0 +1,188 @@
+"""What bench/surge.py reads from the running stack: CPU seconds per process kind (/proc), the Celery
+queues' backlog (the Redis broker's lists), the database's and object store's bytes, and the paired
+in-memory baseline of bench/feeds.py served by its own gunicorn."""
+
+import os
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psycopg
+import redis
+
+ROOT = Path(__file__).resolve().parents[1]
+TICKS = os.sysconf("SC_CLK_TCK")
+QUEUES = ("media", "detection", "default", "email")
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    try:
+        return [int(p) for p in path.read_text().split()]
+    except OSError:
+        return []
+
+
+def descendants(root: int) -> list[int]:
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += _children(pid)
+    return found
+
+
+def kind_of(pid: int) -> str | None:
+    """gunicorn / celery-<queues> / beat / nginx / seaweedfs, from the command line."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return None
+    if "gunicorn" in command:
+        return "gunicorn"
+    if "celery" in command and " beat" in command:
+        return "beat"
+    queues = re.search(r"--queues (\S+)", command)
+    if "celery" in command and queues:
+        return f"celery-{queues.group(1)}"
+    if "nginx" in command:
+        return "nginx"
+    if "weed" in command:
+        return "seaweedfs"
+    return None
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of one process (its own, not its reaped children's)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def postgres_pids(database: str) -> list[int]:
+    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [database]).fetchall()
+    return [row[0] for row in rows]
+
+
+class CpuMeter:
+    """CPU seconds by process kind between two snapshots. Processes that exit in between lose their
+    last seconds (gunicorn's max-requests recycling), which a delta per pid keeps small."""
+
+    def __init__(self, stack_pid: int, database: str):
+        self.stack_pid, self.database = stack_pid, database
+
+    def snapshot(self) -> dict[int, tuple[str, float]]:
+        pids = {pid: kind_of(pid) for pid in descendants(self.stack_pid)}
+        shot = {pid: (kind, cpu_seconds(pid)) for pid, kind in pids.items() if kind}
+        for pid in postgres_pids(self.database):
+            shot[pid] = ("postgres", cpu_seconds(pid))
+        return shot
+
+    @staticmethod
+    def delta(before: dict, after: dict) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for pid, (kind, seconds) in after.items():
+            out[kind] = out.get(kind, 0.0) + seconds - before.get(pid, (kind, 0.0))[1]
+        return {kind: round(value, 3) for kind, value in sorted(out.items())}
+
+
+def self_cpu() -> float:
+    """This process's and its reaped children's CPU (the locust runs): the load generator's cost."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+class QueueSampler(threading.Thread):
+    """Every `every` seconds: each Celery queue's length in the broker and the posts still checking."""
+
+    def __init__(self, redis_url: str, database_url: str, every: float = 2.0):
+        super().__init__(daemon=True)
+        self.redis = redis.Redis.from_url(redis_url)
+        self.database_url, self.every = database_url, every
+        self.samples: list[dict] = []
+        self.stopping = threading.Event()
+
+    def run(self):
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            while not self.stopping.is_set():
+                sample = {"t": round(time.time(), 2)}
+                for queue in QUEUES:
+                    sample[queue] = self.redis.llen(queue)
+                sample["posts_checking"] = conn.execute(
+                    "SELECT count(*) FROM posts_post WHERE state = 'checking'"
+                ).fetchone()[0]
+                self.samples.append(sample)
+                self.stopping.wait(self.every)
+
+    def stop(self) -> list[dict]:
+        self.stopping.set()
+        self.join(10)
+        return self.samples
+
+
+def stored_bytes(env: dict, database: str) -> dict:
+    """The database's size and the object store's bytes per bucket (listing every object)."""
+    import boto3
+
+    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        db_bytes = conn.execute("SELECT pg_database_size(%s)", [database]).fetchone()[0]
+    with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
+        tables = conn.execute(
+            "SELECT relname, pg_total_relation_size(relid) FROM pg_statio_user_tables ORDER BY 2 DESC LIMIT 12"
+        ).fetchall()
+        people = conn.execute("SELECT count(*) FROM accounts_user").fetchone()[0]
+        posts = conn.execute("SELECT count(*) FROM posts_post").fetchone()[0]
+        items = conn.execute("SELECT count(*) FROM posts_mediaitem").fetchone()[0]
+        # The seed's extra posts reuse the pipeline's renditions: count each stored image once.
+        distinct = conn.execute("SELECT count(DISTINCT renditions::text) FROM posts_mediaitem").fetchone()[0]
+    s3 = boto3.client(
+        "s3", endpoint_url=env["AWS_S3_ENDPOINT_URL"], aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"], region_name=env.get("AWS_S3_REGION_NAME", "us-east-1"),
+    )  # fmt: skip
+    buckets = {}
+    for bucket in (env["AWS_STORAGE_BUCKET_NAME"], env["AWS_PRIVATE_BUCKET_NAME"]):
+        total = objects = 0
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            for item in page.get("Contents", []):
+                total, objects = total + item["Size"], objects + 1
+        buckets[bucket] = {"bytes": total, "objects": objects}
+    return {
+        "database_bytes": db_bytes,
+        "largest_tables": {name: size for name, size in tables},
+        "people": people,
+        "posts": posts,
+        "media_items": items,
+        "media_items_distinct": distinct,
+        "object_store": buckets,
+    }
+
+
+def start_baseline(env: dict, address: str, log: Path) -> subprocess.Popen:
+    """bench/feeds.py's in-memory baseline (/bench/memory/: feeds/feed.html with 24 cards from
+    memory, no database) under gunicorn, 2 sync workers as there, on the stack's settings."""
+    command = [
+        sys.executable, "-m", "gunicorn", "bench.feeds:application", "--bind", address, "--workers", "2",
+        "--worker-class", "sync", "--access-logfile", "-",
+    ]  # fmt: skip
+    baseline_env = env | {"ALLOWED_HOSTS": "127.0.0.1,localhost", "TRUSTED_PROXY_COUNT": "0"}
+    return subprocess.Popen(command, cwd=ROOT, env=baseline_env, stdout=log.open("w"), stderr=subprocess.STDOUT)  # noqa: S603
+
+
+def wrk_rate(url: str, seconds: int, headers: dict | None = None) -> float:
+    command = ["wrk", "-t2", "-c12", f"-d{seconds}s"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout  # noqa: S603
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+
+def baseline_rates(url: str, *, slices: int, seconds: int, headers: dict) -> dict:
+    rates = [wrk_rate(url, seconds, headers) for _ in range(slices)]
+    return {"rps": round(statistics.median(rates), 1), "slices": [round(r, 1) for r in rates]}
