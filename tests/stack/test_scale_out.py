@@ -104,6 +104,10 @@ def test_a_resumable_upload_takes_its_chunks_on_either_instance(scale_out):
     assert (one.status, one.headers["upload-offset"]) == (204, str(half))
     seen = second.request("HEAD", location, headers=headers)
     assert seen.headers["upload-offset"] == str(half)
+    # And through the edge, as a client resuming asks: a HEAD, never turned into a GET by a cache.
+    host, port = scale_out["edge"].split(":")
+    resumed = send(host, int(port), "HEAD", location, headers=headers)
+    assert (resumed.status, resumed.headers["upload-offset"]) == (200, str(half))
     # A chunk sent again to the other instance at a stale offset is refused, not appended twice.
     stale = second.request("PATCH", location, headers=chunk | {"Upload-Offset": "0"}, body=data[:half])
     assert stale.status == 409
