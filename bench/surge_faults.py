@@ -55,21 +55,21 @@ def wait_for_uploads(stack: FaultStack, post_ids: list[int], timeout: float) -> 
     }
 
 
-def kill_pool_child_busy_with(stack: FaultStack, worker: str, is_busy) -> dict:
-    """kill -9 the pool process of `worker` while `is_busy()` says a task is mid-way."""
+def kill_busy_pool_process(stack: FaultStack, *workers: str) -> dict:
+    """kill -9 a pool process of these workers while it is mid-task (using CPU on an upload)."""
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not is_busy():
-        time.sleep(0.05)
-    children = stack.pool_children(worker)
-    for pid in children:
+    busy = []
+    while time.monotonic() < deadline and not busy:
+        busy = stack.busy_pool_children(*workers)
+    for pid in busy[:1]:
         os.kill(pid, signal.SIGKILL)
-    return {"killed_pids": children, "busy_when_killed": is_busy()}
+    return {"killed_pids": busy[:1], "mid_task": bool(busy)}
 
 
 def fault_kill_media_worker(stack: FaultStack, load: Load) -> dict:
     load.mark("kill_media_worker")
     post_ids = [stack.make_upload(size=(1600, 1200)) for _ in range(6)]
-    killed = kill_pool_child_busy_with(stack, "media1", lambda: stack.items_in_state("processing") > 0)
+    killed = kill_busy_pool_process(stack, "media1", "media2")
     # And a whole worker, main process included: its unacked task waits out the broker's visibility
     # timeout, so the stalled-media sweep (MEDIA_STALLED_SECONDS) and bin/stack's restart recover it.
     more = [stack.make_upload(size=(1600, 1200)) for _ in range(3)]
@@ -88,7 +88,7 @@ def fault_kill_media_worker(stack: FaultStack, load: Load) -> dict:
 def fault_kill_detection_worker(stack: FaultStack, load: Load) -> dict:
     load.mark("kill_detection_worker")
     post_ids = [stack.make_upload(size=(1200, 900)) for _ in range(4)]
-    killed = kill_pool_child_busy_with(stack, "detection", lambda: stack.detection_busy())
+    killed = kill_busy_pool_process(stack, "detection")
     outcome = wait_for_uploads(stack, post_ids, SETTLE_SECONDS)
     return {
         **outcome,

@@ -200,9 +200,9 @@ class FaultStack:
             os.kill(pid, signal.SIGKILL)
         return pids
 
-    def detection_busy(self) -> bool:
-        """A detection pool process using CPU right now (mid-check)."""
-        children = self.pool_children("detection")
+    def busy_pool_children(self, *names: str) -> list[int]:
+        """The pool processes of these workers using CPU right now: the ones mid-task."""
+        children = [pid for name in names for pid in self.pool_children(name)]
 
         def cpu(pid):
             try:
@@ -213,7 +213,7 @@ class FaultStack:
 
         before = {pid: cpu(pid) for pid in children}
         time.sleep(0.2)
-        return any(cpu(pid) - before[pid] >= 5 for pid in children)
+        return [pid for pid in children if cpu(pid) - before[pid] >= 5]
 
     def restarts_seen(self) -> int:
         return (self.work / "stack.log").read_text(errors="replace").count("starting it again")
@@ -276,11 +276,6 @@ class FaultStack:
 
         close_old_connections()
         return dict(Post.objects.filter(pk__in=post_ids).values_list("pk", "state"))
-
-    def items_in_state(self, state: str) -> int:
-        from atelier.posts.models import MediaItem
-
-        return MediaItem.objects.filter(state=state).count()
 
     def half_written_posts(self) -> int:
         """Published posts without a picture: what a write cut in half would leave."""

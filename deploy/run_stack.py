@@ -81,6 +81,14 @@ def worker(queues: str, concurrency: str, name: str) -> list[str]:
     ]  # fmt: skip
 
 
+def count(env: dict, name: str) -> int:
+    """A process count from the environment: at least 1; anything but a number stops with a sentence."""
+    raw = (env.get(name) or "1").strip()
+    if not raw.lstrip("-").isdigit():
+        raise RuntimeError(f"{name} must be a number of processes, not {raw!r}")
+    return max(1, int(raw))
+
+
 def app_addresses(env: dict) -> list[str]:
     """Where the app-server instances listen: EDGE_APP_ADDRESSES when set, else WEB_INSTANCES (default
     1) consecutive ports from EDGE_APP_ADDRESS's. Written back to EDGE_APP_ADDRESSES for the edge."""
@@ -88,7 +96,7 @@ def app_addresses(env: dict) -> list[str]:
     if listed:
         return listed
     host, port = split_address(env["EDGE_APP_ADDRESS"])
-    return [f"{host}:{port + offset}" for offset in range(max(1, int(env.get("WEB_INSTANCES") or 1)))]
+    return [f"{host}:{port + offset}" for offset in range(count(env, "WEB_INSTANCES"))]
 
 
 def process_plan(env: dict) -> list[tuple[str, list[str]]]:
@@ -106,7 +114,7 @@ def process_plan(env: dict) -> list[tuple[str, list[str]]]:
         ]  # fmt: skip
         plan.append((f"gunicorn ({processes} processes) on {address}", command))
     pools = [("default,email", "DEFAULT", "2", "main")]
-    media_workers = max(1, int(env.get("MEDIA_WORKERS") or 1))
+    media_workers = count(env, "MEDIA_WORKERS")
     pools += [
         ("media", "MEDIA", "2", "media" if media_workers == 1 else f"media{n}") for n in range(1, media_workers + 1)
     ]

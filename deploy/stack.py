@@ -241,9 +241,9 @@ def ensure_redis(url: str, var_dir: Path, supervisor: Supervisor) -> None:
     server = shutil.which("redis-server")
     if not server or host not in ("127.0.0.1", "localhost"):
         raise RuntimeError(f"Redis is not reachable at {host}:{port} (apt-get install redis-server)")
-    supervisor.run(
-        "Redis", [server, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(var_dir)], dict(os.environ)
-    )
+    # The append-only file: queued tasks and rate-limit windows survive a crash or a restart of Redis.
+    command = [server, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(var_dir), "--appendonly", "yes"]
+    supervisor.run("Redis", command, dict(os.environ))
     wait_for_port(host, port)
 
 
