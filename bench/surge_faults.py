@@ -122,7 +122,7 @@ def fault_restart_postgres(stack: FaultStack, load: Load) -> dict:
 
 
 def fault_stop_redis(stack: FaultStack, load: Load) -> dict:
-    post_ids = [stack.make_upload(size=(800, 600)) for _ in range(3)]
+    post_ids = [stack.make_upload(size=(1200, 900)) for _ in range(3)]  # their tasks are queued in Redis
     load.mark("stop_redis")
     stack.redis_stop()
     time.sleep(8)

@@ -18,7 +18,9 @@ from django.dispatch import Signal
 from django.utils import timezone
 from PIL import Image
 
+from atelier.core.outage import is_backend_outage
 from atelier.media import stills
+from atelier.media.outage import is_store_outage
 from atelier.media.storages import delete_stored_files, open_rendition, original_as_local_file, save_withheld
 from atelier.posts import source_types, visibility
 from atelier.posts.covers_schedule import post_covers_schedule
@@ -60,7 +62,9 @@ def media_item_process(*, item_id: int, version: int) -> bool:
     except ValidationError as error:
         _fail(item_id, version, " ".join(error.messages))
         return False
-    except Exception:
+    except Exception as error:
+        if is_store_outage(error) or is_backend_outage(error):
+            raise  # not the file's fault: the task tries again when the store or database is back
         logger.exception("Processing media item %s version %s failed", item_id, version)
         _fail(item_id, version, UNEXPECTED_FAILURE)
         return False

@@ -6,14 +6,21 @@ these tests cover what that misses: the item is left uploaded or processing with
 
 from datetime import timedelta
 
+import pytest
+import redis.exceptions
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from atelier.posts.media_states import MediaState
 from atelier.posts.models import MediaItem
-from atelier.posts.processing import media_item_report_progress, media_items_stalled_claim
-from atelier.posts.tasks import requeue_stalled_media
+from atelier.posts.processing import media_item_process, media_item_report_progress, media_items_stalled_claim
+from atelier.posts.tasks import process_media_item, render_post_covers, requeue_stalled_media
+from atelier.protection.detection.tasks import detect_media_item
+from config.celery import OUTAGES
+from tests.core.test_outage import closed_port
 from tests.media.sample_files import quadrant_bytes
 from tests.posts.support import add_file
+from tests.s3_stand_in import use_s3_storages
 
 
 def untouched_for(item: MediaItem, seconds: int) -> None:
@@ -62,3 +69,28 @@ def test_a_stale_version_is_claimed_with_its_current_version_only(draft, capture
     MediaItem.objects.filter(pk=item.pk).update(version=item.version + 1)
     untouched_for(item, settings.MEDIA_STALLED_SECONDS + 1)
     assert media_items_stalled_claim() == [(item.pk, item.version + 1)]
+
+
+def test_processing_during_a_store_outage_is_retried_not_failed(draft, capture, settings, tmp_path):
+    """The store unreachable mid-processing is not the file's fault: the item is not marked failed
+    (its author would have to upload again); the task raises an error its retry policy covers, and
+    once the store answers the same item is processed."""
+    item = add_file(draft, quadrant_bytes("PNG", (300, 200)), capture=capture, process=False)
+    working = settings.STORAGES
+    use_s3_storages(settings, endpoint=f"http://127.0.0.1:{closed_port()}", bucket="gone", media_root=tmp_path)
+    with pytest.raises(OUTAGES) as outage:
+        media_item_process(item_id=item.pk, version=item.version)
+    assert isinstance(outage.value, process_media_item.autoretry_for)
+    item.refresh_from_db()
+    assert item.state == MediaState.PROCESSING
+    assert item.failure_reason == ""
+    settings.STORAGES = working  # the store is back
+    assert process_media_item.delay(item.pk, item.version).get() is True
+    item.refresh_from_db()
+    assert item.state == MediaState.READY
+
+
+def test_every_task_retries_when_the_database_or_broker_drops_out():
+    for task in (process_media_item, requeue_stalled_media, detect_media_item, render_post_covers):
+        assert {OperationalError, InterfaceError, redis.exceptions.ConnectionError} <= set(task.autoretry_for)
+        assert task.max_retries is None or task.max_retries >= 10
