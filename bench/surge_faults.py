@@ -28,7 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.surge_faults_stack import FaultStack, Load, PageLoadSummary  # noqa: E402
+from bench.surge_faults_load import Load, PageLoadSummary  # noqa: E402
+from bench.surge_faults_stack import FaultStack  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "surge_faults.json"
 UPLOADS_FLOOD = int(os.environ.get("UPLOADS_FLOOD", "500"))
