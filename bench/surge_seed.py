@@ -43,8 +43,9 @@ def seed(*, people: int, image_posts: int, cloned_posts: int, readers: int, arti
 
     from atelier.accounts.models import Profile, User
     from atelier.feeds.feed_cache import forget_posts
+    from atelier.media.models import MediaItem
     from atelier.posts import services
-    from atelier.posts.models import MediaItem, Post, PostState, discover_base_for
+    from atelier.posts.models import Post, PostState, discover_base_for
     from atelier.protection.shield.passes import mint_pass
     from atelier.social.models import Comment, Follow, Like
     from bench.media_pipeline import photographic_jpeg

@@ -27,3 +27,6 @@ urlpatterns = [
     path("", include("atelier.portability.urls")),
     path("", include("atelier.protection.cloak.urls")),
 ]
+
+# A backing service down answers 503 with Retry-After; anything else is the 500 page (core.outage).
+handler500 = "atelier.core.outage.server_error"

@@ -81,6 +81,54 @@ def worker(queues: str, concurrency: str, name: str) -> list[str]:
     ]  # fmt: skip
 
 
+def count(env: dict, name: str) -> int:
+    """A process count from the environment: at least 1; anything but a number stops with a sentence."""
+    raw = (env.get(name) or "1").strip()
+    if not raw.lstrip("-").isdigit():
+        raise RuntimeError(f"{name} must be a number of processes, not {raw!r}")
+    return max(1, int(raw))
+
+
+def app_addresses(env: dict) -> list[str]:
+    """Where the app-server instances listen: EDGE_APP_ADDRESSES when set, else WEB_INSTANCES (default
+    1) consecutive ports from EDGE_APP_ADDRESS's. Written back to EDGE_APP_ADDRESSES for the edge."""
+    listed = [address.strip() for address in env.get("EDGE_APP_ADDRESSES", "").split(",") if address.strip()]
+    if listed:
+        return listed
+    host, port = split_address(env["EDGE_APP_ADDRESS"])
+    return [f"{host}:{port + offset}" for offset in range(count(env, "WEB_INSTANCES"))]
+
+
+def process_plan(env: dict) -> list[tuple[str, list[str]]]:
+    """Every long-running process of the stack, named: the app-server instances, the Celery pools
+    (MEDIA_WORKERS media processes), and exactly one beat however many of the others run, since
+    a second scheduler would send every periodic task twice."""
+    processes = env.get("WEB_PROCESSES", str(2 * (os.cpu_count() or 1) + 1))
+    plan = []
+    for address in app_addresses(env):
+        command = [
+            sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", address,
+            "--workers", processes, "--worker-class", "gthread", "--threads", env.get("WEB_THREADS", "4"),
+            "--max-requests", "10000", "--max-requests-jitter", "1000", "--graceful-timeout", "20",
+            "--keep-alive", "75",  # longer than the edge's upstream keepalive_timeout (60 s)
+            "--forwarded-allow-ips", "127.0.0.1",
+        ]  # fmt: skip
+        plan.append((f"gunicorn ({processes} processes) on {address}", command))
+    pools = [("default,email", "DEFAULT", "2", "main")]
+    media_workers = count(env, "MEDIA_WORKERS")
+    pools += [
+        ("media", "MEDIA", "2", "media" if media_workers == 1 else f"media{n}") for n in range(1, media_workers + 1)
+    ]
+    pools += [("detection", "DETECTION", "1", "detection")]
+    if env.get("CLOAK_AVAILABLE", "").lower() in ("1", "true", "yes", "on"):
+        pools += [("cloak", "CLOAK", "1", "cloak")]
+    for queues, key, default, name in pools:
+        concurrency = env.get(f"CELERY_{key}_CONCURRENCY", default)
+        plan.append((f"Celery {name}: {queues} (concurrency {concurrency})", worker(queues, concurrency, name)))
+    plan.append(("Celery beat", [sys.executable, "-m", "celery", "-A", "config", "beat"]))
+    return plan
+
+
 def main(argv: list[str]) -> int:
     var_dir = Path(os.environ.get("ATELIER_VAR_DIR") or ROOT / "var").resolve()
     env, store = stack_environment(var_dir)
@@ -104,31 +152,14 @@ def main(argv: list[str]) -> int:
         say("Preparing the database and static files")
         manage(env, "migrate", "--noinput")
         manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+        env["EDGE_APP_ADDRESSES"] = ",".join(app_addresses(env))
         manage(env, "edge_config")
         config = Path(env["EDGE_CONFIG_DIR"]).resolve() / "atelier.conf"
         edge = Edge(config=config, nginx=env.get("EDGE_NGINX", "nginx"))
-        processes = env.get("WEB_PROCESSES", str(2 * (os.cpu_count() or 1) + 1))
-        supervisor.run(
-            f"gunicorn ({processes} processes) on {env['EDGE_APP_ADDRESS']}",
-            [
-                sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", env["EDGE_APP_ADDRESS"],
-                "--workers", processes, "--worker-class", "gthread", "--threads", env.get("WEB_THREADS", "4"),
-                "--max-requests", "10000", "--max-requests-jitter", "1000", "--graceful-timeout", "20",
-                "--keep-alive", "75",  # longer than the edge's upstream keepalive_timeout (60 s)
-                "--forwarded-allow-ips", "127.0.0.1",
-            ],
-            env,
-        )  # fmt: skip
-        pools = [("default,email", "DEFAULT", "2", "main"), ("media", "MEDIA", "2", "media")]
-        pools += [("detection", "DETECTION", "1", "detection")]
-        if env.get("CLOAK_AVAILABLE", "").lower() in ("1", "true", "yes", "on"):
-            pools += [("cloak", "CLOAK", "1", "cloak")]
-        for queues, key, default, name in pools:
-            concurrency = env.get(f"CELERY_{key}_CONCURRENCY", default)
-            supervisor.run(f"Celery {queues} (concurrency {concurrency})", worker(queues, concurrency, name), env)
-        supervisor.run("Celery beat", [sys.executable, "-m", "celery", "-A", "config", "beat"], env)
-        wait_address = split_address(env["EDGE_APP_ADDRESS"])
-        wait_for_port(*wait_address, timeout=60)
+        for name, command in process_plan(env):
+            supervisor.run(name, command, env)
+        for address in app_addresses(env):
+            wait_for_port(*split_address(address), timeout=60)
         say(f"Starting nginx on {env['EDGE_LISTEN']}")
         edge.start(env["EDGE_LISTEN"])
         supervisor.add("nginx", edge)

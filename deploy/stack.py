@@ -164,14 +164,25 @@ class Edge:
 
 @dataclass
 class Supervisor:
-    """Children in start order; `stop_all` ends them in reverse."""
+    """Children in start order; `stop_all` ends them in reverse.
+
+    A child started with `run` (the app servers, Celery pools, beat) that dies — `kill -9`, the OOM
+    killer, a crash — is started again, so nothing needs a person to recover: its unfinished Celery
+    tasks come back to the queue (acks late) and nginx skips an app server while it is down. One that
+    keeps dying (RESTARTS_ALLOWED times within RESTART_WINDOW seconds) stops the stack instead.
+    """
 
     children: list = field(default_factory=list)
+    commands: dict = field(default_factory=dict)
+    restarts: dict = field(default_factory=dict)
+    RESTARTS_ALLOWED = 5
+    RESTART_WINDOW = 60.0
 
     def run(self, name: str, command: list[str], env: dict) -> subprocess.Popen:
         say(f"Starting {name}")
         process = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)  # noqa: S603
         self.children.append((name, process))
+        self.commands[name] = (command, env)
         return process
 
     def add(self, name: str, stoppable) -> None:
@@ -186,12 +197,30 @@ class Supervisor:
                 child.stop()
         self.children.clear()
 
+    def restart(self, index: int) -> None:
+        name, process = self.children[index]
+        now = time.monotonic()
+        recent = [moment for moment in self.restarts.get(name, []) if now - moment < self.RESTART_WINDOW]
+        if len(recent) >= self.RESTARTS_ALLOWED:
+            raise RuntimeError(f"{name} exited with {process.returncode} {len(recent)} times within a minute")
+        self.restarts[name] = [*recent, now]
+        say(f"{name} exited with {process.returncode}: starting it again")
+        command, env = self.commands[name]
+        self.children[index] = (name, subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True))  # noqa: S603
+
+    def check(self) -> None:
+        """Restart every `run` child that exited; a stopped service the stack only uses is an error."""
+        for index, (name, child) in enumerate(self.children):
+            process = child if isinstance(child, subprocess.Popen) else child.process
+            if process is None or process.poll() is None:
+                continue
+            if name not in self.commands:
+                raise RuntimeError(f"{name} exited with {process.returncode}")
+            self.restart(index)
+
     def wait(self) -> None:
         while True:
-            for name, child in self.children:
-                process = child if isinstance(child, subprocess.Popen) else child.process
-                if process is not None and process.poll() is not None:
-                    raise RuntimeError(f"{name} exited with {process.returncode}")
+            self.check()
             time.sleep(1)
 
 
@@ -212,9 +241,9 @@ def ensure_redis(url: str, var_dir: Path, supervisor: Supervisor) -> None:
     server = shutil.which("redis-server")
     if not server or host not in ("127.0.0.1", "localhost"):
         raise RuntimeError(f"Redis is not reachable at {host}:{port} (apt-get install redis-server)")
-    supervisor.run(
-        "Redis", [server, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(var_dir)], dict(os.environ)
-    )
+    # The append-only file: queued tasks and rate-limit windows survive a crash or a restart of Redis.
+    command = [server, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(var_dir), "--appendonly", "yes"]
+    supervisor.run("Redis", command, dict(os.environ))
     wait_for_port(host, port)
 
 

@@ -13,6 +13,7 @@ through an `ItemOwner` handed in by the caller: the posts app's tasks pass `post
 import logging
 import secrets
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -20,11 +21,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.dispatch import Signal
+from django.utils import timezone
 from PIL import Image
 
+from atelier.core.outage import is_backend_outage
 from atelier.media import content_credentials, stills
 from atelier.media.decoding import DecodedOriginal
 from atelier.media.models import MediaItem, MediaKind
+from atelier.media.outage import is_store_outage
 from atelier.media.renditions import rendition_names
 from atelier.media.states import MediaState, can_transition, transition
 from atelier.media.storages import delete_stored_files, open_rendition, original_as_local_file, save_withheld
@@ -87,7 +91,9 @@ def media_item_process(*, item_id: int, version: int, owner: ItemOwner, decoded:
     except ValidationError as error:
         _fail(item_id, version, " ".join(error.messages), owner)
         return False
-    except Exception:
+    except Exception as error:
+        if is_store_outage(error) or is_backend_outage(error):
+            raise  # not the file's fault: the task tries again when the store or database is back
         logger.exception("Processing media item %s version %s failed", item_id, version)
         _fail(item_id, version, UNEXPECTED_FAILURE, owner)
         return False
@@ -151,9 +157,33 @@ def _fail(item_id: int, version: int, reason: str, owner: ItemOwner) -> None:
 
 
 def media_item_report_progress(item_id: int, version: int, fraction: float) -> None:
+    """Progress is also a heartbeat: a long video that reports is never taken for a stalled task."""
     MediaItem.objects.filter(pk=item_id, version=version, state=MediaState.PROCESSING).update(
-        progress=max(0.0, min(1.0, fraction))
+        progress=max(0.0, min(1.0, fraction)), updated_at=timezone.now()
     )
+
+
+def media_items_stalled_claim(*, limit: int = 500) -> list[tuple[int, int]]:
+    """(item id, version) of items whose processing task was lost, claimed for one more try.
+
+    Acks-late tasks come back by themselves when a pool process dies (`reject_on_worker_lost`); what
+    that misses is a whole worker killed (its unacked message waits out the broker's hour-long
+    visibility timeout), an enqueue that failed after the commit (the broker was down), or a
+    message lost with the broker's memory. An item uploaded or processing, untouched for
+    MEDIA_STALLED_SECONDS, is such a case. Its `updated_at` is moved on as it is claimed, so each
+    item is handed out again at most once per period, even while a long queue is still draining
+    (a second delivery of the same version is harmless: `media_item_process` finds it ready).
+    """
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=settings.MEDIA_STALLED_SECONDS)
+    waiting = (MediaState.UPLOADED, MediaState.PROCESSING)
+    stalled = MediaItem.objects.filter(state__in=waiting, updated_at__lt=cutoff).exclude(kind=MediaKind.EMBED)
+    claimed = []
+    for item_id, version in stalled.order_by("updated_at").values_list("pk", "version")[:limit]:
+        moved = MediaItem.objects.filter(pk=item_id, version=version, state__in=waiting, updated_at__lt=cutoff)
+        if moved.update(updated_at=now):
+            claimed.append((item_id, version))
+    return claimed
 
 
 # --- one renderer per kind: (renditions dict, model facts)

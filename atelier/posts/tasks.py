@@ -3,6 +3,7 @@ dies mid-task loses nothing: the broker hands the task out again and it simply r
 
 from celery import shared_task
 
+from atelier.media.processing import media_items_stalled_claim
 from atelier.posts.covers import post_covers_render
 from atelier.posts.items import media_item_process, media_item_resign
 
@@ -23,3 +24,13 @@ def resign_media_item(item_id: int) -> bool:
     """An item rendered before its AI check settled: sign its files (or render an image again) so its
     Content Credentials state the source the evidence now supports (it stays ready meanwhile)."""
     return media_item_resign(item_id=item_id)
+
+
+@shared_task
+def requeue_stalled_media() -> int:
+    """Every MEDIA_STALLED_SECONDS / 3 (beat): hand out again the processing of items whose task was
+    lost (a worker killed whole, an enqueue that failed), so no upload stays unprocessed for good."""
+    claimed = media_items_stalled_claim()
+    for item_id, version in claimed:
+        process_media_item.delay(item_id, version)
+    return len(claimed)

@@ -379,6 +379,10 @@ SHIELD_HOTLINK_ALLOWED_HOSTS = [host.lower() for host in env_list("SHIELD_HOTLIN
 EDGE_CONFIG_DIR = env_str("EDGE_CONFIG_DIR", "")
 EDGE_LISTEN = env_str("EDGE_LISTEN", "127.0.0.1:8480")
 EDGE_APP_ADDRESS = env_str("EDGE_APP_ADDRESS", "127.0.0.1:8481")
+# Scale-out as configuration: every app-server instance nginx balances over (comma-separated host:port);
+# empty, the one EDGE_APP_ADDRESS. Sessions, rate limits, uploads and the scheduler are shared through
+# PostgreSQL, Redis and the object store, so any instance may answer any request.
+EDGE_APP_ADDRESSES = env_list("EDGE_APP_ADDRESSES", [])
 # "$scheme" when nginx terminates TLS itself; "$http_x_forwarded_proto" behind a TLS load balancer.
 EDGE_FORWARDED_PROTO = env_str("EDGE_FORWARDED_PROTO", "$scheme")
 # Its own master process (bin/stack) or an http-level file included by a distribution's nginx.
@@ -399,6 +403,10 @@ EDGE_MEDIA_CACHE_SECONDS = env_int("EDGE_MEDIA_CACHE_SECONDS", 60)
 EDGE_MEDIA_CACHE_MB = env_int("EDGE_MEDIA_CACHE_MB", 2048)
 
 CELERY_TASK_TIME_LIMIT = 300
+# An uploaded or processing media item untouched this long lost its task (a worker killed whole, an
+# enqueue that failed while the broker was down): posts.tasks.requeue_stalled_media hands it out
+# again. Longer than any image takes in a queue; videos report progress, which keeps them fresh.
+MEDIA_STALLED_SECONDS = env_int("MEDIA_STALLED_SECONDS", 900)
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BEAT_SCHEDULE: dict = {
     "purge-expired-uploads": {"task": "atelier.uploads.tasks.purge_expired_uploads", "schedule": 3600.0},
@@ -414,6 +422,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     "requeue-stalled-cloaks": {"task": "atelier.protection.cloak.tasks.requeue_stalled_cloaks", "schedule": 600.0},
     "purge-portability-files": {"task": "atelier.portability.tasks.purge_portability_files", "schedule": 3600.0},
+    "requeue-stalled-media": {
+        "task": "atelier.posts.tasks.requeue_stalled_media",
+        "schedule": max(10.0, MEDIA_STALLED_SECONDS / 3),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -66,7 +66,7 @@ def edge_context(*, edge_dir: Path) -> dict:
         "access_log": settings.EDGE_ACCESS_LOG,
         "listen": settings.EDGE_LISTEN,
         "server_names": " ".join(settings.ALLOWED_HOSTS) or "_",
-        "app_address": settings.EDGE_APP_ADDRESS,
+        "app_addresses": settings.EDGE_APP_ADDRESSES or [settings.EDGE_APP_ADDRESS],
         "forwarded_proto": settings.EDGE_FORWARDED_PROTO,
         "client_max_body_mb": settings.UPLOAD_MAX_CHUNK_BYTES // (1024 * 1024) + 5,
         "session_cookie": re.escape(settings.SESSION_COOKIE_NAME),
