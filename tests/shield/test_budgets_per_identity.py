@@ -126,3 +126,14 @@ def test_hostile_session_and_pass_cookies_are_budgeted_on_the_address(clock, set
     settings.SHIELD_CHALLENGE_BITS = 8
     clock.advance(61)
     assert client.get("/jobs/").status_code == 403  # the check page: a made-up pass is no pass
+
+
+def test_one_address_earns_only_so_many_passes_an_hour(clock, settings):
+    settings.SHIELD_CHALLENGE_BITS = 8
+    settings.SHIELD_PASSES_PER_HOUR = 3
+    earned = [_earn(Client(REMOTE_ADDR=SHARED), f"{BROWSER} #{number}").status_code for number in range(5)]
+    assert earned == [303, 303, 303, 429, 429]  # a scraper can't turn one address into many pass budgets
+    clock.advance(3601)
+    assert _earn(Client(REMOTE_ADDR=SHARED), BROWSER).status_code == 303
+    refusals.flush()
+    assert ProtectionCount.objects.get(rule="rate_limit").count == 2

@@ -24,6 +24,7 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.urls import reverse
 
+from atelier.core.client_address import client_ip
 from atelier.core.ratelimit import Decision, RateLimit
 from atelier.posts.models import Post
 from atelier.protection.shield.crawlers import matching_crawler
@@ -91,8 +92,11 @@ def _too_many(decision: Decision, text: str) -> HttpResponse:
 
 
 def _author_of(path: str) -> str | None:
-    """The account id whose work a post page or file is (cached: a post never changes author)."""
+    """The account id whose work a post page or file, or a profile picture, is (cached: a post
+    never changes author)."""
     target = target_of(path)
+    if target.startswith("user:"):
+        return target.removeprefix("user:")
     if not target.startswith("post:"):
         return None
     post_id = int(target.removeprefix("post:"))
@@ -133,11 +137,13 @@ class ShieldMiddleware:
         if path in OPEN_PATHS:
             return None
         user_agent = request.META.get("HTTP_USER_AGENT", "")
+        if crawler := matching_crawler(user_agent):  # refused by name before anything is looked up
+            count_refusal(
+                rule=Rule.AI_CRAWLER, user_agent=user_agent, address=client_ip(request), path=path, crawler=crawler
+            )
+            return _plain(403, "AI crawlers are not allowed on Atelier. See /robots.txt and /tdm-policy.json.")
         who = identify(request, now=self.clock())
         request.shield_identity = who
-        if crawler := matching_crawler(user_agent):
-            self._count(who, Rule.AI_CRAWLER, user_agent, path, crawler=crawler)
-            return _plain(403, "AI crawlers are not allowed on Atelier. See /robots.txt and /tdm-policy.json.")
         if hotlinked := self._hotlinked(request, path):
             self._count(who, Rule.HOTLINK, user_agent, path)
             return hotlinked
@@ -161,9 +167,9 @@ class ShieldMiddleware:
         return _too_many(decision, "Too many requests. Slow down and try again in a minute.")
 
     @staticmethod
-    def _count(who: Identity, rule: str, user_agent: str, path: str, crawler: str | None = None) -> None:
+    def _count(who: Identity, rule: str, user_agent: str, path: str) -> None:
         if not who.signed_in:  # a signed-in reader is a person we know, not a scraper
-            count_refusal(rule=rule, user_agent=user_agent, address=who.address, path=path, crawler=crawler)
+            count_refusal(rule=rule, user_agent=user_agent, address=who.address, path=path)
 
     def _hotlinked(self, request, path: str) -> HttpResponse | None:
         """Optional (SHIELD_HOTLINK_ALLOWED_HOSTS): media asked for from another site's page.
