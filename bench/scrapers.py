@@ -14,8 +14,9 @@ Discover to 10 pages, then measures through nginx:
 - a real Chromium reading a feed (the category the padding filled), scrolling 10 pages and opening
   24 posts with their images; an artist signed in
   uploading 20 images and cropping (bench/scrapers_browsers.py): refusals, puzzles solved, solve time;
-- the puzzle's cost for a scraper: CPU-seconds per pass in Python's hashlib (C), per difficulty, and
-  per 1,000 images given the per-pass budget.
+- the puzzle's cost: the check's js-sha256 loop in Chromium (seconds per 16-bit puzzle), and for a
+  scraper CPU-seconds per pass in Python's hashlib (C), per difficulty, and per 1,000 images given
+  the per-pass budget. The load average at start and end says how busy the machine was.
 
     .venv/bin/python bench/scrapers.py [--clients 30]
 """
@@ -288,6 +289,7 @@ def main() -> int:
         results["burst_400_images_one_solved_pass"] = burst(edge, images, earn_pass_in_python(edge, CHROME + " b"))
         results["real_browser_reader"] = scrapers_browsers.real_reader(edge, f"/categories/{category}/")
         results["artist_upload_and_crop"] = scrapers_browsers.artist_session(edge, env)
+        results["chromium_js_sha256"] = scrapers_browsers.js_hash_rate(edge) | {"load_average": os.getloadavg()}
         results["puzzle_cost_python_hashlib"] = puzzle_cost()
         results["load_average_end"] = os.getloadavg()
     finally:

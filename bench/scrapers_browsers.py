@@ -198,3 +198,25 @@ def artist_session(edge: str, env: dict, count: int = 20) -> dict:
         "crops_saved": crops,
         "seconds": round(time.perf_counter() - started, 1),
     } | watch.summary()
+
+
+def js_hash_rate(edge: str, hashes: int = 1 << 18) -> dict:
+    """The check's own solver loop (js-sha256, as shield_check.js runs it) in Chromium, without the
+    page around it: seconds per 2^16 hashes, the average work of a 16-bit puzzle."""
+    with sync_playwright() as playwright:
+        browser = _launch(playwright)
+        page = browser.new_page()
+        page.goto(edge + "/robots.txt")
+        page.add_script_tag(url=edge + "/static/vendor/js-sha256/sha256.min.js")
+        seconds = page.evaluate(
+            """n => { const t = performance.now(); let z = 0;
+                 for (let i = 0; i < n; i++) { if (sha256.array("bench-token:" + i)[0] === 0) z++; }
+                 return (performance.now() - t) / 1000; }""",
+            hashes,
+        )
+        browser.close()
+    return {
+        "hashes": hashes,
+        "seconds": round(seconds, 3),
+        "seconds_per_16_bit_puzzle": round(seconds * 65536 / hashes, 3),
+    }
