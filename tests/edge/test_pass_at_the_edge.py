@@ -59,7 +59,8 @@ def test_files_need_a_pass_at_the_edge(post_and_image, edge_over):
     assert edge_over.get(image, headers=_pass_cookie()).body.startswith(b"RIFF")
     for agent, headers in ((BROWSER_UA, {}), ("curl/8.5.0", {}), (BROWSER_UA, {"Cookie": f"{PASS_COOKIE}=x.1"})):
         response = edge_over.get(image, agent=agent, headers=headers)
-        assert response.status in (403, 404) and not response.body.startswith(b"RIFF"), agent
+        assert response.status == 403 and not response.body.startswith(b"RIFF"), agent
+        assert b"Open Atelier in a browser first" in response.body
 
 
 @pytest.fixture

@@ -126,4 +126,7 @@ def check_pass(request):
     if not allowed and asked_for.startswith(settings.MEDIA_URL) and not (who and who.signed_in):
         rule = Rule.BAD_SIGNATURE if cookie else Rule.NO_PASS
         count_refusal(rule=rule, user_agent=user_agent, address=address, path=asked_for)
-    return HttpResponse(status=204 if allowed else 403)
+    response = HttpResponse(status=204 if allowed else 403)
+    if not allowed:
+        response["X-Atelier-No-Pass"] = "1"  # the edge answers the file 403 by it, not as a missing object
+    return response
