@@ -70,7 +70,6 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "atelier.protection.shield.gate.ShieldAccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Staff and moderators reach the admin and the review queue only after a second factor.
     "atelier.accounts.mfa.middleware.StaffSecondFactorMiddleware",
@@ -307,6 +306,7 @@ PORTABILITY_SCANNED_KEEP_SECONDS = env_int("PORTABILITY_SCANNED_KEEP_SECONDS", 2
 SHIELD_PAGES_PER_MINUTE = env_int("SHIELD_PAGES_PER_MINUTE", 240)
 SHIELD_ACCOUNT_PAGES_PER_MINUTE = env_int("SHIELD_ACCOUNT_PAGES_PER_MINUTE", 240)
 SHIELD_MEDIA_PER_MINUTE = env_int("SHIELD_MEDIA_PER_MINUTE", 1200)
+SHIELD_ACCOUNT_MEDIA_PER_MINUTE = env_int("SHIELD_ACCOUNT_MEDIA_PER_MINUTE", 1200)
 # The browser check (protection.shield.checkpoint): leading zero bits of SHA-256 a browser must find
 # once per pass (16: ~65,000 hashes on average; 0 turns the check off), how long a pass lasts, the
 # files one pass may fetch a minute (a feed page and its images are ~30), and the secret the app
@@ -314,6 +314,9 @@ SHIELD_MEDIA_PER_MINUTE = env_int("SHIELD_MEDIA_PER_MINUTE", 1200)
 SHIELD_CHALLENGE_BITS = env_int("SHIELD_CHALLENGE_BITS", 16)
 SHIELD_PASS_SECONDS = env_int("SHIELD_PASS_SECONDS", 86400)
 SHIELD_PASS_MEDIA_PER_MINUTE = env_int("SHIELD_PASS_MEDIA_PER_MINUTE", 600)
+# Passes one address may earn an hour: everyone behind a shared address gets hers, while a scraper
+# can't multiply its budget by solving hundreds of puzzles from one address.
+SHIELD_PASSES_PER_HOUR = env_int("SHIELD_PASSES_PER_HOUR", 120)
 SHIELD_EDGE_SECRET = env_str("SHIELD_EDGE_SECRET", "")
 # How long a process trusts its copy of the refused-crawler list (admin edits reach all within this).
 SHIELD_CRAWLER_LIST_LOCAL_SECONDS = env_int("SHIELD_CRAWLER_LIST_LOCAL_SECONDS", 15)

@@ -1,7 +1,7 @@
 """The nginx edge's configuration, rendered from the same settings and data the app uses.
 
 `edge_config_write` renders deploy/nginx/*.template into EDGE_CONFIG_DIR: the server (signature check
-in the format of `signed_media`, do-not-train headers, per-address budgets, static and media serving,
+in the format of `signed_media`, do-not-train headers, budgets per pass or else per address, static and media serving,
 the anonymous micro-cache) and `ai-crawlers.map`, the refused user agents from the same CrawlerAgent
 rows robots.txt lists. An admin's edit of that list re-renders the map after commit and reloads nginx
 (`connect`), so the edge never refuses a different list than the app.
@@ -74,6 +74,8 @@ def edge_context(*, edge_dir: Path) -> dict:
         "pages_burst": max(1, settings.SHIELD_PAGES_PER_MINUTE // 4),
         "media_per_minute": settings.SHIELD_MEDIA_PER_MINUTE,
         "media_burst": max(1, settings.SHIELD_MEDIA_PER_MINUTE // 4),
+        "pass_media_per_minute": settings.SHIELD_PASS_MEDIA_PER_MINUTE,
+        "pass_media_burst": max(1, settings.SHIELD_PASS_MEDIA_PER_MINUTE // 4),
         "page_cache_seconds": settings.EDGE_PAGE_CACHE_SECONDS,
         "pass_check": settings.SHIELD_CHALLENGE_BITS > 0,
         "media_cache_seconds": settings.EDGE_MEDIA_CACHE_SECONDS,

@@ -59,16 +59,28 @@ class Rule(models.TextChoices):
     RATE_LIMIT = "rate_limit", "Too many requests"
     HOTLINK = "hotlink", "Hotlinking refused"
     NO_PASS = "no_pass", "File asked for without the browser check"
+    BAD_SIGNATURE = "bad_signature", "Forged or expired link or pass"
+
+
+class ClientKind(models.TextChoices):
+    """What a refused client's User-Agent claims to be (shield.clients)."""
+
+    AI_CRAWLER = "ai_crawler", "AI crawler on the list"
+    LIBRARY = "library", "Library, command-line tool or other bot"
+    HEADLESS = "headless", "Headless browser"
+    BROWSER = "browser", "Browser-like"
+    EMPTY = "empty", "No user agent"
 
 
 class ProtectionCount(models.Model):
-    """How many requests one rule refused, per day, user agent, network and artist: one row per
-    combination with a counter, not one row per request."""
+    """How many requests one rule refused, per day, user agent, network, kind of client and artist:
+    one row per combination with a counter, not one row per request."""
 
     day = models.DateField()
-    rule = models.CharField(max_length=12, choices=Rule.choices)
+    rule = models.CharField(max_length=16, choices=Rule.choices)
     agent = models.CharField(max_length=60, help_text="The crawler token, or the user agent's first word.")
     network = models.CharField(max_length=50, help_text="The caller's /24 (IPv4) or /48 (IPv6) network.")
+    client = models.CharField(max_length=12, choices=ClientKind.choices, default=ClientKind.LIBRARY)
     artist = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
@@ -80,7 +92,9 @@ class ProtectionCount(models.Model):
             models.Index(fields=["-day", "rule"], name="shield_counts_day"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["day", "rule", "agent", "network", "artist"], name="shield_count_once")
+            models.UniqueConstraint(
+                fields=["day", "rule", "agent", "network", "client", "artist"], name="shield_count_once_per_client"
+            )
         ]
 
     def __str__(self):

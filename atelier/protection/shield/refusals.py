@@ -5,7 +5,9 @@ to a tally in the cache (a Redis hash in production, one field per day, rule, ag
 target) and touches no table. At most once every FLUSH_SECONDS, whichever refusal finds the flush
 due moves the tally into `ProtectionCount` rows (one per day, rule, agent, network and artist),
 resolving the targets to artists with one query per kind; the artist's weekly report flushes
-first, so it never lags. Without Redis (the embedded default, one process) the tally is a cache
+first, so it never lags. Only refusals of clients that proved no account are counted (the gate's
+callers see to it): a signed-in reader, or an artist opening her own work, is never a scraper here.
+Without Redis (the embedded default, one process) the tally is a cache
 entry changed under a lock.
 """
 
@@ -22,7 +24,8 @@ from django.utils import timezone
 
 from atelier.accounts.models import User
 from atelier.posts.models import Post
-from atelier.protection.shield.models import ProtectionCount
+from atelier.protection.shield.clients import client_kind
+from atelier.protection.shield.models import ClientKind, ProtectionCount
 
 FLUSH_SECONDS = 60
 _TALLY_KEY = "shield:refusals"
@@ -64,10 +67,13 @@ def target_of(path: str) -> str:
     return ""
 
 
-def count_refusal(*, rule: str, agent: str, address: str, path: str) -> None:
-    """Add one to the tally for this refusal; move the tally into the database when that is due."""
-    clean_agent = agent[:60].replace("\t", " ")
-    field = "\t".join((timezone.localdate().isoformat(), rule, clean_agent, network_of(address), target_of(path)))
+def count_refusal(*, rule: str, user_agent: str, address: str, path: str, crawler: str | None = None) -> None:
+    """Add one to the tally for this refusal; move the tally into the database when that is due.
+    `crawler` is the listed token the User-Agent matched, when that is why it was refused."""
+    clean_agent = (crawler or agent_name(user_agent))[:60].replace("\t", " ")
+    kind = ClientKind.AI_CRAWLER if crawler else client_kind(user_agent)
+    day = timezone.localdate().isoformat()
+    field = "\t".join((day, rule, clean_agent, network_of(address), kind, target_of(path)))
     tally_add = getattr(cache, "tally_add", None)
     if tally_add is not None:
         tally_add(_TALLY_KEY, field)
@@ -96,12 +102,16 @@ def flush() -> int:
     if not tally:
         return 0
     parsed = [(field.split("\t"), count) for field, count in tally.items()]
-    artists = _artists([target for (*_, target), _ in parsed])
+    artists = _artists([fields[-1] for fields, _ in parsed])
     rows: Counter = Counter()
-    for (day, rule, agent, network, target), count in parsed:
-        rows[(day, rule, agent, network, artists.get(target))] += count
-    for (day, rule, agent, network, artist_id), count in rows.items():
-        _add_to_row(dict(day=day, rule=rule, agent=agent, network=network, artist_id=artist_id), count)
+    for fields, count in parsed:
+        if len(fields) != 6:  # a tally left by an older version of this module
+            continue
+        day, rule, agent, network, kind, target = fields
+        rows[(day, rule, agent, network, kind, artists.get(target))] += count
+    for (day, rule, agent, network, kind, artist_id), count in rows.items():
+        key = dict(day=day, rule=rule, agent=agent, network=network, client=kind, artist_id=artist_id)
+        _add_to_row(key, count)
     return sum(rows.values())
 
 

@@ -7,7 +7,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from atelier.protection.shield import refusals
-from atelier.protection.shield.models import ProtectionCount, Rule
+from atelier.protection.shield.models import ClientKind, ProtectionCount, Rule
 
 
 @dataclass
@@ -15,13 +15,15 @@ class Week:
     total: int
     by_rule: list[tuple[str, int]]
     by_agent: list[tuple[str, int]]
+    by_client: list[tuple[str, int]]
     networks: int
     since: object
 
 
 def artist_week(*, artist) -> Week:
-    """The last 7 days of refusals of requests for this artist's work: three queries (after moving
-    the refusals still in the cache into the table)."""
+    """The last 7 days of refusals of requests for this artist's work: four queries (after moving
+    the refusals still in the cache into the table). Only clients that proved no account are ever
+    counted, so her own browser and signed-in readers never appear here."""
     refusals.flush()
     since = timezone.localdate() - timedelta(days=6)
     rows = ProtectionCount.objects.filter(artist=artist, day__gte=since)
@@ -34,5 +36,10 @@ def artist_week(*, artist) -> Week:
         (row["agent"], row["total"])
         for row in rows.values("agent").annotate(total=Sum("count")).order_by("-total")[:10]
     ]
+    kinds = dict(ClientKind.choices)
+    by_client = [
+        (kinds.get(row["client"], row["client"]), row["total"])
+        for row in rows.values("client").annotate(total=Sum("count")).order_by("-total")
+    ]
     networks = rows.values("network").distinct().count()
-    return Week(sum(total for _, total in by_rule), by_rule, by_agent, networks, since)
+    return Week(sum(total for _, total in by_rule), by_rule, by_agent, by_client, networks, since)

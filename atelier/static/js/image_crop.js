@@ -26,7 +26,10 @@
 
   // Start (or restart) a cropper on `image` loaded from `url`. `onCrop(fractions|null)` gets every
   // change; null means the browser could not show this format (the server then uses the centre).
-  function start(holder, image, url, { aspect, initialCrop, onCrop: report, onShown }) {
+  // An image the server refused (a budget's 429, a stale check's 403) gets a note with a retry
+  // (image_refusals.js) instead of an empty editor; one the browser can't decode gets onCrop(null).
+  function start(holder, image, url, options) {
+    const { aspect, initialCrop, onCrop: report, onShown } = options;
     const onCrop = (crop) => {
       if (crop !== undefined) report(crop);
     };
@@ -34,10 +37,21 @@
       holder.cropper.destroy();
       holder.cropper = null;
     }
-    image.onerror = () => onCrop(null);
+    const refusals = window.AtelierImageRefusals;
+    const anchor = image.closest(".crop-stage") || image;
+    image.onerror = () => {
+      if (!refusals || url.startsWith("blob:")) return onCrop(null);
+      const again = refusals.withRetry(url, Date.now() % 100000);
+      refusals.explain(image, url, {
+        anchor,
+        retry: () => start(holder, image, again, options),
+        onGiveUp: () => onCrop(null),
+      });
+    };
     image.onload = () => {
       // Once per start(): a later load event (the same picture again) must not reset the crop.
       image.onload = null;
+      refusals?.clear(anchor);
       onShown?.();
       holder.cropper = new window.Cropper(image, {
         aspectRatio: Number(aspect),
