@@ -21,9 +21,11 @@ class Verb(models.TextChoices):
     APPROVED = "approved", "Post approved"
     CONFIRMED_AI = "confirmed", "Post confirmed AI-generated"
     PROOF_REQUESTED = "proof", "Process proof requested"
+    # From art-theft detection: an upload held because it looks like the recipient's public work.
+    REPOST = "repost", "Possible repost of your work"
 
 
-REVIEW_VERBS = (Verb.HELD, Verb.APPROVED, Verb.CONFIRMED_AI, Verb.PROOF_REQUESTED)
+REVIEW_VERBS = (Verb.HELD, Verb.APPROVED, Verb.CONFIRMED_AI, Verb.PROOF_REQUESTED, Verb.REPOST)
 
 
 class Notification(models.Model):

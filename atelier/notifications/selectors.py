@@ -29,6 +29,7 @@ _REVIEW_LINES = {
     Verb.APPROVED: "A moderator approved “{post}” as human-made: it is public again.",
     Verb.CONFIRMED_AI: "A moderator confirmed “{post}” as AI-generated: it stays hidden.",
     Verb.PROOF_REQUESTED: "A moderator asks for process proof for “{post}”.",
+    Verb.REPOST: "An upload held for review looks like your work “{post}”. Open it to say whether it is yours.",
 }
 
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "atelier.protection.shield",
     "atelier.protection.detection",
     "atelier.protection.cloak",
+    "atelier.protection.theft",
     "atelier.moderation",
     "atelier.portability",
     "atelier.demo",  # demo content for bin/serve (manage.py seed_demo ...); nothing imports it

@@ -4,6 +4,7 @@ from celery import shared_task
 from django.conf import settings
 
 from atelier.protection.detection.services import media_item_check_failed, media_item_detect
+from atelier.protection.theft.services import item_fingerprint_and_check
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +23,13 @@ def detect_media_item(self, item_id: int) -> str | None:
     either. A crash, a time-out (the soft limit raises inside) or an unreadable gating signal leaves
     the item's check at `error` — its post private, its author told — and the task tries again with
     backoff, up to DETECTION_RETRIES times; after that a moderator sees the post stuck in checking."""
+    # --- art-theft hook (protection.theft): compared before the AI check is recorded, so a possible
+    # repost is held while its post is still checking, never after it went public.
+    try:
+        item_fingerprint_and_check(item_id=item_id)
+    except Exception:
+        logger.exception("Fingerprinting item %s failed; its AI check goes on", item_id)
+    # --- end of the art-theft hook
     try:
         return media_item_detect(item_id=item_id)
     except Exception as error:
