@@ -19,12 +19,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import pdqhash
-from PIL import Image, ImageChops, ImageOps
+from PIL import Image, ImageOps
 
 WORKING_LONG_SIDE = 512  # PDQ reduces to 64×64 itself; more pixels only cost time
 MIN_SIDE = 32  # smaller than this is an icon, not a work
 MIN_QUALITY = 50  # PDQ's own guidance: below 50 the hash is not reliable
 WINDOW = 0.8
+MAX_TRIM = 0.3  # of each side, at most, taken as a frame
+FLAT_SHARE = 0.7  # a line this much one grey is a frame line
+FLAT_TOLERANCE = 12
 
 # Window codes, stored with each hash: what part of the picture it covers.
 WHOLE, CENTRE, TOP_LEFT, TOP_RIGHT, BOTTOM_LEFT, BOTTOM_RIGHT = range(6)
@@ -56,17 +59,30 @@ def prepared(image: Image.Image) -> Image.Image | None:
 
 
 def _trimmed(image: Image.Image) -> Image.Image:
-    """Cut away a frame of one colour (a screenshot's margin, a mat): the corner pixel's colour,
-    give or take JPEG noise."""
-    corner = Image.new("RGB", image.size, image.getpixel((0, 0)))
-    difference = ImageChops.difference(image, corner).convert("L").point(lambda value: 255 if value > 24 else 0)
-    box = difference.getbbox()
-    if box is None:
+    """Cut away a frame: a screenshot's margin and title bar, a mat. From each side, lines where most
+    pixels are one colour (give or take JPEG noise) go, up to MAX_TRIM of the side. The original is
+    trimmed the same way, so a work whose own background is flat at an edge is still compared like
+    for like."""
+    small = np.asarray(image.convert("L").resize((128, 128), Image.Resampling.BILINEAR)).astype(np.int16)
+    rows = np.abs(small - np.median(small, axis=1, keepdims=True)) <= FLAT_TOLERANCE
+    cols = np.abs(small - np.median(small, axis=0, keepdims=True)) <= FLAT_TOLERANCE
+    flat_rows, flat_cols = rows.mean(axis=1) >= FLAT_SHARE, cols.mean(axis=0) >= FLAT_SHARE
+    limit = int(128 * MAX_TRIM)
+    top, bottom = _run(flat_rows, limit), _run(flat_rows[::-1], limit)
+    left, right = _run(flat_cols, limit), _run(flat_cols[::-1], limit)
+    if top + bottom + left + right == 0:
         return image
-    width, height = box[2] - box[0], box[3] - box[1]
-    if width * height < 0.25 * image.width * image.height:
-        return image  # mostly one colour: what is left is a detail, not the work
+    scale_x, scale_y = image.width / 128, image.height / 128
+    box = (round(left * scale_x), round(top * scale_y), round((128 - right) * scale_x), round((128 - bottom) * scale_y))
     return image.crop(box)
+
+
+def _run(flat: np.ndarray, limit: int) -> int:
+    """How many lines from the start are flat, at most `limit`."""
+    count = 0
+    while count < limit and flat[count]:
+        count += 1
+    return count
 
 
 def _pdq(image: Image.Image) -> tuple[bytes, int]:
