@@ -26,4 +26,5 @@ urlpatterns = [
     path("", include("atelier.moderation.urls")),
     path("", include("atelier.portability.urls")),
     path("", include("atelier.protection.cloak.urls")),
+    path("", include("atelier.protection.theft.urls")),
 ]

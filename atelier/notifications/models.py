@@ -23,9 +23,10 @@ class Verb(models.TextChoices):
     PROOF_REQUESTED = "proof", "Process proof requested"
     # From art-theft detection: an upload held because it looks like the recipient's public work.
     REPOST = "repost", "Possible repost of your work"
+    TAKEN_DOWN = "taken_down", "Post taken down"
 
 
-REVIEW_VERBS = (Verb.HELD, Verb.APPROVED, Verb.CONFIRMED_AI, Verb.PROOF_REQUESTED, Verb.REPOST)
+REVIEW_VERBS = (Verb.HELD, Verb.APPROVED, Verb.CONFIRMED_AI, Verb.PROOF_REQUESTED, Verb.REPOST, Verb.TAKEN_DOWN)
 
 
 class Notification(models.Model):

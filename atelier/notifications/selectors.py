@@ -29,6 +29,7 @@ _REVIEW_LINES = {
     Verb.APPROVED: "A moderator approved “{post}” as human-made: it is public again.",
     Verb.CONFIRMED_AI: "A moderator confirmed “{post}” as AI-generated: it stays hidden.",
     Verb.PROOF_REQUESTED: "A moderator asks for process proof for “{post}”.",
+    Verb.TAKEN_DOWN: "A moderator took “{post}” down: it is not shown to anyone else any more.",
     Verb.REPOST: "An upload held for review looks like your work “{post}”. Open it to say whether it is yours.",
 }
 
@@ -88,6 +89,8 @@ class NotificationGroup:
         if self.verb == Verb.FOLLOW:
             return self.actors[0].get_absolute_url()
         anchor = f"#comment-{self.comment_id}" if self.comment_id and len(self.ids) == 1 else ""
+        if self.verb == Verb.REPOST:
+            return reverse("theft:reposts")
         if self.verb in REVIEW_VERBS:
             anchor = "#review"
         elif self.verb in (Verb.COMMENT, Verb.REPLY, Verb.MENTION) and not anchor:
