@@ -11,8 +11,6 @@ from atelier.core.ratelimit import RateLimit, RateLimited, rate_limited_response
 from atelier.protection.theft import selectors, services
 from atelier.protection.theft.forms import ImageSearchForm, MatchAnswerForm
 
-SEARCHES_PER_HOUR = getattr(settings, "IMAGE_SEARCHES_PER_HOUR", 30)
-
 
 @login_required
 def reposts(request):
@@ -39,7 +37,7 @@ def image_search(request):
     """ "Is my work posted here?": signed-in only, a few searches an hour, public posts only."""
     form, results = ImageSearchForm(), None
     if request.method == "POST":
-        decision = RateLimit("image-search", SEARCHES_PER_HOUR, 3600).check(str(request.user.pk))
+        decision = RateLimit("image-search", settings.IMAGE_SEARCHES_PER_HOUR, 3600).check(str(request.user.pk))
         if not decision.allowed:
             return rate_limited_response(RateLimited("Too many image searches: try again later.", decision.retry_after))
         form = ImageSearchForm(request.POST, request.FILES)
