@@ -155,3 +155,25 @@ def test_pdq_hashes_are_256_bits_and_the_distance_counts_bits():
     assert fingerprints.distance(whole.value, flipped) == 3
     noise = np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8)
     assert fingerprints.distance(whole.value, fingerprints.stored_hashes(Image.fromarray(noise))[0].value) > 64
+
+
+def test_the_backfill_fingerprints_older_works_once_without_holding_them(
+    artist, thief, django_capture_on_commit_callbacks
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    first, item = posted(artist, encoded(ARTWORK), django_capture_on_commit_callbacks)
+    Fingerprint.objects.all().delete()  # posted before the index existed
+    second, _ = posted(thief, encoded(ImageOps.mirror(ARTWORK), "JPEG", quality=80), django_capture_on_commit_callbacks)
+    assert second.state == PostState.PUBLIC  # nothing to compare with yet
+    out = StringIO()
+    call_command("theft_backfill", stdout=out)
+    assert "1 items fingerprinted" in out.getvalue()  # the second was fingerprinted on upload
+    assert Fingerprint.objects.filter(item=item, matchable=True).count() == 6
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.state, second.state) == (PostState.PUBLIC, PostState.PUBLIC)
+    call_command("theft_backfill", stdout=out)
+    assert "0 items fingerprinted" in out.getvalue()

@@ -67,6 +67,17 @@ def fingerprints_store(*, item: MediaItem, hashes: list[fingerprints.Hash]) -> i
     return len(hashes)
 
 
+def item_fingerprint(*, item_id: int) -> int:
+    """Fingerprint one item without comparing it (the back-fill of works posted before the index
+    existed: they are the older works, never held for each other). Returns the hashes stored."""
+    item = MediaItem.objects.select_related("post").filter(pk=item_id, kind__in=_HASHED_KINDS).first()
+    if item is None:
+        return 0
+    with original_as_local_file(item.original_name) as path:
+        picture = open_picture(path)
+    return 0 if picture is None else fingerprints_store(item=item, hashes=fingerprints.stored_hashes(picture))
+
+
 def item_fingerprint_and_check(*, item_id: int) -> list[RepostMatch]:
     """Fingerprint an uploaded still or animation and hold its post when it is near an older public
     work by someone else. Returns the matches made this time (empty for most uploads)."""
