@@ -5,14 +5,17 @@ Why several hashes: one PDQ hash of the whole picture survives re-encoding, resi
 and a small stamp, but not a mirror, a crop or a frame around the work. So
 
 - the stored side (`stored_hashes`) keeps the whole picture and five windows of it (the centre and the
-  four corners at 80 % of each side): a crop of the original lands near one of them;
+  four corners at 80 % of each side): a crop close to one of them lands near it;
 - the asking side (`query_hashes`) hashes the upload and its mirror, each whole, with uniform
   borders trimmed, and at its centre 80 %: a mirrored copy, or one inside a screenshot-style frame,
   lands near the original's whole-picture hash.
+- both sides trim a frame first (`_trimmed`), so a margin or a title bar around a copy goes.
 
-bench/theft.py measures what each kind of copy needs. Flat pictures (PDQ quality under
-`MIN_QUALITY`: a solid colour, a two-tone flag) carry too little detail to tell works apart and are
-never hashed.
+bench/theft.py measures what each kind of copy needs: re-encodes, resizes, mirrors and colour
+shifts are caught; PDQ moves too far under crops past a few percent, ±5° rotations, large stamps and
+framed screenshots, which the windows and the frame trim rescue only in part (see its results).
+Flat pictures (PDQ quality under `MIN_QUALITY`: a solid colour, a two-tone flag) carry too little
+detail to tell works apart and are never hashed.
 """
 
 from dataclasses import dataclass
