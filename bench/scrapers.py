@@ -69,7 +69,8 @@ GENERIC = {
 CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
 PAD_POSTS = """
 from collections import Counter
-from atelier.posts.models import MediaItem, Post
+from atelier.media.models import MediaItem
+from atelier.posts.models import Post
 from atelier.feeds.feed_cache import forget_posts
 public = list(Post.objects.public().exclude(category="").order_by("pk"))
 category = Counter(post.category for post in public).most_common(1)[0][0]

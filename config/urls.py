@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("atelier.moderation.urls")),
     path("", include("atelier.portability.urls")),
     path("", include("atelier.protection.cloak.urls")),
+    path("", include("atelier.protection.theft.urls")),
 ]
 
 # A backing service down answers 503 with Retry-After; anything else is the 500 page (core.outage).

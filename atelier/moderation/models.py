@@ -12,6 +12,7 @@ class CaseStatus(models.TextChoices):
     PROOF_REQUESTED = "proof", "Waiting for the artist's process proof"
     APPROVED = "approved", "Approved as human-made"
     CONFIRMED_AI = "confirmed", "Confirmed AI-generated"
+    TAKEN_DOWN = "taken_down", "Taken down: not the uploader's work"
 
 
 class ReviewCase(models.Model):
@@ -89,6 +90,7 @@ class Action(models.TextChoices):
     APPROVE = "approve", "Approve: human-made, publish"
     CONFIRM_AI = "confirm", "Confirm AI-generated: keep hidden"
     REQUEST_PROOF = "proof", "Ask the artist for process proof"
+    TAKE_DOWN = "take_down", "Take down: a repost of someone else's work"
 
 
 class Decision(models.Model):
@@ -96,7 +98,7 @@ class Decision(models.Model):
 
     case = models.ForeignKey(ReviewCase, on_delete=models.CASCADE, related_name="decisions")
     moderator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    action = models.CharField(max_length=8, choices=Action.choices)
+    action = models.CharField(max_length=10, choices=Action.choices)
     note = models.TextField(max_length=2000)
     strike = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)

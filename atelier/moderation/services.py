@@ -34,11 +34,13 @@ _DECISION_VERBS = {
     Action.APPROVE: Verb.APPROVED,
     Action.CONFIRM_AI: Verb.CONFIRMED_AI,
     Action.REQUEST_PROOF: Verb.PROOF_REQUESTED,
+    Action.TAKE_DOWN: Verb.TAKEN_DOWN,
 }
 _DECISION_STATUS = {
     Action.APPROVE: CaseStatus.APPROVED,
     Action.CONFIRM_AI: CaseStatus.CONFIRMED_AI,
     Action.REQUEST_PROOF: CaseStatus.PROOF_REQUESTED,
+    Action.TAKE_DOWN: CaseStatus.TAKEN_DOWN,
 }
 
 
@@ -171,11 +173,12 @@ def appeal_submit(*, post_id: int, author, message: str, uploads=()) -> Appeal:
 
 
 def case_decide(*, case_id: int, moderator, action: str, note: str, strike: bool = False) -> Decision:
-    """A moderator's decision: approve (publish), confirm AI (hidden; optional strike) or ask for proof."""
+    """A moderator's decision: approve (publish), confirm AI (hidden; optional strike), ask for proof,
+    or take down (a repost of someone else's work)."""
     if not can_review(moderator):
         raise PermissionDenied("Only moderators can decide cases.")
     if action not in Action.values:
-        raise ValidationError("Choose approve, confirm AI-generated, or ask for process proof.")
+        raise ValidationError("Choose approve, confirm AI-generated, ask for process proof, or take down.")
     note = note.strip()
     if not note:
         raise ValidationError("Say why: the author reads this.")
@@ -202,6 +205,9 @@ def case_decide(*, case_id: int, moderator, action: str, note: str, strike: bool
             reason = f"A moderator confirmed this work as AI-generated: {note}"
             media_checks.post_checks_said_ai_by_moderator(post_id=post.pk, reason=reason)
             visibility.hold(post_id=post.pk, reason=reason, actor=moderator, restate=True)
+        elif action == Action.TAKE_DOWN:
+            # A repost of someone else's work (protection.theft shows both in the case): gone for good.
+            visibility.take_down(post_id=post.pk, actor=moderator, reason=f"Taken down by a moderator: {note}")
         elif post.is_held:
             visibility.hold(
                 post_id=post.pk, reason=f"A moderator asks for process proof: {note}", actor=moderator, restate=True

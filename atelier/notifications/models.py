@@ -23,9 +23,20 @@ class Verb(models.TextChoices):
     PROOF_REQUESTED = "proof", "Process proof requested"
     # The AI check could not run through its retry budget: private, still retried, queued for a person.
     UNCHECKED = "unchecked", "Post could not be checked"
+    # From art-theft detection: an upload held because it looks like the recipient's public work.
+    REPOST = "repost", "Possible repost of your work"
+    TAKEN_DOWN = "taken_down", "Post taken down"
 
 
-REVIEW_VERBS = (Verb.HELD, Verb.APPROVED, Verb.CONFIRMED_AI, Verb.PROOF_REQUESTED, Verb.UNCHECKED)
+REVIEW_VERBS = (
+    Verb.HELD,
+    Verb.APPROVED,
+    Verb.CONFIRMED_AI,
+    Verb.PROOF_REQUESTED,
+    Verb.UNCHECKED,
+    Verb.REPOST,
+    Verb.TAKEN_DOWN,
+)
 
 
 class Notification(models.Model):

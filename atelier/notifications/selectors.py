@@ -37,6 +37,8 @@ _REVIEW_LINES = {
         "The AI check of “{post}” failed: it stays private, never published unchecked. We keep retrying, "
         "and a moderator will check it by hand."
     ),
+    Verb.TAKEN_DOWN: "A moderator took “{post}” down: it is not shown to anyone else any more.",
+    Verb.REPOST: "An upload held for review looks like your work “{post}”. Open it to say whether it is yours.",
 }
 
 
@@ -100,6 +102,8 @@ class NotificationGroup:
         if self.verb == Verb.FOLLOW:
             return self.actors[0].get_absolute_url()
         anchor = f"#comment-{self.comment_id}" if self.comment_id and len(self.ids) == 1 else ""
+        if self.verb == Verb.REPOST:
+            return reverse("theft:reposts")
         if self.verb in REVIEW_VERBS:
             anchor = "#review"
         elif self.verb in (Verb.COMMENT, Verb.REPLY, Verb.MENTION) and not anchor:

@@ -55,6 +55,12 @@ def notifications_mark_read(*, recipient, ids=None) -> int:
     return unread.update(read_at=timezone.now())
 
 
+def notify_site(*, recipient, verb: str, post=None) -> Notification:
+    """Something the site itself tells `recipient` (no actor is named), such as an upload held
+    because it looks like their public work (protection.theft)."""
+    return Notification.objects.create(recipient=recipient, actor=None, verb=verb, post=post)
+
+
 def notify_review(*, post, verb: str, note: str = "") -> Notification:
     """Tell an author what moderation did with their post: in the app, and by email at once when
     their address is confirmed (it concerns their own work, so no setting turns it off)."""

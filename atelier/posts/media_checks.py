@@ -15,6 +15,8 @@ from atelier.posts.source_types import source_type
 from atelier.posts.tasks import resign_media_item
 
 SETTLED = frozenset({CheckState.PASS, CheckState.REVIEW, CheckState.HOLD})
+# protection.theft's hold: the item looks like someone else's older public work.
+REPOST = "Held for review — looks like a work already posted by someone else."
 
 
 @transaction.atomic
@@ -30,6 +32,10 @@ def item_check_record(*, item_id: int, check: str, reason: str = "", said_ai: bo
         # A failed re-run decides nothing: the last verdict stands, and a stuck check stays stuck
         # (its author was told) until a run decides.
         return visibility.refresh(item.post_id)
+    if item.ai_check == CheckState.HOLD and item.check_reason == REPOST and check != CheckState.HOLD:
+        item.said_ai = item.said_ai or said_ai
+        item.save(update_fields=["said_ai", "updated_at"])
+        return visibility.refresh(item.post_id)  # a possible repost stays held until a moderator clears it
     item.ai_check = CheckState(check)
     item.check_reason = reason[:2000] if check == CheckState.HOLD else ""
     item.said_ai = item.said_ai or said_ai
@@ -39,6 +45,12 @@ def item_check_record(*, item_id: int, check: str, reason: str = "", said_ai: bo
     if item.kind != MediaKind.EMBED and item.state == MediaState.READY and stale:
         transaction.on_commit(lambda: resign_media_item.delay(item_id))
     return visibility.refresh(item.post_id)
+
+
+def item_hold_as_repost(*, item_id: int) -> str | None:
+    """protection.theft found the item near an older public work by someone else: it holds (its post
+    too, once published) until a moderator clears it; a later AI verdict of pass does not release it."""
+    return item_check_record(item_id=item_id, check=CheckState.HOLD, reason=REPOST)
 
 
 @transaction.atomic

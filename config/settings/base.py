@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "atelier.protection.shield",
     "atelier.protection.detection",
     "atelier.protection.cloak",
+    "atelier.protection.theft",
     "atelier.moderation",
     "atelier.portability",
     "atelier.demo",  # demo content for bin/serve (manage.py seed_demo ...); nothing imports it
@@ -230,6 +231,8 @@ POST_VIDEO_MAX_SECONDS = env_int("POST_VIDEO_MAX_SECONDS", 10 * 60)
 MODERATION_PROOF_MAX_BYTES = env_int("MODERATION_PROOF_MAX_BYTES", 200 * 1024 * 1024)
 MODERATION_PROOF_MAX_FILES = env_int("MODERATION_PROOF_MAX_FILES", 5)
 AI_REPORTS_PER_HOUR = env_int("AI_REPORTS_PER_HOUR", 10)
+# Art-theft detection: "is my work posted here?" searches per person per hour (protection.theft).
+IMAGE_SEARCHES_PER_HOUR = env_int("IMAGE_SEARCHES_PER_HOUR", 30)
 VIDEO_MAX_HEIGHT = env_int("VIDEO_MAX_HEIGHT", 1080)
 # Animated GIFs: frames × pixels is what costs memory and time, so both are capped.
 ANIMATION_MAX_FRAMES = env_int("ANIMATION_MAX_FRAMES", 1000)

@@ -6,6 +6,7 @@ from django.conf import settings
 from atelier.protection.detection import sweep
 from atelier.protection.detection.one_pass import media_item_render_and_detect
 from atelier.protection.detection.services import media_item_check_failed, media_item_detect
+from atelier.protection.theft.services import item_fingerprint_and_check
 
 logger = logging.getLogger(__name__)
 
@@ -13,6 +14,16 @@ logger = logging.getLogger(__name__)
 def retry_delay(retries: int) -> int:
     """Seconds before the next try: 30 s, doubling, at most DETECTION_RETRY_MAX_SECONDS."""
     return min(settings.DETECTION_RETRY_FIRST_SECONDS * 2**retries, settings.DETECTION_RETRY_MAX_SECONDS)
+
+
+def compare_with_public_works(item_id: int) -> None:
+    """The art-theft check (protection.theft), run before the AI check is recorded so that a possible
+    repost is held while its post is still checking, never after it went public. Its failure never
+    stops the AI check."""
+    try:
+        item_fingerprint_and_check(item_id=item_id)
+    except Exception:
+        logger.exception("Fingerprinting item %s failed; its AI check goes on", item_id)
 
 
 @shared_task(
@@ -26,6 +37,7 @@ def detect_media_item(self, item_id: int) -> str | None:
     backoff, up to DETECTION_RETRIES times; after that (or when the task is lost) the periodic sweep
     queues it again and, past its budget, tells the author and a moderator (`detection.sweep`)."""
     sweep.check_heard(item_id=item_id)  # a try is alive: the sweep leaves this check alone for a while
+    compare_with_public_works(item_id)
     try:
         return media_item_detect(item_id=item_id)
     except Exception as error:
@@ -50,6 +62,7 @@ def render_and_detect_media_item(item_id: int, version: int) -> bool:
     """On the `media` queue, where one worker serves media and detection (MEDIA_DETECTION_ONE_PASS):
     renditions and detection from one decode of the original (one_pass). A detection that did not
     finish goes to `detect_media_item`, with its retries and backoff."""
+    compare_with_public_works(item_id)
     rendered, detected = media_item_render_and_detect(item_id=item_id, version=version)
     if not detected:
         detect_media_item.apply_async((item_id,), countdown=retry_delay(0))

@@ -1,0 +1,81 @@
+"""The fingerprint index and the possible reposts it found.
+
+`Fingerprint` keeps one PDQ hash of one window of one media item (fingerprints.py), split into 16
+chunks of 16 bits stored in their own columns, each with a partial index over the rows that may be
+matched. Multi-index hashing: two hashes within 15 bits of each other share at least one whole chunk
+(pigeonhole), and near copies at 20–40 bits almost always do; so a lookup is 16 exact index probes
+(`chunk_N IN (…)`) for the candidates, then the exact Hamming distance of those few in Python.
+bench/theft.py measures it at 1M hashes. `matchable` is true only while the item's post is public
+(set by the posts events, checked again against the post at lookup): the hashes of drafts, held,
+private and taken-down work are never matched against anyone's upload.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+CHUNKS = 16
+
+
+class Fingerprint(models.Model):
+    item = models.ForeignKey("media.MediaItem", on_delete=models.CASCADE, related_name="+")
+    post = models.ForeignKey("posts.Post", on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    window = models.PositiveSmallIntegerField()
+    value = models.BinaryField(max_length=32)
+    quality = models.PositiveSmallIntegerField()
+    matchable = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    # chunk_N: bits 16N..16N+15 of the hash, as a signed 16-bit number (value - 32768).
+    chunk_0 = models.SmallIntegerField()
+    chunk_1 = models.SmallIntegerField()
+    chunk_2 = models.SmallIntegerField()
+    chunk_3 = models.SmallIntegerField()
+    chunk_4 = models.SmallIntegerField()
+    chunk_5 = models.SmallIntegerField()
+    chunk_6 = models.SmallIntegerField()
+    chunk_7 = models.SmallIntegerField()
+    chunk_8 = models.SmallIntegerField()
+    chunk_9 = models.SmallIntegerField()
+    chunk_10 = models.SmallIntegerField()
+    chunk_11 = models.SmallIntegerField()
+    chunk_12 = models.SmallIntegerField()
+    chunk_13 = models.SmallIntegerField()
+    chunk_14 = models.SmallIntegerField()
+    chunk_15 = models.SmallIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["item"], name="theft_fp_item")] + [
+            models.Index(fields=[f"chunk_{n}"], name=f"theft_fp_chunk_{n}", condition=Q(matchable=True))
+            for n in range(CHUNKS)
+        ]
+
+    def __str__(self):
+        return f"fingerprint {self.window} of item {self.item_id}"
+
+
+class MatchStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for the original artist"
+    CONFIRMED = "confirmed", "The original artist confirmed it is their work"
+    DISMISSED = "dismissed", "The original artist said it is not their work"
+
+
+class RepostMatch(models.Model):
+    """An upload (`item` of `post`) found near an older public work by someone else."""
+
+    post = models.ForeignKey("posts.Post", on_delete=models.CASCADE, related_name="+")
+    item = models.ForeignKey("media.MediaItem", on_delete=models.CASCADE, related_name="+")
+    original_post = models.ForeignKey("posts.Post", on_delete=models.CASCADE, related_name="+")
+    original_item = models.ForeignKey("media.MediaItem", on_delete=models.CASCADE, related_name="+")
+    distance = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=MatchStatus.choices, default=MatchStatus.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["item", "original_item"], name="theft_match_once")]
+        indexes = [models.Index(fields=["original_post", "status"], name="theft_match_original")]
+
+    def __str__(self):
+        return f"item {self.item_id} near item {self.original_item_id} ({self.distance} bits)"

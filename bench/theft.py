@@ -1,0 +1,220 @@
+"""Art-theft detection: recall per kind of copy, false matches among distinct works, and the lookup
+time with 1M stored hashes (bench/results/theft.json).
+
+Works: the distinct images of bench/human_corpus.py (one crop per sample photograph, flat
+illustration, pixel art, screenshots, renders, scans, charts; the flags are left out: two-tone
+tricolours are the same picture to any perceptual hash). Each gets every copy of
+bench/theft_variants.py; a copy is caught when the index returns its original.
+
+The index runs where production runs it: PostgreSQL (`DATABASE_URL`, default the
+`atelier_theft_bench` database, migrated here), with 1M synthetic random hashes added to the real
+ones. Baseline, same run: the exhaustive scan (bit_count of the XOR over every row) that the
+multi-index lookup replaces.
+
+    python bench/theft.py [--works N] [--bulk 1000000]
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/atelier_theft_bench")
+RESULTS = ROOT / "bench" / "results" / "theft.json"
+
+
+def distinct_works(limit: int | None):
+    from bench.human_corpus import human_images
+
+    works = [(kind, name, image) for kind, name, image in human_images() if kind != "flag"]
+    works = [(kind, name, image) for kind, name, image in works if kind != "photo" or name.endswith("-0")]
+    return works[:limit] if limit else works
+
+
+def percentile(values, q):
+    return float(np.percentile(np.asarray(values), q)) if values else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--works", type=int, default=None)
+    parser.add_argument("--bulk", type=int, default=1_000_000)
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    from atelier.accounts.models import User
+    from atelier.media.models import MediaItem, MediaKind
+    from atelier.posts.models import Post, PostState
+    from atelier.protection.theft import fingerprints, index
+    from atelier.protection.theft.models import Fingerprint
+    from bench.theft_variants import KINDS
+
+    Fingerprint.objects.all().delete()
+    Post.objects.filter(author__handle__startswith="theftbench").delete()
+    User.objects.filter(handle__startswith="theftbench").delete()
+    artist = User.objects.create_user(handle="theftbench_artist", email="a@theft.bench", password="x" * 16)
+    uploader = User.objects.create_user(handle="theftbench_uploader", email="b@theft.bench", password="x" * 16)
+    crowd = User.objects.create_user(handle="theftbench_crowd", email="c@theft.bench", password="x" * 16)
+
+    def new_item(author, title):
+        post = Post.objects.create(author=author, title=title, state=PostState.PUBLIC)
+        return MediaItem.objects.create(post=post, kind=MediaKind.IMAGE)
+
+    works = distinct_works(args.works)
+    started = time.perf_counter()
+    items, unhashable = [], []
+    for kind, name, image in works:
+        hashes = fingerprints.stored_hashes(image)
+        if not hashes:
+            unhashable.append(name)
+            continue
+        item = new_item(artist, name)
+        Fingerprint.objects.bulk_create(
+            Fingerprint(
+                item=item,
+                post_id=item.post_id,
+                author=artist,
+                window=one.window,
+                value=one.value,
+                quality=one.quality,
+                matchable=True,
+                **index.chunk_columns(one.value),
+            )
+            for one in hashes
+        )
+        items.append((kind, name, image, item))
+    hashing_seconds = (time.perf_counter() - started) / max(1, len(works))
+    real_hashes = Fingerprint.objects.count()
+    print(f"{len(items)} works hashed ({len(unhashable)} too flat or small), {real_hashes} hashes")
+
+    bulk_item = new_item(crowd, "crowd")
+    _bulk_insert(connection, bulk_item, crowd.pk, args.bulk)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE theft_fingerprint")
+    total = Fingerprint.objects.count()
+    print(f"{total} hashes stored")
+
+    rng = np.random.default_rng(7)
+    recall, lookups = {}, []
+    for kind_name, make in KINDS.items():
+        # The copies are made and hashed first: the lookups are then timed back to back.
+        queries = [(fingerprints.query_hashes(make(image, rng)), item) for _, _, image, item in items]
+        caught = 0
+        for query, item in queries:
+            t0 = time.perf_counter()
+            near = index.nearest(hashes=query, exclude_author_id=uploader.pk)
+            lookups.append((time.perf_counter() - t0) * 1000)
+            caught += any(one.item_id == item.pk for one in near)
+        recall[kind_name] = round(caught / max(1, len(queries)), 4)
+        print(f"  {kind_name:9s} recall {recall[kind_name]:.3f}  ({caught}/{len(queries)})")
+
+    false_works, false_pairs = 0, 0
+    for _, _, image, item in items:
+        near = index.nearest(hashes=fingerprints.query_hashes(image), exclude_author_id=uploader.pk)
+        wrong = [one for one in near if one.item_id != item.pk]
+        false_pairs += len(wrong)
+        false_works += bool(wrong)
+    pairs = len(items) * (len(items) - 1) + len(items) * args.bulk
+    print(f"false matches: {false_works} of {len(items)} works matched another; {false_pairs} pairs of {pairs}")
+
+    baseline = _exhaustive_scan_ms(connection, items[:5])
+    p50, p95 = percentile(lookups, 50), percentile(lookups, 95)
+    print(f"lookup at {total} hashes: p50 {p50:.1f} ms, p95 {p95:.1f} ms; exhaustive scan {baseline:.0f} ms")
+    print(f"  multi-index lookup is {baseline / p50:.0f}× faster than the scan at the median")
+    result = {
+        "works": len(items),
+        "unhashable": len(unhashable),
+        "hashes_per_work": round(real_hashes / max(1, len(items)), 2),
+        "stored_hashes": total,
+        "match_distance_bits": index.MATCH_DISTANCE,
+        "recall": recall,
+        "false_match_works": false_works,
+        "false_match_work_rate": round(false_works / max(1, len(items)), 5),
+        "false_match_pairs": false_pairs,
+        "pairs_compared": pairs,
+        "lookup_ms": {"p50": round(p50, 2), "p95": round(p95, 2), "n": len(lookups)},
+        "exhaustive_scan_ms": round(baseline, 1),
+        "hashing_ms_per_work": round(hashing_seconds * 1000, 1),
+        "database": connection.vendor,
+    }
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {RESULTS.relative_to(ROOT)}")
+
+
+def _bulk_insert(connection, item, author_id: int, count: int) -> None:
+    """`count` random 256-bit hashes of one synthetic item by a third person, by COPY (PostgreSQL)
+    or in batches (SQLite)."""
+    from atelier.protection.theft import index
+    from atelier.protection.theft.models import Fingerprint
+
+    rng = np.random.default_rng(11)
+    batch = 100_000
+    for start in range(0, count, batch):
+        values = rng.integers(0, 256, size=(min(batch, count - start), 32), dtype=np.uint8)
+        if connection.vendor != "postgresql":
+            Fingerprint.objects.bulk_create(
+                Fingerprint(
+                    item=item,
+                    post_id=item.post_id,
+                    author_id=author_id,
+                    window=0,
+                    value=row.tobytes(),
+                    quality=100,
+                    matchable=True,
+                    **index.chunk_columns(row.tobytes()),
+                )
+                for row in values
+            )
+            continue
+        chunks = values.view(">u2").astype(np.int32) - 32768
+        columns = ["item_id", "post_id", "author_id", "window", "value", "quality", "matchable", "created_at"]
+        columns += [f"chunk_{n}" for n in range(16)]
+        with connection.cursor() as cursor:
+            raw = cursor.cursor
+            quoted = ", ".join(f'"{column}"' for column in columns)  # "window" is a reserved word
+            with raw.copy(f"COPY theft_fingerprint ({quoted}) FROM STDIN") as copy:
+                for row, parts in zip(values, chunks, strict=True):
+                    copy.write_row([item.pk, item.post_id, author_id, 0, row.tobytes(), 100, True, "now()", *parts])
+        print(f"  {start + len(values)} random hashes")
+
+
+def _exhaustive_scan_ms(connection, items) -> float:
+    """The lookup without the index: the Hamming distance to every stored hash (PostgreSQL's
+    bit_count over the XOR), for the whole hash of a few works."""
+    from atelier.protection.theft import fingerprints
+
+    timings = []
+    with connection.cursor() as cursor:
+        for _, _, image, _ in items:
+            query = fingerprints.query_hashes(image)[0].value
+            t0 = time.perf_counter()
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT id FROM theft_fingerprint WHERE matchable AND "
+                    "bit_count(('x' || encode(value, 'hex'))::bit(256) # ('x' || %s)::bit(256)) <= %s",
+                    [query.hex(), 40],
+                )
+                cursor.fetchall()
+            else:
+                cursor.execute("SELECT value FROM theft_fingerprint WHERE matchable")
+                [row for row in cursor.fetchall() if fingerprints.distance(bytes(row[0]), query) <= 40]
+            timings.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(timings)
+
+
+if __name__ == "__main__":
+    main()
