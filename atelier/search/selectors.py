@@ -28,6 +28,7 @@ from django.db.models.functions import Cast, Greatest
 from django.utils.text import slugify
 
 from atelier.accounts.models import Profile, ProfileImage
+from atelier.feeds.feed_cache import card_version
 from atelier.feeds.models import MatureChoice
 from atelier.feeds.selectors import preferences_for
 from atelier.posts.models import Post, PostState, hidden_author_ids
@@ -194,8 +195,21 @@ def _visible_posts(viewer):
     return posts
 
 
+# Figures only the ordering reads; they change with the query, so they are not part of a card.
+_RANKING = ("rank", "similarity", "tagged")
+
+
 def search_posts(*, viewer, query: str, page: int = 1) -> SearchPage:
-    return _slice(posts_matching(viewer=viewer, query=query), page)
+    """A page of posts, each carrying its card version (feeds.feed_cache.card_version, taken
+    without the ranking figures): the page reuses the card links a feed or an earlier search
+    rendered for the same version of the post, as the feeds do (rendering 24 cards was half of a
+    search page's instructions)."""
+    found = _slice(posts_matching(viewer=viewer, query=query), page)
+    for post in found.results:
+        for name in _RANKING:
+            post.__dict__.pop(name, None)
+        post.card_version = card_version(post)
+    return found
 
 
 def posts_matching(*, viewer, query: str):
