@@ -106,9 +106,15 @@ def document(*, surge: dict, measured: dict, assumptions: dict, prices: dict, pl
         f"- **Worker pools**: `CELERY_MEDIA_CONCURRENCY` {small['media_concurrency']} → {large['media_concurrency']}, "
         f"`CELERY_DETECTION_CONCURRENCY` {small['detection_concurrency']} → {large['detection_concurrency']} "
         f"({small['worker_servers']} → {large['worker_servers']} worker servers); one beat.",
-        f"- **PgBouncer** in transaction mode in front of PostgreSQL once connections pass ~200 "
-        f"({small['db_connections_at_peak']} → {large['db_connections_at_peak']} at peak): `DATABASE_URL` "
-        "points at it.",
+        "- **PgBouncer** in transaction mode in front of PostgreSQL: "
+        + (
+            f"needed at 700k ({large['db_connections_at_peak']} connections at peak, one per gunicorn thread and "
+            "worker process, past what PostgreSQL serves well without a pooler); `DATABASE_URL` points at it."
+            if large["db_connections_at_peak"] > 100
+            else f"not needed by the connection count alone ({small['db_connections_at_peak']} → "
+            f"{large['db_connections_at_peak']} at peak, one per gunicorn thread and worker process); add it "
+            "when more app servers come, before connections pass ~100."
+        ),
         "- **Read replica**: "
         + (
             "needed at 700k: the database's busy cores at peak exceed what one 16-core server gives at the target "
@@ -149,5 +155,7 @@ def document(*, surge: dict, measured: dict, assumptions: dict, prices: dict, pl
         "model keeps the measured (smaller crowd's) cost per page, which overstates the web tier.",
         "- Database CPU counts only this database's backends; Redis is not in the tally (one small instance "
         "carries it at these rates).",
+        "- The measured database was small (it fit in memory); at 700k people its size above is what must fit "
+        "in RAM for the per-page cost to hold, hence the memory row.",
     ]
     return "\n".join(lines) + "\n"

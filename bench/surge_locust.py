@@ -24,7 +24,7 @@ from locust import HttpUser, events, task
 from requests.adapters import HTTPAdapter
 
 from bench.media_pipeline import photographic_jpeg
-from bench.surge_mix import ANONYMOUS_PAGES, IMAGES_PER_PAGE, SEARCH_WORDS, SIGNED_IN_PAGES, Mix, pacing, surge_factor
+from bench.surge_mix import ANONYMOUS_PAGES, IMAGES_PER_PAGE, SEARCH_WORDS, SIGNED_IN_PAGES, Mix, surge_factor
 
 PLAN = json.loads(Path(os.environ["SURGE_PLAN"]).read_text())["plan"] if os.environ.get("SURGE_PLAN") else {}
 RUN = json.loads(os.environ.get("SURGE_RUN", "{}"))
@@ -33,6 +33,7 @@ STARTED = time.time()
 AGENT = PLAN.get("user_agent", "Mozilla/5.0")
 MEDIA_SRC = re.compile(r'src="(/media/[^"]+)"')
 VERIFY_LINK = re.compile(r"/accounts/verify/[^/\s]+/")
+TICK_SECONDS = 0.25
 _addresses = iter(PLAN.get("addresses", []))
 _log = open(RUN["log"], "a", buffering=1) if RUN.get("log") else None  # noqa: SIM115 - lives with the process
 
@@ -74,17 +75,26 @@ class Person(HttpUser):
     kind = ""
 
     def wait_time(self):
-        """Open pacing: each person starts an iteration every users/rate seconds (jittered), so the
-        class makes its rate whatever the server's latency, and the surge's factor applies live."""
-        period = pacing(class_rate=class_rate(self.kind), users=type(self).fixed_count or 1)
-        now = time.time()
-        self.due = max(now, getattr(self, "due", now) + period * random.uniform(0.7, 1.3))  # noqa: S311
-        return self.due - now
+        return TICK_SECONDS
 
     def on_start(self):
-        period = pacing(class_rate=class_rate(self.kind), users=self.fixed_count or 1)
-        self.due = time.time() + random.uniform(0, period)  # noqa: S311 - staggered starts
+        self.credit, self.last = random.random(), time.time()  # noqa: S311 - staggered starts
         self.become(next(_addresses))
+
+    @task
+    def tick(self):
+        """Open pacing by credit: each person earns rate/users iterations a second and starts one
+        whenever a whole one is earned, so the class keeps its rate whatever the server's latency
+        (up to its head count) and the surge's factor applies from the next tick."""
+        now = time.time()
+        earned = class_rate(self.kind) / (type(self).fixed_count or 1) * (now - self.last)
+        self.credit, self.last = min(2.0, self.credit + earned), now
+        if self.credit >= 1.0:
+            self.credit -= 1.0
+            self.iteration()
+
+    def iteration(self):
+        raise NotImplementedError
 
     def become(self, address: str) -> None:
         """A browser on `address`: its own connections, no cookies but the pass for that network."""
@@ -124,8 +134,7 @@ class AnonymousVisitor(Person):
     kind = "anonymous"
     fixed_count = RUN.get("users", {}).get("anonymous", 1)
 
-    @task
-    def visit(self):
+    def iteration(self):  # visit
         page = weighted(ANONYMOUS_PAGES)
         path = {
             "front": "/",
@@ -147,8 +156,7 @@ class SignedInReader(Person):
         self.client.cookies.set(PLAN["session_cookie"], me["session"])
         self.call("GET", "/feed/following/", "in:following")
 
-    @task
-    def read_or_act(self):
+    def iteration(self):  # read_or_act
         page = weighted(SIGNED_IN_PAGES)
         post = popular(PLAN["post_ids"], 0.8)
         if page == "following":
@@ -174,8 +182,7 @@ class Newcomer(Person):
     kind = "newcomer"
     fixed_count = RUN.get("users", {}).get("newcomer", 1)
 
-    @task
-    def sign_up(self):
+    def iteration(self):  # sign_up
         self.become(next(_addresses))
         started = time.time()
         self.call("GET", "/accounts/signup/", "signup:form")
@@ -206,8 +213,7 @@ class Artist(Person):
         self.client.cookies.set(PLAN["session_cookie"], me["session"])
         self.call("GET", "/feed/following/", "in:following")
 
-    @task
-    def upload_and_publish(self):
+    def iteration(self):  # upload_and_publish
         response = self.call("POST", "/posts/new", "upload:new", headers=self.csrf_headers())
         match = re.search(r"/posts/(\d+)/edit", response.headers.get("Location", ""))
         if not match:
@@ -256,20 +262,24 @@ class Mailbox:
         for entry in os.scandir(self.folder):
             if entry.name in self.seen:
                 continue
-            self.seen.add(entry.name)
+            # A file appears before the backend has written it: read it again until it has a link,
+            # or until it is old enough to be some other mail.
+            if time.time() - entry.stat().st_mtime > 10:
+                self.seen.add(entry.name)
             for raw in Path(entry.path).read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
                 message = email.message_from_bytes(raw.strip())
                 bodies = [part.get_payload(decode=True) or b"" for part in message.walk() if not part.is_multipart()]
                 link = VERIFY_LINK.search(b"".join(bodies).decode(errors="replace"))
                 if link and message["To"]:
                     self.links[message["To"].strip().lower()] = link.group(0)
+                    self.seen.add(entry.name)
 
     def wait_for(self, address: str, timeout: float) -> str | None:
         deadline = time.time() + timeout
         while time.time() < deadline:
             self.scan()
             if address in self.links:
-                return self.links.pop(address)
+                return self.links[address]
             time.sleep(0.5)
         return None
 

@@ -65,13 +65,6 @@ def surge_factor(schedule: list[list[float]], elapsed: float) -> float:
     return schedule[-1][1]
 
 
-def pacing(*, class_rate: float, users: int) -> float:
-    """Seconds between the starts of one person's iterations so that `users` of them make `class_rate`."""
-    if class_rate <= 0:
-        return 3600.0
-    return users / class_rate
-
-
 def percentile(values: list[float], q: float) -> float | None:
     """Nearest-rank percentile (q in 0–100); None for no values."""
     if not values:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bench import capacity_model as cm
-from bench.surge_mix import Mix, pacing, percentile, surge_factor
+from bench.surge_mix import Mix, percentile, surge_factor
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -117,7 +117,6 @@ def test_the_mix_splits_the_rate_and_the_surge_multiplies_only_signups_and_uploa
     assert mix.users(40, 7)["artist"] >= mix.users(40)["artist"]
     schedule = [[0, 1], [10, 1], [20, 7], [30, 7], [31, 1]]
     assert [surge_factor(schedule, t) for t in (5, 15, 25, 40)] == [1, 4, 7, 1]
-    assert pacing(class_rate=2.0, users=10) == 5.0
     assert percentile([5, 1, 4, 2, 3], 50) == 3
     assert percentile([], 95) is None
 
