@@ -212,3 +212,17 @@ def make_published_post():
         return post
 
     return make
+
+
+@pytest.fixture
+def decodes(monkeypatch):
+    """The pixel decoders Pillow creates (a spy on Pillow, not on our code): one per real decode."""
+    made: list[str] = []
+    real = Image._getdecoder
+
+    def counting(mode, decoder_name, args, extra=()):
+        made.append(decoder_name)
+        return real(mode, decoder_name, args, extra)
+
+    monkeypatch.setattr(Image, "_getdecoder", counting)
+    return made

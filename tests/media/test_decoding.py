@@ -27,20 +27,6 @@ def png_claiming(width: int, height: int) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + body
 
 
-@pytest.fixture
-def decodes(monkeypatch):
-    """The pixel decoders Pillow creates (a spy on Pillow, not on our code): one per real decode."""
-    made: list[str] = []
-    real = Image._getdecoder
-
-    def counting(mode, decoder_name, args, extra=()):
-        made.append(decoder_name)
-        return real(mode, decoder_name, args, extra)
-
-    monkeypatch.setattr(Image, "_getdecoder", counting)
-    return made
-
-
 @pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
 def test_a_bomb_header_is_refused_before_any_pixel_is_decoded(decodes):
     with pytest.raises(decoding.DecodeRefused, match="decompression bomb refused: 12000×12000 px"):

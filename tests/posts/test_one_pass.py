@@ -16,20 +16,6 @@ pytestmark = pytest.mark.django_db
 ORIENTATION = 0x0112
 
 
-@pytest.fixture
-def decodes(monkeypatch):
-    """The pixel decoders Pillow creates (a spy on Pillow, not on our code): one per real decode."""
-    made: list[str] = []
-    real = Image._getdecoder
-
-    def counting(mode, decoder_name, args, extra=()):
-        made.append(decoder_name)
-        return real(mode, decoder_name, args, extra)
-
-    monkeypatch.setattr(Image, "_getdecoder", counting)
-    return made
-
-
 def textured(size=(900, 700)) -> Image.Image:
     """Quadrants with noise: something for the classifier and the watermark reader to read."""
     noise = np.random.default_rng(1).normal(0, 12, (size[1], size[0], 3))

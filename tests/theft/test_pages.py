@@ -23,16 +23,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("isolated_media")]
 
 
 @pytest.fixture
-def artist(make_user):
-    return make_user("ines")
-
-
-@pytest.fixture
-def thief(make_user):
-    return make_user("bram")
-
-
-@pytest.fixture
 def moderator(make_user):
     person = make_user("mira_moderates")
     person.user_permissions.add(Permission.objects.get(codename="review_case"))

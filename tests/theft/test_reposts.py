@@ -39,16 +39,6 @@ def posted(author, picture: bytes, capture, *, title="Work"):
 
 
 @pytest.fixture
-def artist(make_user):
-    return make_user("ines")
-
-
-@pytest.fixture
-def thief(make_user):
-    return make_user("bram")
-
-
-@pytest.fixture
 def original(artist, django_capture_on_commit_callbacks):
     post, item = posted(artist, encoded(ARTWORK), django_capture_on_commit_callbacks, title="Astronaut")
     assert post.state == PostState.PUBLIC
