@@ -6,14 +6,18 @@ and a small stamp, but not a mirror, a crop or a frame around the work. So
 
 - the stored side (`stored_hashes`) keeps the whole picture and five windows of it (the centre and the
   four corners at 80 % of each side): a crop close to one of them lands near it;
-- the asking side (`query_hashes`) hashes the upload and its mirror, each whole, with uniform
-  borders trimmed, and at its centre 80 %: a mirrored copy, or one inside a screenshot-style frame,
-  lands near the original's whole-picture hash.
-- both sides trim a frame first (`_trimmed`), so a margin or a title bar around a copy goes.
+- the asking side (`query_hashes`) hashes the upload and its mirror, each whole and at its centre
+  80 %: a mirrored copy lands near the original's whole-picture hash;
+- both sides trim a frame first (`_trimmed`), so a margin or a title bar around a copy goes, and
+  both add a second whole-picture hash trimmed until no flat line is left (`trimmed_to_the_end`): a
+  screenshot of a work on its own white page has two frames, the window's and the page's.
 
 bench/theft.py measures what each kind of copy needs: re-encodes, resizes, mirrors and colour
-shifts are caught; PDQ moves too far under crops past a few percent, ±5° rotations, large stamps and
-framed screenshots, which the windows and the frame trim rescue only in part (see its results).
+shifts are caught, framed screenshots mostly. PDQ moves past the match distance once a picture is
+shifted or rescaled by 3–4 % (a 4 % crop of one side already costs 35–60 bits of 256), so crops of
+5–30 % from any sides and ±5° rotations are not caught: windows would have to tile every position and
+scale at that step (hundreds of hashes per work). That needs another kind of fingerprint (local
+features), not more PDQ windows.
 Flat pictures (PDQ quality under `MIN_QUALITY`: a solid colour, a two-tone flag) carry too little
 detail to tell works apart and are never hashed.
 """
