@@ -6,14 +6,18 @@ and a small stamp, but not a mirror, a crop or a frame around the work. So
 
 - the stored side (`stored_hashes`) keeps the whole picture and five windows of it (the centre and the
   four corners at 80 % of each side): a crop close to one of them lands near it;
-- the asking side (`query_hashes`) hashes the upload and its mirror, each whole, with uniform
-  borders trimmed, and at its centre 80 %: a mirrored copy, or one inside a screenshot-style frame,
-  lands near the original's whole-picture hash.
-- both sides trim a frame first (`_trimmed`), so a margin or a title bar around a copy goes.
+- the asking side (`query_hashes`) hashes the upload and its mirror, each whole and at its centre
+  80 %: a mirrored copy lands near the original's whole-picture hash;
+- both sides trim a frame first (`_trimmed`), so a margin or a title bar around a copy goes, and
+  both add a second whole-picture hash trimmed until no flat line is left (`trimmed_to_the_end`): a
+  screenshot of a work on its own white page has two frames, the window's and the page's.
 
 bench/theft.py measures what each kind of copy needs: re-encodes, resizes, mirrors and colour
-shifts are caught; PDQ moves too far under crops past a few percent, ±5° rotations, large stamps and
-framed screenshots, which the windows and the frame trim rescue only in part (see its results).
+shifts are caught, framed screenshots mostly. PDQ moves past the match distance once a picture is
+shifted or rescaled by 3–4 % (a 4 % crop of one side already costs 35–60 bits of 256), so crops of
+5–30 % from any sides and ±5° rotations are not caught: windows would have to tile every position and
+scale at that step (hundreds of hashes per work). That needs another kind of fingerprint (local
+features), not more PDQ windows.
 Flat pictures (PDQ quality under `MIN_QUALITY`: a solid colour, a two-tone flag) carry too little
 detail to tell works apart and are never hashed.
 """
@@ -27,14 +31,26 @@ from PIL import Image, ImageOps
 WORKING_LONG_SIDE = 512  # PDQ reduces to 64×64 itself; more pixels only cost time
 MIN_SIDE = 32  # smaller than this is an icon, not a work
 MIN_QUALITY = 50  # PDQ's own guidance: below 50 the hash is not reliable
-WINDOW = 0.8
-MAX_TRIM = 0.3  # of each side, at most, taken as a frame
+TRIM_GRID = 128  # the frame is looked for on a picture this size
+MAX_TRIM = 0.3  # of each side, at most, taken as a frame in one pass
+TRIM_PASSES = 4  # further trims for the second whole-picture hash (`trimmed_to_the_end`)
+EDGE_LINES = 0  # lines past the flat run also cut (1 over-trims resized copies)
 FLAT_SHARE = 0.7  # a line this much one grey is a frame line
 FLAT_TOLERANCE = 12
 
-# Window codes, stored with each hash: what part of the picture it covers.
-WHOLE, CENTRE, TOP_LEFT, TOP_RIGHT, BOTTOM_LEFT, BOTTOM_RIGHT = range(6)
-MIRRORED = 8  # added to a code for the mirror image
+# Windows: (share of each side, left, top), left and top as a share of the room left over (0 at
+# the left or top edge, 0.5 centred, 1 at the right or bottom edge). The code stored with a hash is
+# its index here; MIRRORED is added for the mirror image.
+WINDOWS = (
+    (1.0, 0.5, 0.5),  # WHOLE
+    (0.8, 0.5, 0.5),  # CENTRE
+    (0.8, 0.0, 0.0), (0.8, 1.0, 0.0), (0.8, 0.0, 1.0), (0.8, 1.0, 1.0),  # the four corners
+)  # fmt: skip
+WHOLE, CENTRE = 0, 1
+TRIMMED_WHOLE = len(WINDOWS)  # the whole picture once no flat line is left at its edges
+STORED = tuple(range(len(WINDOWS)))
+QUERIED = (WHOLE, CENTRE)
+MIRRORED = 64  # added to a code for the mirror image
 
 
 @dataclass(frozen=True)
@@ -46,7 +62,7 @@ class Hash:
 
 def prepared(image: Image.Image) -> Image.Image | None:
     """The picture as PDQ should see it: upright (EXIF orientation), RGB over white where it had
-    transparency, borders of one flat colour trimmed, at most WORKING_LONG_SIDE. None when too small."""
+    transparency, a frame of flat lines trimmed once, at most WORKING_LONG_SIDE. None when too small."""
     image = ImageOps.exif_transpose(image)
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
@@ -61,31 +77,51 @@ def prepared(image: Image.Image) -> Image.Image | None:
     return image
 
 
+def trimmed_to_the_end(picture: Image.Image) -> Image.Image | None:
+    """`picture` trimmed again until no flat line is left at its edges (None when that changes
+    nothing). A screenshot's frame and the work's own white page are two frames: the first trim takes
+    the frame, this one the page, and the original, trimmed the same way, meets it there. Kept as a
+    second whole-picture hash, not instead of the first: the further passes cut into flat-edged
+    content and move with resizing noise (bench/theft.py, resize recall)."""
+    image = picture
+    for _ in range(TRIM_PASSES):
+        trimmed = _trimmed(image)
+        if trimmed.size == image.size or min(trimmed.size) < MIN_SIDE:
+            break
+        image = trimmed
+    return None if image.size == picture.size else image
+
+
 def _trimmed(image: Image.Image) -> Image.Image:
     """Cut away a frame: a screenshot's margin and title bar, a mat. From each side, lines where most
-    pixels are one colour (give or take JPEG noise) go, up to MAX_TRIM of the side. The original is
-    trimmed the same way, so a work whose own background is flat at an edge is still compared like
-    for like."""
-    small = np.asarray(image.convert("L").resize((128, 128), Image.Resampling.BILINEAR)).astype(np.int16)
+    pixels are one colour (give or take JPEG noise; each line its own colour, so a grey margin and
+    the work's own white background go together) are cut, up to MAX_TRIM of the side. The original
+    is trimmed the same way, so a work whose own background is flat at an edge is still compared
+    like for like."""
+    grid = TRIM_GRID
+    small = np.asarray(image.convert("L").resize((grid, grid), Image.Resampling.BILINEAR)).astype(np.int16)
     rows = np.abs(small - np.median(small, axis=1, keepdims=True)) <= FLAT_TOLERANCE
     cols = np.abs(small - np.median(small, axis=0, keepdims=True)) <= FLAT_TOLERANCE
     flat_rows, flat_cols = rows.mean(axis=1) >= FLAT_SHARE, cols.mean(axis=0) >= FLAT_SHARE
-    limit = int(128 * MAX_TRIM)
+    limit = int(grid * MAX_TRIM)
     top, bottom = _run(flat_rows, limit), _run(flat_rows[::-1], limit)
     left, right = _run(flat_cols, limit), _run(flat_cols[::-1], limit)
     if top + bottom + left + right == 0:
         return image
-    scale_x, scale_y = image.width / 128, image.height / 128
-    box = (round(left * scale_x), round(top * scale_y), round((128 - right) * scale_x), round((128 - bottom) * scale_y))
+    scale_x, scale_y = image.width / grid, image.height / grid
+    box = (
+        round(left * scale_x), round(top * scale_y), round((grid - right) * scale_x), round((grid - bottom) * scale_y),
+    )  # fmt: skip
     return image.crop(box)
 
 
 def _run(flat: np.ndarray, limit: int) -> int:
-    """How many lines from the start are flat, at most `limit`."""
+    """How many lines from the start are flat, at most `limit`; a line blurred across the frame's
+    edge (the first one that is not flat right after flat ones) goes with them."""
     count = 0
     while count < limit and flat[count]:
         count += 1
-    return count
+    return count + EDGE_LINES if 0 < count < limit else count
 
 
 def _pdq(image: Image.Image) -> tuple[bytes, int]:
@@ -94,17 +130,19 @@ def _pdq(image: Image.Image) -> tuple[bytes, int]:
 
 
 def _window(image: Image.Image, code: int) -> Image.Image:
+    share, left_at, top_at = WINDOWS[code]
+    if share == 1.0:
+        return image
     width, height = image.size
-    w, h = round(width * WINDOW), round(height * WINDOW)
-    left = {CENTRE: (width - w) // 2, TOP_LEFT: 0, BOTTOM_LEFT: 0}.get(code, width - w)
-    top = {CENTRE: (height - h) // 2, TOP_LEFT: 0, TOP_RIGHT: 0}.get(code, height - h)
+    w, h = round(width * share), round(height * share)
+    left, top = round((width - w) * left_at), round((height - h) * top_at)
     return image.crop((left, top, left + w, top + h))
 
 
 def _hashes(image: Image.Image, codes: tuple[int, ...], offset: int = 0) -> list[Hash]:
     found = []
     for code in codes:
-        value, quality = _pdq(image if code == WHOLE else _window(image, code))
+        value, quality = _pdq(_window(image, code))
         if quality >= MIN_QUALITY:
             found.append(Hash(window=code + offset, value=value, quality=quality))
     return found
@@ -118,7 +156,7 @@ def stored_hashes(image: Image.Image) -> list[Hash]:
     whole = _hashes(picture, (WHOLE,))
     if not whole:
         return []
-    return whole + _hashes(picture, (CENTRE, TOP_LEFT, TOP_RIGHT, BOTTOM_LEFT, BOTTOM_RIGHT))
+    return whole + _hashes(picture, STORED[1:]) + _trimmed_whole(picture)
 
 
 def query_hashes(image: Image.Image) -> list[Hash]:
@@ -127,7 +165,16 @@ def query_hashes(image: Image.Image) -> list[Hash]:
     if picture is None:
         return []
     mirror = ImageOps.mirror(picture)
-    return _hashes(picture, (WHOLE, CENTRE)) + _hashes(mirror, (WHOLE, CENTRE), offset=MIRRORED)
+    found = _hashes(picture, QUERIED) + _hashes(mirror, QUERIED, offset=MIRRORED)
+    return found + _trimmed_whole(picture) + _trimmed_whole(mirror, offset=MIRRORED)
+
+
+def _trimmed_whole(picture: Image.Image, offset: int = 0) -> list[Hash]:
+    deeper = trimmed_to_the_end(picture)
+    if deeper is None:
+        return []
+    value, quality = _pdq(deeper)
+    return [Hash(window=TRIMMED_WHOLE + offset, value=value, quality=quality)] if quality >= MIN_QUALITY else []
 
 
 def distance(a: bytes, b: bytes) -> int:

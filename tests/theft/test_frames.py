@@ -1,0 +1,88 @@
+"""A copy inside a frame (a screenshot's window with a title bar and a grey margin, a mat) is found:
+the frame is trimmed line by line, pass after pass, so a work with its own flat white margin loses
+the same margin whether it came framed or not. A different work in the same frame is not found, and
+the lookup keeps to matchable hashes by other people, closest first."""
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+from skimage import data
+
+from atelier.posts.models import PostState
+from atelier.protection.theft import fingerprints
+from atelier.protection.theft.index import MATCH_DISTANCE, nearest
+from atelier.protection.theft.models import Fingerprint, RepostMatch
+from tests.theft.test_reposts import encoded, posted
+
+ARTWORK = Image.fromarray(data.astronaut())
+OTHER_WORK = Image.fromarray(data.chelsea())
+
+
+def on_white(image: Image.Image, margin: float = 0.12) -> Image.Image:
+    """The work as an illustrator posts it: on its own white page."""
+    pad = round(max(image.size) * margin)
+    page = Image.new("RGB", (image.width + 2 * pad, image.height + 2 * pad), (255, 255, 255))
+    page.paste(image, (pad, pad))
+    return page
+
+
+def screenshot(image: Image.Image, pad: int = 60, bar: int = 44) -> Image.Image:
+    """A window around the picture: a dark title bar with its name and a grey margin."""
+    frame = Image.new("RGB", (image.width + 2 * pad, image.height + 2 * pad + bar), (226, 224, 230))
+    draw = ImageDraw.Draw(frame)
+    draw.rectangle((0, 0, frame.width, bar), fill=(40, 40, 48))
+    draw.text((10, bar // 4), "work.png — Viewer", fill=(230, 230, 230), font=ImageFont.load_default(size=bar // 2))
+    frame.paste(image, (pad, pad + bar))
+    return frame
+
+
+def closest(query: Image.Image, original: Image.Image) -> int:
+    return min(
+        fingerprints.distance(asked.value, kept.value)
+        for asked in fingerprints.query_hashes(query)
+        for kept in fingerprints.stored_hashes(original)
+    )
+
+
+@pytest.mark.parametrize("work", [ARTWORK, on_white(ARTWORK)], ids=["photo", "on-its-own-white-page"])
+def test_a_framed_screenshot_lands_near_the_original(work):
+    assert closest(screenshot(work), work) <= MATCH_DISTANCE // 2
+    assert closest(ImageOps.mirror(screenshot(work, pad=25, bar=30)), work) <= MATCH_DISTANCE // 2
+
+
+def test_the_frame_and_the_works_own_white_margin_are_both_trimmed():
+    framed = fingerprints.prepared(screenshot(on_white(ARTWORK)))
+    bare = fingerprints.prepared(ARTWORK)
+    assert abs(framed.width - bare.width) <= 8 and abs(framed.height - bare.height) <= 8
+
+
+def test_a_different_work_in_the_same_frame_is_far():
+    assert closest(screenshot(on_white(OTHER_WORK)), on_white(ARTWORK)) > MATCH_DISTANCE * 2
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("isolated_media")
+def test_a_screenshot_of_someone_elses_work_is_held(make_user, django_capture_on_commit_callbacks):
+    artist, thief = make_user("ines"), make_user("bram")
+    original, _ = posted(artist, encoded(on_white(ARTWORK)), django_capture_on_commit_callbacks)
+    framed = encoded(screenshot(on_white(ARTWORK)), "JPEG", quality=80)
+    copy, _ = posted(thief, framed, django_capture_on_commit_callbacks)
+    assert copy.state == PostState.HELD
+    assert RepostMatch.objects.get().original_post_id == original.pk
+    other, _ = posted(thief, encoded(screenshot(on_white(OTHER_WORK))), django_capture_on_commit_callbacks)
+    assert other.state == PostState.PUBLIC
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("isolated_media")
+def test_the_lookup_returns_other_peoples_matchable_hashes_closest_first(make_user, django_capture_on_commit_callbacks):
+    artist, thief = make_user("ines"), make_user("bram")
+    posted(artist, encoded(ARTWORK), django_capture_on_commit_callbacks)
+    query = fingerprints.query_hashes(ImageOps.mirror(ARTWORK))
+    (found,) = nearest(hashes=query, exclude_author_id=thief.pk)
+    assert found.author_id == artist.pk and found.distance <= MATCH_DISTANCE
+    assert found.query_window >= fingerprints.MIRRORED  # the mirror of the copy is what matched
+    assert nearest(hashes=query, exclude_author_id=artist.pk) == []
+    assert nearest(hashes=query, max_distance=-1) == []
+    assert nearest(hashes=[]) == []
+    Fingerprint.objects.update(matchable=False)
+    assert nearest(hashes=query) == []
