@@ -1,8 +1,9 @@
 """Benchmark: Following, Discover and Home at 100k users, 1M posts, 5M follows, 5M likes.
 
-Run:  .venv/bin/python bench/feeds.py [--scale 0.5] [--keep] [--reuse]
+Run:  .venv/bin/python bench/feeds.py [--scale 0.5] [--keep | --seed-only] [--reuse]
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth) and Redis on 127.0.0.1:6379; creates
-and drops its own database (atelier_bench). For throughput it uses wrk when installed
+and drops its own database (atelier_bench, or BENCH_DB_NAME; BENCH_PORT and BENCH_REDIS_URL likewise
+keep benches on a shared host apart). For throughput it uses wrk when installed
 (`apt-get install -y wrk`), else a Python thread-pool client (which costs more CPU per request).
 
 It seeds with COPY (power-law follows, posts and likes: a few artists have ~100k followers), runs the
@@ -164,6 +165,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full seed sizes")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true", help="measure the database a --keep run left")
+    parser.add_argument("--seed-only", action="store_true", help="seed and keep the database, measure nothing")
     args = parser.parse_args()
     # The host is shared: its load over the run is part of the result (the paired ratios absorb it,
     # the absolute times do not).
@@ -183,6 +185,8 @@ def main() -> None:
         SEED_FACTS.parent.mkdir(exist_ok=True)
         SEED_FACTS.write_text(json.dumps(seeded))
         print(json.dumps(seeded["rows"]), seeded["timings"], flush=True)
+        if args.seed_only:
+            return
     # The production settings serve hashed static names from a manifest (a fresh checkout has none).
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], check=True, cwd=ROOT, env=env

@@ -16,7 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-DB_NAME = "atelier_bench"
+# Engineers sharing a host each take their own database (BENCH_DB_NAME), as they take their own port.
+DB_NAME = os.environ.get("BENCH_DB_NAME", "atelier_bench")
 PG = "postgres://postgres@127.0.0.1:5432"
 # Engineers sharing a host each take their own port (BENCH_PORT).
 PORT = int(os.environ.get("BENCH_PORT", "8765"))

@@ -24,12 +24,15 @@ MAX_WORDS = 12
 
 # `%` is pg_trgm's similarity operator (threshold pg_trgm.similarity_threshold, 0.3 by default:
 # "lighthuose" → "lighthouse" is 0.47), answered by search_word_trgm. Known words, short words and
-# words without a letter are kept as typed (the list leaves those out, see migration 0003).
+# words without a letter are kept as typed (the list leaves those out, see migration 0003). A tag's
+# name is a known word too: search finds its posts by the tag ("watercolor" was being corrected to
+# "watercolour" from an artist's headline, a second search branch and a trigram lookup for nothing).
 _SQL = f"""
 WITH asked AS (
     SELECT asked.word, asked.position,
         length(asked.word) < 3 OR length(asked.word) > 40 OR asked.word !~ '[[:alpha:]]'
-        OR EXISTS (SELECT 1 FROM search_word known WHERE known.word = asked.word) AS kept
+        OR EXISTS (SELECT 1 FROM search_word known WHERE known.word = asked.word)
+        OR EXISTS (SELECT 1 FROM posts_tag tag WHERE tag.name = asked.word) AS kept
     FROM unnest(tsvector_to_array(to_tsvector('simple', %s))) WITH ORDINALITY AS asked (word, position)
     ORDER BY asked.position LIMIT {MAX_WORDS}
 ), unknown AS (

@@ -1,8 +1,11 @@
 """PostgreSQL search answers from indexes, and the stored documents follow every edit."""
 
+import re
+
 import pytest
 from django.db import connection
 
+from atelier.search import vocabulary
 from atelier.search.selectors import artists_matching, posts_matching, search_artists, search_posts
 
 pytestmark = [
@@ -103,3 +106,28 @@ def test_stored_documents_follow_edits(make_user, make_published_post):
     author.handle = "seaside_ink"
     author.save(update_fields=["handle"])
     assert [p.pk for p in search_artists(viewer=None, query="seaside_ink").results] == [author.pk]
+
+
+def test_artists_are_ranked_without_joining_every_person(make_user):
+    """The ranking reads each candidate's person by primary key (a scalar subquery per candidate):
+    joined, PostgreSQL hashed all 100k people to rank a few hundred candidates."""
+    painter = make_user("painter")
+    painter.profile.headline = "Portrait painter"
+    painter.profile.save()
+    ranking = artists_matching(viewer=None, query="portrat").values_list("pk", flat=True)[:25]
+    sql, _ = ranking.query.sql_with_params()
+    assert not re.search(r"\bJOIN\b", sql, re.IGNORECASE), sql
+    plan = _plan(ranking)
+    assert "accounts_user_pkey" in plan and "Hash Join" not in plan, plan
+
+
+def test_a_tags_name_is_a_known_word(make_user, make_published_post):
+    """A tag's posts are found by the tag; its name is not "corrected" into a look-alike."""
+    painter = make_user("painter")
+    painter.profile.headline = "Watercolour painter"
+    painter.profile.save()
+    tagged = make_published_post(painter, title="Harbour", tags=["watercolor"])
+    make_published_post(painter, title="Watercolour study")
+    assert vocabulary.correct("watercolor") is None
+    assert [post.pk for post in search_posts(viewer=None, query="watercolor").results] == [tagged.pk]
+    assert vocabulary.correct("watercolr") is not None  # a typo of it is still corrected
