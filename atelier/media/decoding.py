@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import av
 from PIL import Image
 
+from atelier.media import png_inflate
+
 DECODER_ERRORS: tuple[type[Exception], ...] = (
     OSError,  # includes PIL.UnidentifiedImageError
     ValueError,
@@ -102,12 +104,23 @@ def decode_original(source, *, jpeg_box: JpegBox = None) -> DecodedOriginal:
         box = jpeg_box(image) if callable(jpeg_box) and image.format == "JPEG" else jpeg_box
         if box is not None and image.format == "JPEG":
             image.draft("RGB", box)
-        image.load()
+        image = loaded(image)
     except BaseException:
         image.close()
         raise
     scale = max(1, round(full_size[0] / image.size[0]))
     return DecodedOriginal(image=image, format=image.format or "", full_size=full_size, scale=scale)
+
+
+def loaded(image: Image.Image) -> Image.Image:
+    """The opened `image` with its pixels decoded: itself, or for a plain PNG an equal image whose
+    data ISA-L inflated (png_inflate, a third of the decode saved), `image` then closed."""
+    faster = png_inflate.reopened(image)
+    if faster is None:
+        image.load()
+        return image
+    image.close()
+    return faster
 
 
 # Pillow allocates a decoded image in 16 MB blocks and, by default, gives every block back to the
