@@ -47,8 +47,9 @@ class DecodeRefused(ValueError):
 class DecodedOriginal:
     """An original's first frame, decoded once and left untouched, for every reader in one task.
 
-    The renditions and the AI detector both read the original's pixels; a 12-MP PNG costs 150-200 ms
-    to inflate on this project's hosts (zlib-bound), twice that when each decodes its own. When both
+    The renditions and the AI detector both read the original's pixels; a 12-MP PNG costs about 145 ms
+    of CPU to decode on this project's hosts with ISA-L inflating it (png_inflate; 210 ms with Pillow's
+    own zlib), twice that when each decodes its own. When both
     run in one task, one `DecodedOriginal` is handed to each. Nobody mutates `image`: orientation and
     colour conversion make new images (stills.render_decoded), and detection reads the stored grid
     (its marks live there, not in the oriented picture). `scale` > 1 means JPEG DCT scaling decoded
