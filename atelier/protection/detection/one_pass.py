@@ -2,8 +2,9 @@
 
 The media step (media.processing, driven by posts.items) and the detection step
 (services.media_item_detect) each read the original's pixels. For a large PNG or WebP that read is
-most of the work of either step: a 12-MP PNG costs 150-200 ms to inflate here, against about 100 ms
-for every detection signal on the decoded pixels (bench/results/detection_eval.json, "timing_12mp").
+most of the work of either step: a 12-MP PNG costs about 145 ms of CPU to decode here even with
+ISA-L inflating it (media.png_inflate), against about 90 ms for every detection signal on the decoded
+pixels (bench/results/detection_eval.json, "timing_12mp"): 235 ms decoding for itself, 90 on a shared decode.
 Where one worker serves both queues (the embedded default, MEDIA_DETECTION_ONE_PASS), one task
 decodes the original once and hands the same `DecodedOriginal` to both steps, renditions first.
 Nothing is cached between tasks: the decode lives exactly as long as this call.
