@@ -341,7 +341,8 @@ def main() -> int:
             "processes × 4 threads, Celery default+email 2, media 2, detection 1, beat; SeaweedFS; "
             f"PostgreSQL database {DATABASE}; Redis {args.redis_url}",
             "load": "locust, one process (the box has 2 cores shared by the stack and the load generator), "
-            "HttpUser (requests), each simulated person on its own loopback /24 with a browser UA and the day's pass",
+            "FastHttpUser (geventhttpclient), each simulated person on its own loopback /24 with a browser UA "
+            "and the day's pass",
             "mix": Mix().__dict__,
             "pages": "every request but images, tus transfers and attaching a file (reported apart as upload_requests)",
             "baseline": "bench/feeds.py's /bench/memory/ (feeds/feed.html, 24 in-memory cards) under gunicorn, 2 sync "
