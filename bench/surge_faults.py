@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from bench.surge_faults_load import Load, PageLoadSummary  # noqa: E402
 from bench.surge_faults_stack import FaultStack  # noqa: E402
 
-RESULTS = ROOT / "bench" / "results" / "surge_faults.json"
+RESULTS = Path(os.environ.get("FAULTS_RESULTS") or ROOT / "bench" / "results" / "surge_faults.json")
 UPLOADS_FLOOD = int(os.environ.get("UPLOADS_FLOOD", "500"))
 SETTLE_SECONDS = float(os.environ.get("SETTLE_SECONDS", "240"))
 
@@ -218,6 +218,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="atelier-c-faults-"))
     stack = FaultStack(work)
     results: dict = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "faults": {}}
+    results["loadavg_before"] = os.getloadavg()
     try:
         stack.start()
         results["configuration"] = stack.configuration()
@@ -248,6 +249,7 @@ def main() -> int:
             RESULTS.write_text(json.dumps(results, indent=2) + "\n")
         load.stop()
         results["needed_a_person"] = False
+        results["loadavg_after"] = os.getloadavg()
         results["supervisor_restarts"] = stack.restarts_seen()
     finally:
         stack.stop()
