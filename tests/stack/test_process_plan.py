@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -116,3 +117,29 @@ def test_a_pool_started_from_the_plan_really_runs_at_that_niceness():
     report = "import os; print(os.getpriority(os.PRIO_PROCESS, 0))"
     started = subprocess.run([*prefix, sys.executable, "-c", report], capture_output=True, text=True, check=True)  # noqa: S603
     assert int(started.stdout) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + 7)
+
+
+NO_AUTOGROUPS = not os.path.exists("/proc/self/autogroup")
+
+
+def autogroup_niceness(pid: int) -> str:
+    return Path(f"/proc/{pid}/autogroup").read_text().split()[-1]
+
+
+@pytest.mark.skipif(NO_AUTOGROUPS, reason="this kernel groups CPU time by cgroup, not by session")
+def test_the_supervisor_lowers_a_background_pools_whole_session_not_only_its_process():
+    """Each child runs in its own session; where the kernel shares CPU between sessions (autogroups),
+    the pool's session gets the niceness too, or the pool would still take as much CPU as the pages."""
+    plan = process_plan({**SCALED, "BACKGROUND_NICENESS": "7"})
+    background, page = command_of(plan, "detection"), command_of(plan, "gunicorn")
+    stand_in = [sys.executable, "-c", "import time; time.sleep(60)"]
+    supervisor = Supervisor()
+    try:
+        prefix = background[: background.index(sys.executable)]
+        pool = supervisor.run("detection", [*prefix, *stand_in], dict(os.environ))
+        app = supervisor.run("gunicorn", [*page[: page.index(sys.executable)], *stand_in], dict(os.environ))
+        assert autogroup_niceness(pool.pid) == "7"
+        assert autogroup_niceness(app.pid) == "0"
+        assert os.getsid(pool.pid) == pool.pid != os.getsid(0)  # its own session, so its own autogroup
+    finally:
+        supervisor.stop_all()
