@@ -119,6 +119,7 @@ class Run:
         summary |= {"rate": rate, "users": users, "start": start, "end": end}
         summary["cpu_s"] = self.meter.delta(cpu_before, self.meter.snapshot())
         summary["cpu_s"]["locust"] = round(probes.self_cpu() - own_before, 3)
+        summary["failed_urls"] = failed_urls(Path(f"{log}.errors"))
         pages = summary["pages"]
         print(f"[{label}] pages {pages}", flush=True)
         return summary
@@ -178,6 +179,16 @@ class Run:
                 "SELECT state, count(*) FROM posts_post WHERE title LIKE 'Surge study %%' GROUP BY state"
             ).fetchall()
         return dict(rows)
+
+
+def failed_urls(path: Path, keep: int = 10) -> dict:
+    """The URLs (query left out) that failed most in a phase, with their status: which images 404."""
+    counts: dict[str, int] = {}
+    for line in path.read_text().splitlines() if path.exists() else []:
+        _, name, status, url = [*line.split(" ", 3), "", "", ""][:4]
+        key = f"{status} {name} {url.split('?', 1)[0]}"
+        counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: -item[1])[:keep])
 
 
 def fresh_database(env: dict, *, template: str) -> None:
@@ -341,7 +352,8 @@ def main() -> int:
             "processes × 4 threads, Celery default+email 2, media 2, detection 1, beat; SeaweedFS; "
             f"PostgreSQL database {DATABASE}; Redis {args.redis_url}",
             "load": "locust, one process (the box has 2 cores shared by the stack and the load generator), "
-            "HttpUser (requests), each simulated person on its own loopback /24 with a browser UA and the day's pass",
+            "FastHttpUser (geventhttpclient), each simulated person on its own loopback /24 with a browser UA "
+            "and the day's pass",
             "mix": Mix().__dict__,
             "pages": "every request but images, tus transfers and attaching a file (reported apart as upload_requests)",
             "baseline": "bench/feeds.py's /bench/memory/ (feeds/feed.html, 24 in-memory cards) under gunicorn, 2 sync "

@@ -13,7 +13,7 @@ through the edge, anonymous and signed in) runs throughout; each fault is one sc
   fill_media_queue       UPLOADS_FLOOD uploads queued at once while pages are read
 
 Each records errors during and after, recovery seconds, and uploads lost or stuck (every upload must
-end public or held). Writes bench/results/surge_faults.json. Ports 8300-8399 unless told otherwise.
+end public or held). Writes bench/results/surge_faults.json. Ports 8300-8319, or FAULTS_BASE_PORT's twenty.
 Run: `python bench/surge_faults.py` (about 10-15 minutes on two cores).
 """
 
@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from bench.surge_faults_load import Load, PageLoadSummary  # noqa: E402
 from bench.surge_faults_stack import FaultStack  # noqa: E402
 
-RESULTS = ROOT / "bench" / "results" / "surge_faults.json"
+RESULTS = Path(os.environ.get("FAULTS_RESULTS") or ROOT / "bench" / "results" / "surge_faults.json")
 UPLOADS_FLOOD = int(os.environ.get("UPLOADS_FLOOD", "500"))
 SETTLE_SECONDS = float(os.environ.get("SETTLE_SECONDS", "240"))
 
@@ -169,16 +169,22 @@ def fault_stop_object_store(stack: FaultStack, load: Load) -> dict:
 
 def fault_fill_media_queue(stack: FaultStack, load: Load, baseline: PageLoadSummary) -> dict:
     """UPLOADS_FLOOD uploads queued as fast as they can be made; pages are timed meanwhile. The media
-    and detection queues are named queues with their own workers, so pages and other queues go on.
-    The drain is followed for FLOOD_SETTLE_SECONDS: what is still queued then is counted as queued
-    (its task is in the broker), not as stuck."""
+    and detection queues are named queues with their own workers, at a lower CPU priority than the
+    app servers (BACKGROUND_NICENESS), so pages keep their time and the queue takes what is left.
+    The flood is waited out to its end, up to FLOOD_DEADLINE_SECONDS from its first upload (stated
+    in the result): an upload not public or held by then is counted as still queued if its task is
+    in the broker, else as stuck."""
+    deadline = float(os.environ.get("FLOOD_DEADLINE_SECONDS", "1800"))
     load.mark("fill_media_queue")
     began = time.monotonic()
     post_ids = [stack.make_upload(size=(320, 240)) for _ in range(UPLOADS_FLOOD)]
     queued_seconds = time.monotonic() - began
+    load.mark("fill_media_queue_drain")
     backlog_after_queueing = stack.queue_lengths()
-    outcome = wait_for_uploads(stack, post_ids, float(os.environ.get("FLOOD_SETTLE_SECONDS", "300")))
+    outcome = wait_for_uploads(stack, post_ids, max(0.0, deadline - queued_seconds))
+    drained_seconds = time.monotonic() - began
     pages = load.since("fill_media_queue")  # while the uploads were queued and the queues drained
+    draining = load.since("fill_media_queue_drain")
     backlog_at_end = stack.queue_lengths()
     still_queued = min(outcome["stuck"], backlog_at_end["media"] + backlog_at_end["detection"])
     settled = outcome["public"] + outcome["held"]
@@ -186,12 +192,18 @@ def fault_fill_media_queue(stack: FaultStack, load: Load, baseline: PageLoadSumm
         **outcome,
         "stuck": outcome["stuck"] - still_queued,
         "still_queued_at_end": still_queued,
-        "settled_per_minute": round(60 * settled / max(time.monotonic() - began, 1), 1),
+        "deadline_seconds": deadline,
+        "drained": settled == len(post_ids),
+        "seconds_to_drain": round(drained_seconds, 1) if settled == len(post_ids) else None,
+        "settled_per_minute": round(60 * settled / max(drained_seconds, 1), 1),
         "queued_in_seconds": round(queued_seconds, 1),
         "backlog_after_queueing": backlog_after_queueing,
         "backlog_at_end": backlog_at_end,
+        "background_niceness": stack.environment()["BACKGROUND_NICENESS"],
         "page_p95_ms_baseline": baseline["p95_ms"],
         "page_p95_ms_during": pages["p95_ms"],
+        "page_p95_ms_while_queueing": load.between("fill_media_queue", "fill_media_queue_drain")["p95_ms"],
+        "page_p95_ms_while_draining": draining["p95_ms"],
         "p95_ratio_to_baseline": round(pages["p95_ms"] / max(baseline["p95_ms"], 0.1), 2),
         **pages,
     }
@@ -206,6 +218,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="atelier-c-faults-"))
     stack = FaultStack(work)
     results: dict = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "faults": {}}
+    results["loadavg_before"] = os.getloadavg()
     try:
         stack.start()
         results["configuration"] = stack.configuration()
@@ -236,6 +249,7 @@ def main() -> int:
             RESULTS.write_text(json.dumps(results, indent=2) + "\n")
         load.stop()
         results["needed_a_person"] = False
+        results["loadavg_after"] = os.getloadavg()
         results["supervisor_restarts"] = stack.restarts_seen()
     finally:
         stack.stop()

@@ -87,9 +87,13 @@ class Load:
             time.sleep(0.2)
         return None
 
-    def since(self, name: str, *, outage_seconds: float | None = None) -> PageLoadSummary:
-        start = self.marks[name]
-        rows = [row for row in list(self.records) if row[0] >= start]
+    def between(self, first: str, last: str) -> PageLoadSummary:
+        """The pages read from mark `first` until mark `last`."""
+        return self.since(first, until=self.marks[last])
+
+    def since(self, name: str, *, outage_seconds: float | None = None, until: float | None = None) -> PageLoadSummary:
+        start, end = self.marks[name], until or float("inf")
+        rows = [row for row in list(self.records) if start <= row[0] < end]
         times = sorted(ms for _, _, status, ms in rows if status == 200)
 
         def pct(p):

@@ -23,7 +23,9 @@ from deploy.stack import ObjectStore, port_open, wait_for_port
 ROOT = Path(__file__).resolve().parent.parent
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 BASE_PORT = int(os.environ.get("FAULTS_BASE_PORT", "8300"))
-EDGE, APP, PG, REDIS, S3 = BASE_PORT, BASE_PORT + 1, BASE_PORT + 10, BASE_PORT + 11, BASE_PORT + 20
+# Twenty ports from BASE_PORT: the edge, two app servers, PostgreSQL, Redis, and SeaweedFS's S3 gateway
+# with its master, volume and filer on the next three (their gRPC ports are these plus 10000).
+EDGE, APP, PG, REDIS, S3 = BASE_PORT, BASE_PORT + 1, BASE_PORT + 10, BASE_PORT + 11, BASE_PORT + 12
 REDIS_DB = 10
 
 
@@ -64,6 +66,7 @@ class FaultStack:
             "CELERY_DETECTION_CONCURRENCY": "1",
             "CELERY_DEFAULT_CONCURRENCY": "1",
             "MEDIA_STALLED_SECONDS": "30",
+            "BACKGROUND_NICENESS": os.environ.get("BACKGROUND_NICENESS", "10"),  # media, detection, cloak
             # One address drives the whole load, so the per-address budgets are lifted; the browser
             # check is off because this client runs no JavaScript.
             "SHIELD_PAGES_PER_MINUTE": "100000",
@@ -81,7 +84,7 @@ class FaultStack:
 
     def configuration(self) -> dict:
         keep = ("WEB_INSTANCES", "WEB_PROCESSES", "WEB_THREADS", "MEDIA_WORKERS", "CELERY_MEDIA_CONCURRENCY",
-                "CELERY_DETECTION_CONCURRENCY", "MEDIA_STALLED_SECONDS")  # fmt: skip
+                "CELERY_DETECTION_CONCURRENCY", "MEDIA_STALLED_SECONDS", "BACKGROUND_NICENESS")  # fmt: skip
         return {key: self.environment()[key] for key in keep} | {"cores": os.cpu_count()}
 
     def start(self) -> None:

@@ -94,7 +94,10 @@ def seed(*, people: int, image_posts: int, cloned_posts: int, readers: int, arti
         made.append(post.pk)
     deadline = time.monotonic() + 600
     # Public, and covers built: the extra posts copy the cover names, which a later render would replace.
+    # And every item signed for its source (`media_item_resign` renames the files it signs): the
+    # copies made below would otherwise name files the rename deleted, answering 404 for good.
     unfinished = Q(state=PostState.CHECKING) | ~Q(covers_built_version=F("covers_version"))
+    unfinished |= Q(items__renditions__source__isnull=True)
     while Post.objects.filter(unfinished, pk__in=made).exists() and time.monotonic() < deadline:
         time.sleep(2)
     public = list(Post.objects.filter(pk__in=made, state=PostState.PUBLIC))

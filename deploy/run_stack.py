@@ -74,10 +74,26 @@ def manage(env: dict, *args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], env=env, cwd=ROOT, check=True)  # noqa: S603
 
 
-def worker(queues: str, concurrency: str, name: str) -> list[str]:
+# The pools whose work nobody waits for at a page: they run at BACKGROUND_NICENESS.
+BACKGROUND_QUEUES = ("media", "detection", "cloak")
+
+
+def niceness(env: dict) -> int:
+    """BACKGROUND_NICENESS (default 10, 0 = same priority as the pages; Linux's range 0–19): how much
+    lower the CPU priority of the media, detection and cloak pools is than the app servers'. On a box
+    where both want every core, a flood of uploads then slows its own queue, not the pages; idle CPU
+    still goes to the workers, so the queue drains at full speed when nobody is reading."""
+    raw = (env.get("BACKGROUND_NICENESS") or "10").strip()
+    if not raw.isdigit() or int(raw) > 19:
+        raise RuntimeError(f"BACKGROUND_NICENESS must be a niceness from 0 to 19, not {raw!r}")
+    return int(raw)
+
+
+def worker(queues: str, concurrency: str, name: str, nice: int = 0) -> list[str]:
+    prefix = ["nice", "-n", str(nice)] if nice else []  # pool processes inherit it from the main process
     return [
-        sys.executable, "-m", "celery", "-A", "config", "worker", "--queues", queues, "--concurrency", concurrency,
-        "--loglevel", "INFO", "--hostname", f"{name}@%h",
+        *prefix, sys.executable, "-m", "celery", "-A", "config", "worker", "--queues", queues,
+        "--concurrency", concurrency, "--loglevel", "INFO", "--hostname", f"{name}@%h",
     ]  # fmt: skip
 
 
@@ -101,8 +117,9 @@ def app_addresses(env: dict) -> list[str]:
 
 def process_plan(env: dict) -> list[tuple[str, list[str]]]:
     """Every long-running process of the stack, named: the app-server instances, the Celery pools
-    (MEDIA_WORKERS media processes), and exactly one beat however many of the others run, since
-    a second scheduler would send every periodic task twice."""
+    (MEDIA_WORKERS media processes; media, detection and cloak at BACKGROUND_NICENESS), and exactly
+    one beat however many of the others run, since a second scheduler would send every periodic task
+    twice."""
     processes = env.get("WEB_PROCESSES", str(2 * (os.cpu_count() or 1) + 1))
     plan = []
     for address in app_addresses(env):
@@ -122,9 +139,12 @@ def process_plan(env: dict) -> list[tuple[str, list[str]]]:
     pools += [("detection", "DETECTION", "1", "detection")]
     if env.get("CLOAK_AVAILABLE", "").lower() in ("1", "true", "yes", "on"):
         pools += [("cloak", "CLOAK", "1", "cloak")]
+    background = niceness(env)
     for queues, key, default, name in pools:
         concurrency = env.get(f"CELERY_{key}_CONCURRENCY", default)
-        plan.append((f"Celery {name}: {queues} (concurrency {concurrency})", worker(queues, concurrency, name)))
+        nice = background if queues in BACKGROUND_QUEUES else 0
+        label = f"Celery {name}: {queues} (concurrency {concurrency}" + (f", nice {nice})" if nice else ")")
+        plan.append((label, worker(queues, concurrency, name, nice)))
     plan.append(("Celery beat", [sys.executable, "-m", "celery", "-A", "config", "beat"]))
     return plan
 

@@ -180,7 +180,7 @@ class Supervisor:
 
     def run(self, name: str, command: list[str], env: dict) -> subprocess.Popen:
         say(f"Starting {name}")
-        process = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)  # noqa: S603
+        process = start_child(command, env)
         self.children.append((name, process))
         self.commands[name] = (command, env)
         return process
@@ -206,7 +206,7 @@ class Supervisor:
         self.restarts[name] = [*recent, now]
         say(f"{name} exited with {process.returncode}: starting it again")
         command, env = self.commands[name]
-        self.children[index] = (name, subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True))  # noqa: S603
+        self.children[index] = (name, start_child(command, env))
 
     def check(self) -> None:
         """Restart every `run` child that exited; a stopped service the stack only uses is an error."""
@@ -222,6 +222,27 @@ class Supervisor:
         while True:
             self.check()
             time.sleep(1)
+
+
+def start_child(command: list[str], env: dict) -> subprocess.Popen:
+    """A child in its own session (so stopping the stack reaches its whole process group). A command
+    run under `nice -n N` also gets N as its session's autogroup niceness: where the kernel groups
+    CPU time by session (sched_autogroup_enabled, the default on desktop and many server kernels), a
+    process's own niceness only ranks it within its session, and a worker alone in its session would
+    otherwise compete with the app servers as an equal."""
+    process = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)  # noqa: S603
+    if command[:2] == ["nice", "-n"]:
+        set_autogroup_niceness(process.pid, int(command[2]))
+    return process
+
+
+def set_autogroup_niceness(pid: int, niceness: int) -> bool:
+    """Lower the CPU share of `pid`'s session (its autogroup); False where the kernel has none."""
+    try:
+        Path(f"/proc/{pid}/autogroup").write_text(str(niceness))
+    except OSError:
+        return False  # no autogroups (cgroup-scheduled hosts): the process's own niceness applies
+    return True
 
 
 def kept_secret(var_dir: Path, name: str, length: int = 40) -> str:

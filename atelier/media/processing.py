@@ -31,7 +31,13 @@ from atelier.media.models import MediaItem, MediaKind
 from atelier.media.outage import is_store_outage
 from atelier.media.renditions import rendition_names
 from atelier.media.states import MediaState, can_transition, transition
-from atelier.media.storages import delete_stored_files, open_rendition, original_as_local_file, save_withheld
+from atelier.media.storages import (
+    delete_stored_files,
+    files_make_public,
+    open_rendition,
+    original_as_local_file,
+    save_withheld,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +60,9 @@ class ItemOwner(Protocol):
 
     def item_ready(self, item: MediaItem) -> None:
         """Inside the transaction that made the item ready with new renditions."""
+
+    def files_public(self, item: MediaItem) -> bool:
+        """Whether the item's files belong in public storage now (its work is public)."""
 
     def renditions_replaced(self, item: MediaItem, *, pixels_changed: bool) -> None:
         """Inside the transaction that replaced a ready item's renditions (re-rendered, or re-signed)."""
@@ -133,6 +142,7 @@ def media_item_swap_source(*, item_id: int, source_name: str, still_wanted, owne
         return False
     with original_as_local_file(source_name or item.original_name) as path:
         renditions, _ = _render_image(item, path, owner)
+    _public_before_named(rendition_names(renditions), item, owner)
     with transaction.atomic():
         locked = MediaItem.objects.select_for_update().filter(pk=item_id, state=MediaState.READY).first()
         if locked is None or locked.version != item.version or not still_wanted():
@@ -331,6 +341,15 @@ def media_item_resign(*, item_id: int, owner: ItemOwner) -> bool:
     )
 
 
+def _public_before_named(names: list[str], item: MediaItem, owner: ItemOwner) -> None:
+    """New files replacing a public item's: into public storage before the row names them. A page
+    rendered right after the commit asks for them at once, before the owner's placing after commit
+    has run, and the edge keeps that 404 for seconds. Nobody has their URLs before the commit; if the
+    work left public view meanwhile, the placing after commit withholds them again."""
+    if names and owner.files_public(item):
+        files_make_public(names)
+
+
 _SIGNED_KINDS = {".webp": "webp", ".avif": "avif", ".mp4": "mp4"}
 
 
@@ -348,6 +367,7 @@ def _sign_stored(item: MediaItem, source: str | None, owner: ItemOwner) -> bool:
         renamed[name] = save_withheld(f"{head}-{secrets.token_hex(4)}-{tail}", signed)
     renditions = _renamed(item.renditions, renamed)
     renditions["source"] = source
+    _public_before_named(list(renamed.values()), item, owner)
     with transaction.atomic():
         locked = MediaItem.objects.select_for_update().filter(pk=item.pk, state=MediaState.READY).first()
         if locked is None or locked.version != item.version or locked.renditions != item.renditions:

@@ -21,12 +21,18 @@ from atelier.media.models import MediaItem, MediaKind
 from atelier.media.processing import save_renditions, signed_file
 from atelier.media.rendering import to_srgb
 from atelier.media.states import MediaState
-from atelier.media.storages import delete_stored_files, open_rendition, original_as_local_file, save_withheld
+from atelier.media.storages import (
+    delete_stored_files,
+    files_make_public,
+    open_rendition,
+    original_as_local_file,
+    save_withheld,
+)
 from atelier.media.xmp import post_xmp
 from atelier.posts import source_types, visibility
 from atelier.posts.files import cover_names, place_post_files
 from atelier.posts.items import post_credentials
-from atelier.posts.models import Post
+from atelier.posts.models import Post, PostState
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +62,10 @@ def post_covers_render(*, post_id: int, version: int) -> bool:
             covers[kind] = _render_cover(post, item, kind, spec, crop_values)
         except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
             logger.exception("Could not render the %s of post %s", kind, post_id)
+    if post.state == PostState.PUBLIC:
+        # Public before the row names them (see media.processing._public_before_named): a public
+        # post's new covers are asked for by the next page at once; placing after commit comes later.
+        files_make_public(cover_names(covers))
     with transaction.atomic():
         locked = Post.objects.select_for_update().filter(pk=post_id, covers_version=version).first()
         if locked is None:

@@ -40,12 +40,18 @@ def post_file_names(post: Post) -> list[str]:
 def place_post_files(post_id: int) -> int:
     """Put the post's files where its current state says: public storage when public, withheld
     otherwise. Idempotent; called after every state change and after every new rendition is
-    committed, so the last call, reading the last committed state, wins. Returns how many moved."""
-    post = Post.objects.filter(pk=post_id).first()
-    if post is None:
-        return 0
-    names = post_file_names(post)
-    moved = files_make_public(names) if post.state == PostState.PUBLIC else files_withhold(names)
+    committed, so the last call, reading the last committed state, wins. Returns how many moved.
+
+    The post's row stays locked while its files move: two workers finishing items of one post at
+    once (re-signing two images, a cover and an image) each place the whole post, and without the
+    lock both copied the same file and the slower one, finding its source gone, gave up on the rest
+    — a new public post then showed images whose files stayed withheld (404) until its next change."""
+    with transaction.atomic():
+        post = Post.objects.select_for_update().filter(pk=post_id).first()
+        if post is None:
+            return 0
+        names = post_file_names(post)
+        moved = files_make_public(names) if post.state == PostState.PUBLIC else files_withhold(names)
     if moved:
         logger.info("post %s: %s file(s) moved for state %s", post_id, moved, post.state)
     return moved

@@ -19,7 +19,7 @@ from atelier.media.xmp import post_xmp
 from atelier.posts import source_types, visibility
 from atelier.posts.covers_schedule import post_covers_schedule
 from atelier.posts.files import place_post_files
-from atelier.posts.models import Post
+from atelier.posts.models import Post, PostState
 
 
 def post_credentials(post: Post | None, source: str | None) -> dict | None:
@@ -51,6 +51,9 @@ class PostItems:
         visibility.announce_change(post_id)
         post_covers_schedule(post_id, changed_item_id=item.pk)
         transaction.on_commit(lambda: place_post_files(post_id))
+
+    def files_public(self, item: MediaItem) -> bool:
+        return Post.objects.filter(pk=item.post_id, state=PostState.PUBLIC).exists()
 
     def renditions_replaced(self, item: MediaItem, *, pixels_changed: bool) -> None:
         post_id = item.post_id

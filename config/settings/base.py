@@ -147,8 +147,10 @@ AUTHENTICATION_BACKENDS = ["atelier.accounts.backends.EmailOrHandleBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+# argon2id at OWASP's profile (atelier/accounts/hashers.py); older argon2 and PBKDF2 hashes are
+# re-hashed with it at their next sign-in. Django's own Argon2PasswordHasher must not be listed too.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "atelier.accounts.hashers.OwaspArgon2idPasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [

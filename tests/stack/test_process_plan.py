@@ -6,7 +6,9 @@ operator's `kill -9` would.
 
 import os
 import signal
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -72,5 +74,72 @@ def test_a_process_that_keeps_dying_stops_the_stack_instead_of_looping():
             for _ in range(Supervisor.RESTARTS_ALLOWED + 1):
                 supervisor.children[0][1].wait()
                 supervisor.check()
+    finally:
+        supervisor.stop_all()
+
+
+# --- Background pools yield the CPU to the pages
+
+
+def command_of(plan, word):
+    return next(command for name, command in plan if word in name)
+
+
+def test_media_detection_and_cloak_pools_run_at_a_lower_cpu_priority_than_the_pages():
+    plan = process_plan({**SCALED, "CLOAK_AVAILABLE": "true"})
+    background = [command for name, command in plan if any(f"{q} (" in name for q in ("media", "detection", "cloak"))]
+    assert len(background) == 4  # media1, media2, detection, cloak
+    for command in background:
+        assert command[:3] == ["nice", "-n", "10"]
+        assert command[3] == sys.executable
+    # What people wait for keeps the normal priority: pages, confirmation mail, the scheduler.
+    for word in ("gunicorn", "default,email", "beat"):
+        assert "nice" not in command_of(plan, word)
+
+
+def test_the_niceness_is_configurable_and_zero_turns_it_off():
+    assert command_of(process_plan({**SCALED, "BACKGROUND_NICENESS": "19"}), "detection")[:3] == ["nice", "-n", "19"]
+    assert command_of(process_plan({**SCALED, "BACKGROUND_NICENESS": " 5 "}), "media1")[:3] == ["nice", "-n", "5"]
+    assert command_of(process_plan({**SCALED, "BACKGROUND_NICENESS": "0"}), "media1")[0] == sys.executable
+
+
+@pytest.mark.parametrize("value", ["20", "-5", "ten", "1.5", "10; rm -rf /"])
+def test_a_niceness_outside_linux_range_is_refused_in_words(value):
+    with pytest.raises(RuntimeError, match="BACKGROUND_NICENESS must be a niceness from 0 to 19"):
+        process_plan({**SCALED, "BACKGROUND_NICENESS": value})
+
+
+def test_a_pool_started_from_the_plan_really_runs_at_that_niceness():
+    """The plan's prefix in front of a stand-in for Celery (Python reporting its own priority): the
+    kernel gives the process the lower priority, and Celery's pool processes inherit it."""
+    command = command_of(process_plan({**SCALED, "BACKGROUND_NICENESS": "7"}), "detection")
+    prefix = command[: command.index(sys.executable)]
+    report = "import os; print(os.getpriority(os.PRIO_PROCESS, 0))"
+    started = subprocess.run([*prefix, sys.executable, "-c", report], capture_output=True, text=True, check=True)  # noqa: S603
+    assert int(started.stdout) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + 7)
+
+
+NO_AUTOGROUPS = not os.path.exists("/proc/self/autogroup")
+
+
+def autogroup_niceness(pid: int) -> str:
+    return Path(f"/proc/{pid}/autogroup").read_text().split()[-1]
+
+
+@pytest.mark.skipif(NO_AUTOGROUPS, reason="this kernel groups CPU time by cgroup, not by session")
+def test_the_supervisor_lowers_a_background_pools_whole_session_not_only_its_process():
+    """Each child runs in its own session; where the kernel shares CPU between sessions (autogroups),
+    the pool's session gets the niceness too, or the pool would still take as much CPU as the pages."""
+    plan = process_plan({**SCALED, "BACKGROUND_NICENESS": "7"})
+    background, page = command_of(plan, "detection"), command_of(plan, "gunicorn")
+    stand_in = [sys.executable, "-c", "import time; time.sleep(60)"]
+    supervisor = Supervisor()
+    try:
+        prefix = background[: background.index(sys.executable)]
+        pool = supervisor.run("detection", [*prefix, *stand_in], dict(os.environ))
+        app = supervisor.run("gunicorn", [*page[: page.index(sys.executable)], *stand_in], dict(os.environ))
+        assert autogroup_niceness(pool.pid) == "7"
+        assert autogroup_niceness(app.pid) == "0"
+        assert os.getsid(pool.pid) == pool.pid != os.getsid(0)  # its own session, so its own autogroup
     finally:
         supervisor.stop_all()
