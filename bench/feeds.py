@@ -25,20 +25,17 @@ import secrets
 import statistics
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
-import redis
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import feeds_measure  # noqa: E402
 from bench.feeds_measure import (  # noqa: E402
     machine,
     paired_throughput,
+    prepare_site,
     single_requests,
     start_gunicorn,
     throughput,
@@ -48,7 +45,6 @@ from bench.feeds_seed import (  # noqa: E402 - after ROOT is importable
     COVER_VARIANTS,
     DB_NAME,
     FEEDS,
-    FOLLOWED_BY_HEAVY_USER,
     GOAL_P95_MS,
     GOAL_RATIO,
     LOAD_SECONDS,
@@ -59,7 +55,6 @@ from bench.feeds_seed import (  # noqa: E402 - after ROOT is importable
     SEED_FACTS,
     SINGLE_REQUESTS,
     covers_json,
-    make_viewers,
     pg_connect,
     seed,
 )
@@ -187,19 +182,7 @@ def main() -> None:
         print(json.dumps(seeded["rows"]), seeded["timings"], flush=True)
         if args.seed_only:
             return
-    # The production settings serve hashed static names from a manifest (a fresh checkout has none).
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], check=True, cwd=ROOT, env=env
-    )
-    viewers = make_viewers(FOLLOWED_BY_HEAVY_USER)
-    # The browser check is on as in production: the bench's client holds the day's pass (imported
-    # here: the module needs Django's apps, set up by make_viewers).
-    from atelier.protection.shield.passes import PASS_COOKIE, mint_pass
-
-    value, _ = mint_pass(address="127.0.0.1", user_agent=feeds_measure.AGENT, now=time.time())
-    feeds_measure.PASS_COOKIE = f"{PASS_COOKIE}={value}"
-    # The site's caches start empty: the viewers' follows were just rewritten behind its back.
-    redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+    viewers = prepare_site(env)
     log = ROOT / "var" / "bench-feeds-gunicorn.log"
     log.parent.mkdir(exist_ok=True)
     server = start_gunicorn(env, log)

@@ -152,13 +152,40 @@ def _python_load(path: str, cookie: str | None, seconds: int) -> dict:
     return {"client": "python", "rps": round(done[0] / (time.perf_counter() - started), 1), "errors": failed[0]}
 
 
-def start_gunicorn(env: dict, log: Path) -> subprocess.Popen:
+def prepare_site(env: dict) -> dict:
+    """What both the feeds and the search bench do before serving: hashed static files collected (the
+    production settings serve them from a manifest, which a fresh checkout lacks), the viewers made,
+    the day's pass held by the bench's client (the browser check is on as in production), and the
+    site's caches emptied (the viewers' follows were just rewritten behind its back). Returns the
+    viewers."""
+    import redis
+
+    from bench.feeds_seed import FOLLOWED_BY_HEAVY_USER, make_viewers
+
+    global PASS_COOKIE
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], check=True, cwd=ROOT, env=env
+    )
+    viewers = make_viewers(FOLLOWED_BY_HEAVY_USER)
+    # Imported here: the module needs Django's apps, set up by make_viewers.
+    from atelier.protection.shield.passes import PASS_COOKIE as COOKIE_NAME
+    from atelier.protection.shield.passes import mint_pass
+
+    value, _ = mint_pass(address="127.0.0.1", user_agent=AGENT, now=time.time())
+    PASS_COOKIE = f"{COOKIE_NAME}={value}"
+    redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+    return viewers
+
+
+def start_gunicorn(env: dict, log: Path, *, root: Path = ROOT, port: int = PORT) -> subprocess.Popen:
+    """The site of checkout `root` under gunicorn (2 sync workers) on `port`, once it accepts connections.
+    bench/search_paired.py serves two checkouts side by side this way."""
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    command = [gunicorn, "bench.feeds:application", "-w", "2", "-b", f"127.0.0.1:{PORT}", "--chdir", str(ROOT)]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)  # noqa: S603
+    command = [gunicorn, "bench.feeds:application", "-w", "2", "-b", f"127.0.0.1:{port}", "--chdir", str(root)]
+    process = subprocess.Popen(command, cwd=root, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)  # noqa: S603
     for _ in range(100):
         try:
-            socket.create_connection(("127.0.0.1", PORT), timeout=0.2).close()
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             return process
         except OSError:
             time.sleep(0.1)

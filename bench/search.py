@@ -32,15 +32,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
-import redis
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import feeds_measure  # noqa: E402
 from bench.feeds import bench_env  # noqa: E402
-from bench.feeds_measure import machine, single_requests, start_gunicorn  # noqa: E402
-from bench.feeds_seed import DB_NAME, FOLLOWED_BY_HEAVY_USER, GOAL_P95_MS, SEARCHES, make_viewers  # noqa: E402
+from bench.feeds_measure import machine, prepare_site, single_requests, start_gunicorn  # noqa: E402
+from bench.feeds_seed import DB_NAME, GOAL_P95_MS, SEARCHES  # noqa: E402
 
 BASELINE = ROOT / "bench" / "results" / "feeds.json"
 OUT = ROOT / "bench" / "results" / "search.json"
@@ -152,15 +150,7 @@ def main() -> None:
     env = bench_env()
     os.environ.update(env)
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], check=True, cwd=ROOT, env=env)
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], check=True, cwd=ROOT, env=env
-    )
-    viewers = make_viewers(FOLLOWED_BY_HEAVY_USER)
-    from atelier.protection.shield.passes import PASS_COOKIE, mint_pass
-
-    value, _ = mint_pass(address="127.0.0.1", user_agent=feeds_measure.AGENT, now=time.time())
-    feeds_measure.PASS_COOKIE = f"{PASS_COOKIE}={value}"
-    redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+    viewers = prepare_site(env)
     baseline = json.loads(BASELINE.read_text())["search"] if BASELINE.exists() else {}
     searches = [case for case in SEARCHES if args.only in (None, case[0])]
 

@@ -16,7 +16,6 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -30,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import feeds_measure  # noqa: E402
 from bench.feeds import bench_env  # noqa: E402
-from bench.feeds_measure import _percentile, _server_times  # noqa: E402
+from bench.feeds_measure import _percentile, _server_times, start_gunicorn  # noqa: E402
 from bench.feeds_seed import FOLLOWED_BY_HEAVY_USER, GOAL_P95_MS, PORT, SEARCHES, make_viewers  # noqa: E402
 
 OUT = ROOT / "bench" / "results" / "search.json"
@@ -40,17 +39,7 @@ def _start(root: Path, port: int, env: dict, log: Path) -> subprocess.Popen:
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], check=True, cwd=root, env=env
     )
-    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    command = [gunicorn, "bench.feeds:application", "-w", "2", "-b", f"127.0.0.1:{port}", "--chdir", str(root)]
-    process = subprocess.Popen(command, cwd=root, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)  # noqa: S603
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return process
-        except OSError:
-            time.sleep(0.1)
-    process.terminate()
-    raise RuntimeError(f"gunicorn did not start; see {log}")
+    return start_gunicorn(env, log, root=root, port=port)
 
 
 def _get(port: int, path: str, cookie: str, request_id: str = "") -> int:
