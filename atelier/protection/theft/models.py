@@ -8,6 +8,10 @@ matched. Multi-index hashing: two hashes within 15 bits of each other share at l
 bench/theft.py measures it at 1M hashes. `matchable` is true only while the item's post is public
 (set by the posts events, checked again against the post at lookup): the hashes of drafts, held,
 private and taken-down work are never matched against anyone's upload.
+
+Keypoint rows (keypoints.py) keep an ORB descriptor in `value` and the corner's geometry in the
+`kp_*` columns (null on PDQ rows); `Thumbnail` keeps the small grey picture the lookup compares a
+keypoint match through (verify.py).
 """
 
 from django.conf import settings
@@ -44,6 +48,11 @@ class Fingerprint(models.Model):
     chunk_13 = models.SmallIntegerField()
     chunk_14 = models.SmallIntegerField()
     chunk_15 = models.SmallIntegerField()
+    # A keypoint row's corner in the prepared picture, x, y and size in eighths of a pixel, angle in degrees.
+    kp_x = models.SmallIntegerField(null=True)
+    kp_y = models.SmallIntegerField(null=True)
+    kp_size = models.SmallIntegerField(null=True)
+    kp_angle = models.SmallIntegerField(null=True)
 
     class Meta:
         indexes = [models.Index(fields=["item"], name="theft_fp_item")] + [
@@ -53,6 +62,18 @@ class Fingerprint(models.Model):
 
     def __str__(self):
         return f"fingerprint {self.window} of item {self.item_id}"
+
+
+class Thumbnail(models.Model):
+    """The prepared picture of an item as 32 × 32 grey levels, with its size in pixels."""
+
+    item = models.OneToOneField("media.MediaItem", on_delete=models.CASCADE, related_name="+", primary_key=True)
+    width = models.PositiveSmallIntegerField()
+    height = models.PositiveSmallIntegerField()
+    pixels = models.BinaryField(max_length=1024)
+
+    def __str__(self):
+        return f"thumbnail of item {self.item_id}"
 
 
 class MatchStatus(models.TextChoices):

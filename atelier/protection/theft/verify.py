@@ -1,0 +1,111 @@
+"""Whether keypoint matches to one stored work are a copy of it, not a chance resemblance.
+
+Two steps, both needed (bench/theft.py, false matches among distinct works):
+
+1. Geometry. Every pair of matched corners fixes one similarity transform (scale, turn, shift) from
+   the upload to the stored picture; the transform that most matches agree with (each landing within
+   `TOLERANCE` of its stored corner, turned and scaled like the transform) must gather
+   `MIN_INLIERS` distinct corners. A copy's corners agree; corners matched by chance mostly do not.
+2. Appearance. Text in one font, a chart's axes, the corners of flat shapes agree on a transform
+   across unrelated works too. So the upload is then sampled through the transform onto the stored
+   work's grey thumbnail, and the two must correlate (normalised cross-correlation ≥ `MIN_NCC` over
+   at least `MIN_OVERLAP` of the thumbnail): a crop, a turn, a colour shift, a stamp keep the
+   picture's light and dark places where they were; two different works do not.
+"""
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from atelier.protection.theft.keypoints import THUMBNAIL
+
+MIN_INLIERS = 3
+TOLERANCE = 0.03  # of the stored picture's diagonal
+MAX_TURN = 30.0  # degrees between a corner's own orientation change and the transform's turn
+SCALES = (0.2, 5.0)  # of the stored picture to the upload; beyond, not a copy worth the name
+MIN_NCC = 0.6
+MIN_OVERLAP = 0.3
+MAX_PAIRS = 3000
+
+
+@dataclass(frozen=True)
+class Transform:
+    matrix: np.ndarray  # 2×2, scale and turn, upload → stored
+    shift: np.ndarray  # 2
+    inliers: int
+
+
+def fitted(query: np.ndarray, stored: np.ndarray, stored_size: tuple[int, int]) -> Transform | None:
+    """The similarity most matches agree with, or None below MIN_INLIERS. `query` and `stored` are
+    (n, 4) arrays of matched corners, row by row: x, y, size, angle (degrees). Points are complex
+    numbers here: a similarity is `stored = a · query + b`, and two matches fix `a` and `b`. All
+    pairs are tried at once (at most MAX_PAIRS of them, drawn with a fixed seed), in numpy."""
+    count = len(query)
+    if count < MIN_INLIERS:
+        return None
+    tolerance = TOLERANCE * float(np.hypot(*stored_size))
+    zq, zs = query[:, 0] + 1j * query[:, 1], stored[:, 0] + 1j * stored[:, 1]
+    first, second = np.triu_indices(count, 1)
+    if len(first) > MAX_PAIRS:
+        pick = np.random.default_rng(0).choice(len(first), MAX_PAIRS, replace=False)
+        first, second = first[pick], second[pick]
+    step_q, step_s = zq[second] - zq[first], zs[second] - zs[first]
+    usable = np.abs(step_q) > 8  # two corners this close say little about scale and turn
+    a = np.where(usable, step_s / np.where(usable, step_q, 1), 0)
+    scale = np.abs(a)
+    usable &= (scale >= SCALES[0]) & (scale <= SCALES[1])
+    if not usable.any():
+        return None
+    a, first = a[usable], first[usable]
+    b = zs[first] - a * zq[first]
+    agree = _agreeing(query, stored, zq, zs, a, b, tolerance)
+    best_count, best = 0, None
+    for k in np.argsort(-agree.sum(axis=1))[:3]:
+        # Each corner counts once on either side: one repeated corner is not several witnesses.
+        witnesses = min(len(set(zq[agree[k]])), len(set(zs[agree[k]])))
+        if witnesses > best_count:
+            best_count, best = witnesses, k
+    if best is None or best_count < MIN_INLIERS:
+        return None
+    c = a[best]
+    matrix = np.array([[c.real, -c.imag], [c.imag, c.real]])
+    return Transform(matrix=matrix, shift=np.array([b[best].real, b[best].imag]), inliers=best_count)
+
+
+def _agreeing(query, stored, zq, zs, a, b, tolerance) -> np.ndarray:
+    """(transforms, matches): the match lands within `tolerance` under the transform, and its
+    corners' own turn and size change agree with it."""
+    close = np.abs(a[:, None] * zq[None, :] + b[:, None] - zs[None, :]) <= tolerance
+    turn = np.degrees(np.angle(a))
+    turned = (stored[None, :, 3] - query[None, :, 3] - turn[:, None] + 180) % 360 - 180
+    sized = (stored[:, 2] / np.maximum(query[:, 2], 1e-3))[None, :]
+    scale = np.abs(a)[:, None]
+    return close & (np.abs(turned) <= MAX_TURN) & (sized >= scale / 2) & (sized <= scale * 2)
+
+
+def looks_alike(gray: np.ndarray, thumbnail: bytes, stored_size: tuple[int, int], transform: Transform) -> bool:
+    """The upload (`gray`, the prepared picture) seen through `transform` correlates with the stored
+    thumbnail."""
+    width, height = stored_size
+    cells = np.frombuffer(thumbnail, dtype=np.uint8).reshape(THUMBNAIL, THUMBNAIL).astype(np.float32)
+    u, v = np.meshgrid(
+        (np.arange(THUMBNAIL) + 0.5) * width / THUMBNAIL, (np.arange(THUMBNAIL) + 0.5) * height / THUMBNAIL
+    )
+    at = (np.stack([u.ravel(), v.ravel()], axis=1) - transform.shift) @ np.linalg.inv(transform.matrix).T
+    rows, cols = gray.shape
+    inside = (at[:, 0] >= 0) & (at[:, 0] <= cols - 1) & (at[:, 1] >= 0) & (at[:, 1] <= rows - 1)
+    if inside.mean() < MIN_OVERLAP:
+        return False
+    scale = float(np.sqrt(abs(np.linalg.det(transform.matrix))))
+    cell = max(1, round(width / THUMBNAIL / max(scale, 1e-3)))  # a thumbnail cell, in upload pixels
+    blurred = cv2.blur(gray.astype(np.float32), (cell, cell))
+    seen = blurred[np.rint(at[inside, 1]).astype(int), np.rint(at[inside, 0]).astype(int)]
+    kept = cells.ravel()[inside]
+    return _ncc(seen, kept) >= MIN_NCC
+
+
+def _ncc(a: np.ndarray, b: np.ndarray) -> float:
+    a, b = a - a.mean(), b - b.mean()
+    norm = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    return float((a * b).sum()) / norm if norm > 0 else 0.0
