@@ -1,6 +1,7 @@
-"""The multi-index lookup: candidates sharing a whole 16-bit chunk with any query hash, then the
-exact Hamming distance. One SQL statement for the candidates (16 partial indexes, a bitmap OR on
-PostgreSQL, SQLite's multi-index OR), the distances in numpy on the rows it returns.
+"""The multi-index lookup: candidates sharing a whole 16-bit chunk with a PDQ query hash, or a whole
+pair of chunks (32 bits) with a query keypoint (models.py says why), then the exact Hamming distance.
+One SQL statement for the candidates (24 partial indexes, a bitmap OR on PostgreSQL, SQLite's
+multi-index OR), the distances in numpy on the rows it returns.
 
 PDQ rows match on their own, within MATCH_DISTANCE of a PDQ query hash. Keypoint rows (keypoints.py)
 match only together: the descriptors within KEYPOINT_DISTANCE of the upload's, grouped by stored
@@ -25,7 +26,7 @@ from atelier.protection.theft.models import CHUNKS, Fingerprint, Thumbnail
 
 MATCH_DISTANCE = 40  # of 256 bits: bench/theft.py sets it (recall per kind against false matches)
 KEYPOINT_DISTANCE = 56  # of 256 bits, between two ORB descriptors of one corner
-CANDIDATE_CAP = 20000  # a query that shares chunks with more rows than this is itself too plain to trust
+CANDIDATE_CAP = 5000  # a query that shares chunks with more rows than this is itself too plain to trust
 
 
 def chunks_of(value: bytes) -> list[int]:
@@ -61,16 +62,33 @@ class Near:
     stored_window: int
 
 
-def _candidates_sql(per_column: list[list[int]], exclude_author_id: int | None) -> tuple[str, list[int]]:
-    """`SELECT … WHERE matchable AND (chunk_0 IN (…) OR chunk_1 IN (…) …)`, with its parameters.
-    Only numbers are interpolated (as placeholders); the table and column names are our own."""
+def _candidates_sql(hashes: list[Hash], exclude_author_id: int | None) -> tuple[str, list[int]]:
+    """`SELECT … WHERE matchable AND (PDQ rows sharing a chunk with a PDQ query hash, or keypoint rows
+    sharing a pair of chunks with a query keypoint)`, with its parameters. Only numbers are
+    interpolated (as placeholders); the table and column names are our own."""
     table = Fingerprint._meta.db_table
-    ors, params = [], []
-    for n, values in enumerate(per_column):
-        ors.append(f"chunk_{n} IN ({', '.join(['%s'] * len(values))})")
-        params.extend(values)
+    pdq: list[set[int]] = [set() for _ in range(CHUNKS)]
+    pairs: list[set[tuple[int, int]]] = [set() for _ in range(CHUNKS // 2)]
+    for one in hashes:
+        chunks = chunks_of(one.value)
+        if one.corner is None:
+            for n, chunk in enumerate(chunks):
+                pdq[n].add(chunk)
+        else:
+            for k in range(CHUNKS // 2):
+                pairs[k].add((chunks[2 * k], chunks[2 * k + 1]))
+    arms, params = [], []
+    for n, values in enumerate(pdq):
+        if values:
+            arms.append(f"(kp_x IS NULL AND chunk_{n} IN ({', '.join(['%s'] * len(values))}))")
+            params.extend(sorted(values))
+    for k, values in enumerate(pairs):
+        if values:
+            listed = ", ".join(["(%s, %s)"] * len(values))
+            arms.append(f"(kp_x IS NOT NULL AND (chunk_{2 * k}, chunk_{2 * k + 1}) IN ({listed}))")
+            params.extend(number for pair in sorted(values) for number in pair)
     columns = 'id, item_id, post_id, author_id, value, "window", kp_x, kp_y, kp_size, kp_angle'  # "window": reserved
-    sql = f"SELECT {columns} FROM {table} WHERE matchable AND ({' OR '.join(ors)})"  # noqa: S608 (numbers are parameters)
+    sql = f"SELECT {columns} FROM {table} WHERE matchable AND ({' OR '.join(arms)})"  # noqa: S608 (numbers are parameters)
     if exclude_author_id is not None:
         sql += " AND author_id <> %s"
         params.append(exclude_author_id)
@@ -97,11 +115,7 @@ def nearest(
     `gray`, the prepared upload they were found in (verify.py compares it with the stored work)."""
     if not hashes:
         return []
-    per_column: list[set[int]] = [set() for _ in range(CHUNKS)]
-    for one in hashes:
-        for n, chunk in enumerate(chunks_of(one.value)):
-            per_column[n].add(chunk)
-    sql, params = _candidates_sql([sorted(values) for values in per_column], exclude_author_id)
+    sql, params = _candidates_sql(hashes, exclude_author_id)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

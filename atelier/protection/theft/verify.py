@@ -25,6 +25,7 @@ TOLERANCE = 0.03  # of the stored picture's diagonal
 MAX_TURN = 30.0  # degrees between a corner's own orientation change and the transform's turn
 SCALES = (0.2, 5.0)  # of the stored picture to the upload; beyond, not a copy worth the name
 MIN_NCC = 0.6
+MIN_DETAIL_NCC = 0.3
 MIN_OVERLAP = 0.3
 MAX_PAIRS = 3000
 
@@ -100,9 +101,19 @@ def looks_alike(gray: np.ndarray, thumbnail: bytes, stored_size: tuple[int, int]
     scale = float(np.sqrt(abs(np.linalg.det(transform.matrix))))
     cell = max(1, round(width / THUMBNAIL / max(scale, 1e-3)))  # a thumbnail cell, in upload pixels
     blurred = cv2.blur(gray.astype(np.float32), (cell, cell))
-    seen = blurred[np.rint(at[inside, 1]).astype(int), np.rint(at[inside, 0]).astype(int)]
-    kept = cells.ravel()[inside]
-    return _ncc(seen, kept) >= MIN_NCC
+    seen = np.zeros(THUMBNAIL * THUMBNAIL, dtype=np.float32)
+    seen[inside] = blurred[np.rint(at[inside, 1]).astype(int), np.rint(at[inside, 0]).astype(int)]
+    seen = seen.reshape(THUMBNAIL, THUMBNAIL)
+    inside = inside.reshape(THUMBNAIL, THUMBNAIL)
+    whole = _ncc(seen[inside], cells[inside])
+    # The layout (a sky over a floor, a white page with a dark bar) is shared by many works; the
+    # places of the edges inside it are not: the difference of each cell from its neighbours' mean.
+    edges = _ncc(_detail(seen)[inside], _detail(cells)[inside])
+    return whole >= MIN_NCC and edges >= MIN_DETAIL_NCC
+
+
+def _detail(cells: np.ndarray) -> np.ndarray:
+    return cells - cv2.blur(cells, (5, 5), borderType=cv2.BORDER_REFLECT)
 
 
 def _ncc(a: np.ndarray, b: np.ndarray) -> float:
