@@ -26,11 +26,11 @@ import cv2
 import numpy as np
 from PIL import Image
 
-STORED_KEYPOINTS = 48
-QUERY_KEYPOINTS = 32
+STORED_KEYPOINTS = 56
+QUERY_KEYPOINTS = 40
 THUMBNAIL = 32  # the side of the grey thumbnail `verify.py` compares through the transform
 CANDIDATES = 2  # ORB is asked for this many times the keypoints wanted, before repeated ones go
-REPEATED_BITS = 40
+REPEATED_BITS = 28
 GEOMETRY_SCALE = 8  # x, y and size are stored as eighths of a pixel in small integers
 
 _ORB = {
