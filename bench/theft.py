@@ -4,7 +4,9 @@ time with 1M stored hashes (bench/results/theft.json).
 Works: the distinct images of bench/human_corpus.py (one crop per sample photograph, flat
 illustration, pixel art, screenshots, renders, scans, charts; the flags are left out: two-tone
 tricolours are the same picture to any perceptual hash). Each gets every copy of
-bench/theft_variants.py; a copy is caught when the index returns its original.
+bench/theft_variants.py; a copy is caught when the index returns its original. The results name
+the copies missed and every false match (which work matched which, through which window), so a
+change can be judged on the works it moves.
 
 The index runs where production runs it: PostgreSQL (`DATABASE_URL`, default the
 `atelier_theft_bench` database, migrated here), with 1M synthetic random hashes added to the real
