@@ -9,8 +9,15 @@ Two steps, both needed (bench/theft.py, false matches among distinct works):
 2. Appearance. Text in one font, a chart's axes, the corners of flat shapes agree on a transform
    across unrelated works too. So the upload is then sampled through the transform onto the stored
    work's grey thumbnail, and the two must correlate (normalised cross-correlation ≥ `MIN_NCC` over
-   at least `MIN_OVERLAP` of the thumbnail): a crop, a turn, a colour shift, a stamp keep the
-   picture's light and dark places where they were; two different works do not.
+   at least `MIN_OVERLAP` of the thumbnail, and ≥ `MIN_DETAIL_NCC` once each cell's neighbourhood
+   mean is taken away, so a shared layout alone does not pass): a crop, a turn, a colour shift, a
+   stamp keep the picture's light and dark places where they were; two different works mostly do
+   not. At 32 × 32 cells this is a coarse test: renders of spheres over one checker floor, or charts
+   on one template, can pass it for each other (bench/theft.py names the false matches).
+
+The tolerance (3 % of the diagonal) is wide enough for ORB's corner positions at coarse pyramid
+levels, and so too wide to tell a 4° turn from none over a small picture: the fit may settle anywhere
+in between; the comparison through it does not need better.
 """
 
 from dataclasses import dataclass
