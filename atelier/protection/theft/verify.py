@@ -25,16 +25,14 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from atelier.protection.theft.keypoints import THUMBNAIL
-
-MIN_INLIERS = 3
+MIN_INLIERS = 9  # bench/theft.py: renders of one scene template agree on 5–8 corners and correlate at 0.7–0.9
 TOLERANCE = 0.03  # of the stored picture's diagonal
 MAX_TURN = 30.0  # degrees between a corner's own orientation change and the transform's turn
 SCALES = (0.2, 5.0)  # of the stored picture to the upload; beyond, not a copy worth the name
-MIN_NCC = 0.6
-MIN_DETAIL_NCC = 0.3
+MIN_NCC = 0.7
+MIN_DETAIL_NCC = 0.4
 MIN_OVERLAP = 0.3
-MAX_PAIRS = 3000
+MAX_PAIRS = 800
 
 
 @dataclass(frozen=True)
@@ -92,31 +90,51 @@ def _agreeing(query, stored, zq, zs, a, b, tolerance) -> np.ndarray:
     return close & (np.abs(turned) <= MAX_TURN) & (sized >= scale / 2) & (sized <= scale * 2)
 
 
-def looks_alike(gray: np.ndarray, thumbnail: bytes, stored_size: tuple[int, int], transform: Transform) -> bool:
+def looks_alike(
+    gray: np.ndarray,
+    thumbnail: bytes,
+    stored_size: tuple[int, int],
+    transform: Transform,
+    blurred: dict[int, np.ndarray] | None = None,
+) -> bool:
     """The upload (`gray`, the prepared picture) seen through `transform` correlates with the stored
-    thumbnail."""
+    thumbnail. `blurred` keeps the upload's blurs across the works one lookup compares it with."""
+    scores = resemblance(gray, thumbnail, stored_size, transform, blurred)
+    return scores is not None and scores[0] >= MIN_NCC and scores[1] >= MIN_DETAIL_NCC
+
+
+def resemblance(
+    gray: np.ndarray,
+    thumbnail: bytes,
+    stored_size: tuple[int, int],
+    transform: Transform,
+    blurred: dict[int, np.ndarray] | None = None,
+) -> tuple[float, float] | None:
+    """(whole, detail) correlations of the upload seen through `transform` with the stored square
+    thumbnail, or None when too little of the thumbnail is inside the upload."""
+    side = round(len(thumbnail) ** 0.5)
     width, height = stored_size
-    cells = np.frombuffer(thumbnail, dtype=np.uint8).reshape(THUMBNAIL, THUMBNAIL).astype(np.float32)
-    u, v = np.meshgrid(
-        (np.arange(THUMBNAIL) + 0.5) * width / THUMBNAIL, (np.arange(THUMBNAIL) + 0.5) * height / THUMBNAIL
-    )
+    cells = np.frombuffer(thumbnail, dtype=np.uint8).reshape(side, side).astype(np.float32)
+    u, v = np.meshgrid((np.arange(side) + 0.5) * width / side, (np.arange(side) + 0.5) * height / side)
     at = (np.stack([u.ravel(), v.ravel()], axis=1) - transform.shift) @ np.linalg.inv(transform.matrix).T
     rows, cols = gray.shape
     inside = (at[:, 0] >= 0) & (at[:, 0] <= cols - 1) & (at[:, 1] >= 0) & (at[:, 1] <= rows - 1)
     if inside.mean() < MIN_OVERLAP:
-        return False
+        return None
     scale = float(np.sqrt(abs(np.linalg.det(transform.matrix))))
-    cell = max(1, round(width / THUMBNAIL / max(scale, 1e-3)))  # a thumbnail cell, in upload pixels
-    blurred = cv2.blur(gray.astype(np.float32), (cell, cell))
-    seen = np.zeros(THUMBNAIL * THUMBNAIL, dtype=np.float32)
-    seen[inside] = blurred[np.rint(at[inside, 1]).astype(int), np.rint(at[inside, 0]).astype(int)]
-    seen = seen.reshape(THUMBNAIL, THUMBNAIL)
-    inside = inside.reshape(THUMBNAIL, THUMBNAIL)
+    cell = max(1, round(width / side / max(scale, 1e-3)))  # a thumbnail cell, in upload pixels
+    blurred = {} if blurred is None else blurred
+    if cell not in blurred:
+        blurred[cell] = cv2.blur(gray.astype(np.float32), (cell, cell))
+    seen = np.zeros(side * side, dtype=np.float32)
+    seen[inside] = blurred[cell][np.rint(at[inside, 1]).astype(int), np.rint(at[inside, 0]).astype(int)]
+    seen = seen.reshape(side, side)
+    inside = inside.reshape(side, side)
     whole = _ncc(seen[inside], cells[inside])
     # The layout (a sky over a floor, a white page with a dark bar) is shared by many works; the
     # places of the edges inside it are not: the difference of each cell from its neighbours' mean.
     edges = _ncc(_detail(seen)[inside], _detail(cells)[inside])
-    return whole >= MIN_NCC and edges >= MIN_DETAIL_NCC
+    return whole, edges
 
 
 def _detail(cells: np.ndarray) -> np.ndarray:
