@@ -1,7 +1,9 @@
 """The multi-index lookup: candidates sharing a whole 16-bit chunk with a PDQ query hash, or a whole
 pair of chunks (32 bits) with a query keypoint (models.py says why), then the exact Hamming distance.
 One SQL statement for the candidates (24 partial indexes, a bitmap OR on PostgreSQL, SQLite's
-multi-index OR), the distances in numpy on the rows it returns.
+multi-index OR), the distances in numpy on the rows it returns. A pair of chunks is probed as one
+integer key (`models.pair_key`), each arm with one array, so the statement is planned once per
+connection and set of arms, not per lookup.
 
 PDQ rows match on their own, within MATCH_DISTANCE of a PDQ query hash. Keypoint rows (keypoints.py)
 match only together: the descriptors within KEYPOINT_DISTANCE of the upload's, grouped by stored
