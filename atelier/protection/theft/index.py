@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import psycopg
-from django.db import connection
+from django.db import connection, transaction
 
 from atelier.protection.theft import verify
 from atelier.protection.theft.fingerprints import KEYPOINT, MIRRORED, Hash
@@ -29,6 +29,7 @@ from atelier.protection.theft.models import CHUNKS, Fingerprint, Thumbnail
 
 MATCH_DISTANCE = 40  # of 256 bits: bench/theft.py sets it (recall per kind against false matches)
 KEYPOINT_DISTANCE = 56  # of 256 bits, between two ORB descriptors of one corner
+MAX_GROUPS = 6  # stored works (and sides) a keypoint lookup fits and compares at most
 CANDIDATE_CAP = 5000  # a query that shares chunks with more rows than this is itself too plain to trust
 
 
@@ -117,7 +118,8 @@ def _fetched(sql: str, params: list) -> list[tuple]:
         if connection.vendor != "postgresql":
             cursor.execute(sql, params)
             return cursor.fetchall()
-        with psycopg.Cursor(cursor.cursor.connection) as bound:
+        with transaction.atomic(), psycopg.Cursor(cursor.cursor.connection) as bound:
+            bound.execute("SET LOCAL plan_cache_mode = force_generic_plan")
             bound.execute(sql, params, prepare=True)
             return bound.fetchall()
 
@@ -172,7 +174,15 @@ def _corner_matches(rows, stored, stored_is_corner, corners: list[Hash], gray: n
     groups: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
     for r, q in zip(*np.nonzero(bits <= KEYPOINT_DISTANCE), strict=True):
         groups[(rows[r][1], rows[r][5])].append((int(r), int(q)))
-    groups = {key: pairs for key, pairs in groups.items() if len(pairs) >= verify.MIN_INLIERS}
+    # The fit counts each corner once on either side, so a group needs MIN_INLIERS distinct corners of
+    # both to pass at all: charts draw hundreds of pairs, mostly one corner against many (their lookups
+    # were the slowest, fitting and comparing groups that could not pass).
+    # Of those, the MAX_GROUPS with the most distinct corners are fitted and compared: a chart's upload
+    # otherwise fits and compares dozens of charts on its template (40–80 ms), and a copy's own
+    # original is among the works sharing the most corners with it.
+    witnesses = {key: min(len({q for _, q in pairs}), len({r for r, _ in pairs})) for key, pairs in groups.items()}
+    ranked = sorted((key for key in groups if witnesses[key] >= verify.MIN_INLIERS), key=lambda key: -witnesses[key])
+    groups = {key: groups[key] for key in ranked[:MAX_GROUPS]}
     if not groups:
         return []
     table = Thumbnail._meta.db_table
