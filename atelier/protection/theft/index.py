@@ -113,7 +113,10 @@ def _fetched(sql: str, params: list) -> list[tuple]:
     """The rows of a candidates statement. On PostgreSQL through a server-side binding cursor, as a
     prepared statement: Django's cursor binds on the client, so every lookup's text was new and
     PostgreSQL planned its two dozen arms each time (4–5 ms of the lookup); prepared, the plan is
-    kept per connection for each set of arms (bench/theft.py, lookup p95)."""
+    kept per connection for each set of arms (bench/theft.py, lookup p95). The generic plan is asked
+    for: PostgreSQL would otherwise go on planning each call anew (a custom plan per array); the
+    arrays are short and the keys nearly unique (the pair-key statistics), so the generic plan
+    probes the same indexes. SET LOCAL ends with the transaction (an outer one, inside a task)."""
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
             cursor.execute(sql, params)
