@@ -4,11 +4,16 @@ time with 1M stored hashes (bench/results/theft.json).
 Works: the distinct images of bench/human_corpus.py (one crop per sample photograph, flat
 illustration, pixel art, screenshots, renders, scans, charts; the flags are left out: two-tone
 tricolours are the same picture to any perceptual hash). Each gets every copy of
-bench/theft_variants.py; a copy is caught when the index returns its original.
+bench/theft_variants.py; a copy is caught when the index returns its original. The results name
+the copies missed and every false match (which work matched which, through which window), so a
+change can be judged on the works it moves.
 
 The index runs where production runs it: PostgreSQL (`DATABASE_URL`, default the
 `atelier_theft_bench` database, migrated here), with 1M synthetic random hashes added to the real
-ones. Baseline, same run: the exhaustive scan (bit_count of the XOR over every row) that the
+ones: PDQ-like rows uniformly random, keypoint-like rows (`--corner-share` of them, the share the
+real works have) built chunk by chunk from the real works' keypoint chunks, so each chunk column
+collides as often as real ORB descriptors do (their bits are not uniform), while whole rows stay far
+from every real descriptor. Baseline, same run: the exhaustive scan (bit_count of the XOR over every row) that the
 multi-index lookup replaces.
 
     python bench/theft.py [--works N] [--every K] [--bulk 1000000]
@@ -65,10 +70,12 @@ def main() -> None:
     from atelier.media.models import MediaItem, MediaKind
     from atelier.posts.models import Post, PostState
     from atelier.protection.theft import fingerprints, index
-    from atelier.protection.theft.models import Fingerprint
+    from atelier.protection.theft.models import Fingerprint, Thumbnail
+    from atelier.protection.theft.services import fingerprints_store
     from bench.theft_variants import KINDS
 
     Fingerprint.objects.all().delete()
+    Thumbnail.objects.all().delete()
     Post.objects.filter(author__handle__startswith="theftbench").delete()
     User.objects.filter(handle__startswith="theftbench").delete()
     artist = User.objects.create_user(handle="theftbench_artist", email="a@theft.bench", password="x" * 16)
@@ -82,57 +89,76 @@ def main() -> None:
     works = distinct_works(args.works, args.every)
     started = time.perf_counter()
     items, unhashable = [], []
+    hashing_seconds = 0.0
     for kind, name, image in works:
-        hashes = fingerprints.stored_hashes(image)
-        if not hashes:
+        t0 = time.process_time()
+        kept = fingerprints.stored(image)
+        hashing_seconds += time.process_time() - t0
+        if not kept.hashes:
             unhashable.append(name)
             continue
         item = new_item(artist, name)
-        Fingerprint.objects.bulk_create(
-            Fingerprint(
-                item=item,
-                post_id=item.post_id,
-                author=artist,
-                window=one.window,
-                value=one.value,
-                quality=one.quality,
-                matchable=True,
-                **index.chunk_columns(one.value),
-            )
-            for one in hashes
-        )
+        fingerprints_store(item=item, stored=kept)
         items.append((kind, name, image, item))
-    hashing_seconds = (time.perf_counter() - started) / max(1, len(works))
+    hashing_seconds /= max(1, len(works))
+    print(f"stored in {time.perf_counter() - started:.0f} s")
     real_hashes = Fingerprint.objects.count()
     print(f"{len(items)} works hashed ({len(unhashable)} too flat or small), {real_hashes} hashes")
 
     bulk_item = new_item(crowd, "crowd")
-    _bulk_insert(connection, bulk_item, crowd.pk, args.bulk)
+    Thumbnail.objects.create(
+        item=bulk_item,
+        width=512,
+        height=512,
+        pixels=np.random.default_rng(3).integers(0, 256, 1024, dtype=np.uint8).tobytes(),
+    )
+    corner_rows = Fingerprint.objects.filter(
+        window__in=(fingerprints.KEYPOINT, fingerprints.KEYPOINT + fingerprints.MIRRORED)
+    )
+    corner_share = corner_rows.count() / max(1, real_hashes)
+    corner_chunks = np.array([index.chunks_of(bytes(v)) for v in corner_rows.values_list("value", flat=True)])
+    _bulk_insert(connection, bulk_item, crowd.pk, args.bulk, corner_share, corner_chunks)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE theft_fingerprint")
     total = Fingerprint.objects.count()
     print(f"{total} hashes stored")
 
     rng = np.random.default_rng(7)
-    recall, lookups = {}, []
+    recall, lookups, query_cpu, missed = {}, [], [], {}
     for kind_name, make in KINDS.items():
         # The copies are made and hashed first: the lookups are then timed back to back.
-        queries = [(fingerprints.query_hashes(make(image, rng)), item) for _, _, image, item in items]
+        queries = []
+        for _, name, image, item in items:
+            copy = make(image, rng)
+            t0 = time.process_time()
+            queries.append((fingerprints.query(copy), item, name))
+            query_cpu.append(time.process_time() - t0)
         caught = 0
-        for query, item in queries:
+        missed[kind_name] = []
+        for query, item, name in queries:
             t0 = time.perf_counter()
-            near = index.nearest(hashes=query, exclude_author_id=uploader.pk)
+            near = index.nearest(hashes=query.hashes, gray=query.gray, exclude_author_id=uploader.pk)
             lookups.append((time.perf_counter() - t0) * 1000)
-            caught += any(one.item_id == item.pk for one in near)
+            hit = any(one.item_id == item.pk for one in near)
+            caught += hit
+            if not hit:
+                missed[kind_name].append(name)
         recall[kind_name] = round(caught / max(1, len(queries)), 4)
         print(f"  {kind_name:9s} recall {recall[kind_name]:.3f}  ({caught}/{len(queries)})")
 
-    false_works, false_pairs = 0, 0
-    for _, _, image, item in items:
-        near = index.nearest(hashes=fingerprints.query_hashes(image), exclude_author_id=uploader.pk)
+    false_works, false_pairs, false_named = 0, 0, []
+    names = {item.pk: name for _, name, _, item in items}
+    for _, name, image, item in items:
+        query = fingerprints.query(image)
+        near = index.nearest(hashes=query.hashes, gray=query.gray, exclude_author_id=uploader.pk)
         wrong = [one for one in near if one.item_id != item.pk]
         false_pairs += len(wrong)
         false_works += bool(wrong)
+        false_named += [
+            {"work": name, "matched": names.get(one.item_id, "filler"), "bits": one.distance,
+             "query_window": one.query_window, "stored_window": one.stored_window}
+            for one in wrong
+        ]  # fmt: skip
     pairs = len(items) * (len(items) - 1) + len(items) * args.bulk
     print(f"false matches: {false_works} of {len(items)} works matched another; {false_pairs} pairs of {pairs}")
 
@@ -150,10 +176,15 @@ def main() -> None:
         "false_match_works": false_works,
         "false_match_work_rate": round(false_works / max(1, len(items)), 5),
         "false_match_pairs": false_pairs,
+        "false_matches": false_named,
+        "missed": missed,
         "pairs_compared": pairs,
         "lookup_ms": {"p50": round(p50, 2), "p95": round(p95, 2), "n": len(lookups)},
         "exhaustive_scan_ms": round(baseline, 1),
         "hashing_ms_per_work": round(hashing_seconds * 1000, 1),
+        "query_hashing_ms_per_copy": round(1000 * statistics.mean(query_cpu), 1),
+        "hashing_clock": "process CPU time",
+        "corner_share_of_rows": round(corner_share, 3),
         "database": connection.vendor,
         "load_average_1_5_15": [round(value, 2) for value in os.getloadavg()],
         "cpu_count": os.cpu_count(),
@@ -162,41 +193,67 @@ def main() -> None:
     print(f"wrote {RESULTS.relative_to(ROOT)}")
 
 
-def _bulk_insert(connection, item, author_id: int, count: int) -> None:
-    """`count` random 256-bit hashes of one synthetic item by a third person, by COPY (PostgreSQL)
-    or in batches (SQLite)."""
-    from atelier.protection.theft import index
+def _bulk_insert(connection, item, author_id: int, count: int, corner_share: float, corner_chunks) -> None:
+    """`count` filler hashes of one synthetic item by a third person, by COPY (PostgreSQL) or in
+    batches (SQLite): random PDQ-like rows, and keypoint-like rows whose every chunk is some real
+    keypoint's chunk in that column (drawn independently per column)."""
+    from atelier.protection.theft import fingerprints, index
     from atelier.protection.theft.models import Fingerprint
 
     rng = np.random.default_rng(11)
     batch = 100_000
     for start in range(0, count, batch):
         values = rng.integers(0, 256, size=(min(batch, count - start), 32), dtype=np.uint8)
+        corner = rng.random(len(values)) < corner_share
+        if len(corner_chunks):
+            picks = rng.integers(0, len(corner_chunks), size=(int(corner.sum()), 16))
+            mixed = (corner_chunks[picks, np.arange(16)] + 32768).astype(">u2")
+            values[corner] = mixed.view(np.uint8).reshape(-1, 32)
+        windows = np.where(corner, fingerprints.KEYPOINT, 0)
+        geometry = rng.integers(0, 4096, size=(len(values), 4))
         if connection.vendor != "postgresql":
             Fingerprint.objects.bulk_create(
                 Fingerprint(
                     item=item,
                     post_id=item.post_id,
                     author_id=author_id,
-                    window=0,
+                    window=int(code),
                     value=row.tobytes(),
                     quality=100,
                     matchable=True,
                     **index.chunk_columns(row.tobytes()),
+                    **dict(zip(("kp_x", "kp_y", "kp_size", "kp_angle"), _corner_of(code, at), strict=True)),
                 )
-                for row in values
+                for row, code, at in zip(values, windows, geometry, strict=True)
             )
             continue
         chunks = values.view(">u2").astype(np.int32) - 32768
         columns = ["item_id", "post_id", "author_id", "window", "value", "quality", "matchable", "created_at"]
-        columns += [f"chunk_{n}" for n in range(16)]
+        columns += [f"chunk_{n}" for n in range(16)] + ["kp_x", "kp_y", "kp_size", "kp_angle"]
         with connection.cursor() as cursor:
             raw = cursor.cursor
             quoted = ", ".join(f'"{column}"' for column in columns)  # "window" is a reserved word
             with raw.copy(f"COPY theft_fingerprint ({quoted}) FROM STDIN") as copy:
-                for row, parts in zip(values, chunks, strict=True):
-                    copy.write_row([item.pk, item.post_id, author_id, 0, row.tobytes(), 100, True, "now()", *parts])
+                for row, parts, code, at in zip(values, chunks, windows, geometry, strict=True):
+                    copy.write_row(
+                        [
+                            item.pk,
+                            item.post_id,
+                            author_id,
+                            int(code),
+                            row.tobytes(),
+                            100,
+                            True,
+                            "now()",
+                            *parts,
+                            *_corner_of(code, at),
+                        ]
+                    )
         print(f"  {start + len(values)} random hashes")
+
+
+def _corner_of(code, at) -> list[int | None]:
+    return [int(at[0]), int(at[1]), int(at[2] % 400 + 40), int(at[3] % 360)] if code else [None] * 4
 
 
 def _exhaustive_scan_ms(connection, items) -> float:

@@ -36,10 +36,12 @@ def screenshot(image: Image.Image, pad: int = 60, bar: int = 44) -> Image.Image:
 
 
 def closest(query: Image.Image, original: Image.Image) -> int:
+    """The closest PDQ hashes of the two (keypoint descriptors match only with geometry, test_keypoints.py)."""
     return min(
         fingerprints.distance(asked.value, kept.value)
         for asked in fingerprints.query_hashes(query)
         for kept in fingerprints.stored_hashes(original)
+        if asked.corner is None and kept.corner is None
     )
 
 

@@ -42,7 +42,8 @@ def posted(author, picture: bytes, capture, *, title="Work"):
 def original(artist, django_capture_on_commit_callbacks):
     post, item = posted(artist, encoded(ARTWORK), django_capture_on_commit_callbacks, title="Astronaut")
     assert post.state == PostState.PUBLIC
-    assert Fingerprint.objects.filter(item=item, matchable=True).count() == 6
+    assert Fingerprint.objects.filter(item=item, matchable=True, kp_x__isnull=True).count() == 6
+    assert Fingerprint.objects.filter(item=item, matchable=True, kp_x__isnull=False).count() > 40
     return post
 
 
@@ -52,8 +53,10 @@ def original(artist, django_capture_on_commit_callbacks):
         lambda image: encoded(ImageOps.mirror(image), "JPEG", quality=70),
         lambda image: encoded(image.resize((256, 256)), "WEBP", quality=60),
         lambda image: encoded(ImageOps.mirror(image.crop((10, 10, 502, 502))), "JPEG", quality=85),
+        lambda image: encoded(ImageOps.mirror(image.crop((60, 0, 512, 400))), "JPEG", quality=85),
+        lambda image: encoded(image.rotate(-4, Image.Resampling.BICUBIC).crop((40, 40, 472, 472)), "JPEG", quality=85),
     ],
-    ids=["mirrored-jpeg", "small-webp", "mirrored-cropped"],
+    ids=["mirrored-jpeg", "small-webp", "mirrored-cropped", "mirrored-cropped-a-fifth", "turned-4-degrees"],
 )
 def test_a_copy_of_someone_elses_public_work_is_held_for_review(
     copy, original, artist, thief, django_capture_on_commit_callbacks
@@ -112,8 +115,10 @@ def test_a_work_taken_out_of_public_view_stops_being_matched(
         b"\x89PNG\r\n\x1a\n" + b"\x00" * 200,  # a broken PNG
         encoded(Image.new("RGB", (800, 600), (200, 30, 30))),  # one flat colour: PDQ quality 0
         encoded(ARTWORK.resize((20, 20))),  # an icon
+        encoded(ARTWORK.resize((4000, 12))),  # a sliver: too thin once brought to the working size
+        encoded(Image.new("RGB", (1, 1))),
     ],
-    ids=["corrupt", "solid-colour", "tiny"],
+    ids=["corrupt", "solid-colour", "tiny", "huge-aspect", "one-pixel"],
 )
 def test_files_with_nothing_to_tell_apart_get_no_hashes_and_match_nothing(picture):
     image = theft.open_picture(io.BytesIO(picture))
@@ -161,7 +166,7 @@ def test_the_backfill_fingerprints_older_works_once_without_holding_them(
     out = StringIO()
     call_command("theft_backfill", stdout=out)
     assert "1 items fingerprinted" in out.getvalue()  # the second was fingerprinted on upload
-    assert Fingerprint.objects.filter(item=item, matchable=True).count() == 6
+    assert Fingerprint.objects.filter(item=item, matchable=True, kp_x__isnull=True).count() == 6
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.state, second.state) == (PostState.PUBLIC, PostState.PUBLIC)

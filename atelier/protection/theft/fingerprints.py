@@ -12,12 +12,12 @@ and a small stamp, but not a mirror, a crop or a frame around the work. So
   both add a second whole-picture hash trimmed until no flat line is left (`trimmed_to_the_end`): a
   screenshot of a work on its own white page has two frames, the window's and the page's.
 
-bench/theft.py measures what each kind of copy needs: re-encodes, resizes, mirrors and colour
-shifts are caught, framed screenshots mostly. PDQ moves past the match distance once a picture is
-shifted or rescaled by 3–4 % (a 4 % crop of one side already costs 35–60 bits of 256), so crops of
-5–30 % from any sides and ±5° rotations are not caught: windows would have to tile every position and
-scale at that step (hundreds of hashes per work). That needs another kind of fingerprint (local
-features), not more PDQ windows.
+PDQ moves past the match distance once a picture is shifted or rescaled by 3–4 % (a 4 % crop of one
+side already costs 35–60 bits of 256), so crops of 5–30 % from any sides and ±5° rotations are out of
+its reach: windows would have to tile every position and scale at that step (hundreds of hashes per
+work). Those copies are found by local features instead (keypoints.py): both sides also carry ORB
+keypoint descriptors of the same prepared picture (`KEYPOINT` rows, the stored side with its mirror),
+and the stored side a grey thumbnail, so a keypoint match can be verified (verify.py).
 Flat pictures (PDQ quality under `MIN_QUALITY`: a solid colour, a two-tone flag) carry too little
 detail to tell works apart and are never hashed.
 """
@@ -27,6 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 import pdqhash
 from PIL import Image, ImageOps
+
+from atelier.protection.theft import keypoints
 
 WORKING_LONG_SIDE = 512  # PDQ reduces to 64×64 itself; more pixels only cost time
 MIN_SIDE = 32  # smaller than this is an icon, not a work
@@ -51,6 +53,8 @@ TRIMMED_WHOLE = len(WINDOWS)  # the whole picture once no flat line is left at i
 STORED = tuple(range(len(WINDOWS)))
 QUERIED = (WHOLE, CENTRE)
 MIRRORED = 64  # added to a code for the mirror image
+KEYPOINT = 32  # the code of an ORB keypoint's descriptor (KEYPOINT + MIRRORED: of the mirror image)
+KEYPOINT_QUALITY = 100  # ORB has no quality score comparable to PDQ's; kept so the column stays one
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,25 @@ class Hash:
     window: int
     value: bytes  # 32 bytes, 256 bits
     quality: int
+    corner: tuple[float, float, float, float] | None = None  # keypoint rows: x, y, size, angle
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What the index keeps for a work: its hashes, and the thumbnail keypoint matches are checked
+    against (None with no hashes)."""
+
+    hashes: list[Hash]
+    thumbnail: bytes | None = None
+    size: tuple[int, int] = (0, 0)  # of the prepared picture the keypoints are in
+
+
+@dataclass(frozen=True)
+class Query:
+    """What an upload is looked up with: its hashes and its prepared picture in grey levels."""
+
+    hashes: list[Hash]
+    gray: np.ndarray | None = None
 
 
 def prepared(image: Image.Image) -> Image.Image | None:
@@ -148,25 +171,52 @@ def _hashes(image: Image.Image, codes: tuple[int, ...], offset: int = 0) -> list
     return found
 
 
-def stored_hashes(image: Image.Image) -> list[Hash]:
-    """What the index keeps for a work (empty: too small or too flat to tell apart)."""
+def stored(image: Image.Image) -> Stored:
+    """What the index keeps for a work (no hashes: too small or too flat to tell apart)."""
     picture = prepared(image)
     if picture is None:
-        return []
+        return Stored(hashes=[])
     whole = _hashes(picture, (WHOLE,))
     if not whole:
-        return []
-    return whole + _hashes(picture, STORED[1:]) + _trimmed_whole(picture)
+        return Stored(hashes=[])
+    gray = keypoints.grey(picture)
+    corners = _corners(gray, keypoints.STORED_KEYPOINTS)
+    corners += _corners(np.ascontiguousarray(gray[:, ::-1]), keypoints.STORED_KEYPOINTS, offset=MIRRORED)
+    found = whole + _hashes(picture, STORED[1:]) + _trimmed_whole(picture) + corners
+    return Stored(hashes=found, thumbnail=keypoints.thumbnail(gray), size=picture.size)
+
+
+def stored_hashes(image: Image.Image) -> list[Hash]:
+    return stored(image).hashes
+
+
+def query(image: Image.Image) -> Query:
+    """What an upload (or an image search) is looked up with: PDQ of the upload and its mirror, and
+    the upload's own keypoints (the stored side holds the mirror's)."""
+    picture = prepared(image)
+    if picture is None:
+        return Query(hashes=[])
+    mirror = ImageOps.mirror(picture)
+    found = _hashes(picture, QUERIED) + _hashes(mirror, QUERIED, offset=MIRRORED)
+    found += _trimmed_whole(picture) + _trimmed_whole(mirror, offset=MIRRORED)
+    gray = keypoints.grey(picture)
+    return Query(hashes=found + _corners(gray, keypoints.QUERY_KEYPOINTS), gray=gray)
 
 
 def query_hashes(image: Image.Image) -> list[Hash]:
-    """What an upload (or an image search) is looked up with."""
-    picture = prepared(image)
-    if picture is None:
-        return []
-    mirror = ImageOps.mirror(picture)
-    found = _hashes(picture, QUERIED) + _hashes(mirror, QUERIED, offset=MIRRORED)
-    return found + _trimmed_whole(picture) + _trimmed_whole(mirror, offset=MIRRORED)
+    return query(image).hashes
+
+
+def _corners(gray: np.ndarray, count: int, offset: int = 0) -> list[Hash]:
+    return [
+        Hash(
+            window=KEYPOINT + offset,
+            value=one.descriptor,
+            quality=KEYPOINT_QUALITY,
+            corner=(one.x, one.y, one.size, one.angle),
+        )
+        for one in keypoints.detected(gray, count)
+    ]
 
 
 def _trimmed_whole(picture: Image.Image, offset: int = 0) -> list[Hash]:

@@ -38,13 +38,14 @@ def pending_count(*, artist) -> int:
 @dataclass(frozen=True)
 class Found:
     post: Post
-    similarity: int  # percent of the 256 bits that agree
+    similarity: int  # percent of the 256 bits that agree (of the matched corners' descriptors, for a keypoint match)
 
 
 def search_by_image(*, viewer, image: Image.Image) -> list[Found]:
     """Public posts by other people whose works look like `image`. The index holds only public
     works' hashes, and each hit is checked against the post's state again here."""
-    near = nearest(hashes=fingerprints.query_hashes(image), exclude_author_id=viewer.pk)
+    asked = fingerprints.query(image)
+    near = nearest(hashes=asked.hashes, gray=asked.gray, exclude_author_id=viewer.pk)
     closest: dict[int, int] = {}
     for one in near:
         closest.setdefault(one.post_id, one.distance)

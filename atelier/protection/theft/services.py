@@ -24,8 +24,8 @@ from atelier.notifications.services import notify_site
 from atelier.posts import media_checks
 from atelier.posts.models import Post, PostState
 from atelier.protection.theft import fingerprints
-from atelier.protection.theft.index import chunk_columns, nearest
-from atelier.protection.theft.models import Fingerprint, MatchStatus, RepostMatch
+from atelier.protection.theft.index import chunk_columns, corner_columns, nearest
+from atelier.protection.theft.models import Fingerprint, MatchStatus, RepostMatch, Thumbnail
 
 logger = logging.getLogger(__name__)
 
@@ -47,10 +47,16 @@ def open_picture(path) -> Image.Image | None:
         return None
 
 
-def fingerprints_store(*, item: MediaItem, hashes: list[fingerprints.Hash]) -> int:
-    """Replace `item`'s fingerprints; matchable at once only if its post is public already."""
+def fingerprints_store(*, item: MediaItem, stored: fingerprints.Stored) -> int:
+    """Replace `item`'s fingerprints and thumbnail; matchable at once only if its post is public
+    already."""
+    hashes = stored.hashes
     with transaction.atomic():
         Fingerprint.objects.filter(item=item).delete()
+        Thumbnail.objects.filter(item=item).delete()
+        if stored.thumbnail is not None:
+            width, height = stored.size
+            Thumbnail.objects.create(item=item, width=width, height=height, pixels=stored.thumbnail)
         public = Post.objects.filter(pk=item.post_id, state=PostState.PUBLIC).exists()
         Fingerprint.objects.bulk_create(
             Fingerprint(
@@ -62,6 +68,7 @@ def fingerprints_store(*, item: MediaItem, hashes: list[fingerprints.Hash]) -> i
                 quality=one.quality,
                 matchable=public,
                 **chunk_columns(one.value),
+                **corner_columns(one),
             )
             for one in hashes
         )
@@ -76,7 +83,7 @@ def item_fingerprint(*, item_id: int) -> int:
         return 0
     with original_as_local_file(item.original_name) as path:
         picture = open_picture(path)
-    return 0 if picture is None else fingerprints_store(item=item, hashes=fingerprints.stored_hashes(picture))
+    return 0 if picture is None else fingerprints_store(item=item, stored=fingerprints.stored(picture))
 
 
 def item_fingerprint_and_check(*, item_id: int) -> list[RepostMatch]:
@@ -89,8 +96,9 @@ def item_fingerprint_and_check(*, item_id: int) -> list[RepostMatch]:
         picture = open_picture(path)
     if picture is None:
         return []
-    fingerprints_store(item=item, hashes=fingerprints.stored_hashes(picture))
-    near = nearest(hashes=fingerprints.query_hashes(picture), exclude_author_id=item.post.author_id)
+    fingerprints_store(item=item, stored=fingerprints.stored(picture))
+    asked = fingerprints.query(picture)
+    near = nearest(hashes=asked.hashes, gray=asked.gray, exclude_author_id=item.post.author_id)
     return _hold_for(item, near)
 
 

@@ -1,0 +1,133 @@
+"""The keypoint fingerprint: a crop of a fifth or a turn of a few degrees keeps enough corners that
+agree on one transform and look like the original through it; different works that share generic
+corners (the same words in the same font) do not pass; hostile pictures give no keypoints and no
+error."""
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+from skimage import data
+
+from atelier.posts.models import PostState
+from atelier.protection.theft import fingerprints, keypoints, verify
+from atelier.protection.theft.index import KEYPOINT_DISTANCE, nearest
+from atelier.protection.theft.models import RepostMatch, Thumbnail
+from tests.theft.test_reposts import encoded, posted
+
+ARTWORK = Image.fromarray(data.astronaut())
+OTHER_WORK = Image.fromarray(data.coffee())
+
+
+def cropped_and_turned(image: Image.Image, degrees: float = 4.0) -> Image.Image:
+    turned = image.rotate(degrees, Image.Resampling.BICUBIC)
+    w, h = turned.size
+    return turned.crop((int(w * 0.18), int(h * 0.05), int(w * 0.95), int(h * 0.85)))
+
+
+def words_page(seed: int) -> Image.Image:
+    """A page of the same few words in the same font, in another order for every seed."""
+    rng = np.random.default_rng(seed)
+    page = Image.new("RGB", (900, 700), (248, 248, 248))
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.load_default(size=22)
+    words = ("Settings", "Profile", "Upload", "Gallery", "Followers", "Save changes")
+    for y in range(40, 660, 40):
+        line = " ".join(words[int(i)] for i in rng.integers(0, len(words), 5))
+        draw.text((40, y), line, fill=(20, 20, 20), font=font)
+    return page
+
+
+def verdict(copy: Image.Image, original: Image.Image) -> tuple[verify.Transform | None, bool]:
+    """Match the two pictures' keypoints as the index does, fit and compare."""
+    kept, asked = fingerprints.stored(original), fingerprints.query(copy)
+    stored = [one for one in kept.hashes if one.window == fingerprints.KEYPOINT]
+    query = [one for one in asked.hashes if one.corner is not None]
+    pairs = [(q, s) for q in query for s in stored if fingerprints.distance(q.value, s.value) <= KEYPOINT_DISTANCE]
+    if not pairs:
+        return None, False
+    transform = verify.fitted(np.array([q.corner for q, _ in pairs]), np.array([s.corner for _, s in pairs]), kept.size)
+    if transform is None:
+        return None, False
+    return transform, verify.looks_alike(asked.gray, kept.thumbnail, kept.size, transform)
+
+
+def test_a_cropped_and_turned_copy_agrees_on_the_transform_and_looks_alike():
+    transform, alike = verdict(cropped_and_turned(ARTWORK), ARTWORK)
+    assert transform is not None and transform.inliers >= 10
+    # The crop is under the working size, so its pixels are the original's: scale 1, and a shift
+    # of the crop's top-left corner. (A 4° turn moves corners by less than the tolerance over the
+    # picture, so the fit may settle anywhere between 0 and 4°.)
+    assert abs(np.sqrt(np.linalg.det(transform.matrix)) - 1) < 0.05
+    assert np.hypot(*(transform.shift - (0.18 * 512, 0.05 * 512))) < 0.06 * 512
+    assert alike
+
+
+def test_a_different_work_does_not_pass():
+    assert not verdict(OTHER_WORK, ARTWORK)[1]
+
+
+def test_pages_of_the_same_words_in_the_same_font_are_not_one_work():
+    """Corners of letters match across the two pages and even agree on shifts; the pictures do not."""
+    assert not verdict(words_page(1), words_page(2))[1]
+    assert not verdict(words_page(3), words_page(1))[1]
+
+
+def test_the_mirror_keypoints_are_stored_the_upload_is_asked_upright():
+    kept = fingerprints.stored(ARTWORK)
+    upright = [one for one in kept.hashes if one.window == fingerprints.KEYPOINT]
+    mirrored = [one for one in kept.hashes if one.window == fingerprints.KEYPOINT + fingerprints.MIRRORED]
+    assert len(upright) == len(mirrored) == keypoints.STORED_KEYPOINTS
+    assert all(len(one.value) == 32 for one in upright)
+    asked = fingerprints.query(ARTWORK).hashes
+    assert sum(one.window == fingerprints.KEYPOINT for one in asked) == keypoints.QUERY_KEYPOINTS
+    assert not any(one.window == fingerprints.KEYPOINT + fingerprints.MIRRORED for one in asked)
+    assert len(kept.thumbnail) == keypoints.THUMBNAIL**2 and kept.size == (512, 512)
+
+
+@pytest.mark.parametrize(
+    "gray",
+    [
+        np.zeros((0, 0), dtype=np.uint8),
+        np.full((300, 300), 128, dtype=np.uint8),  # flat: no corner at all
+        np.zeros((20, 20), dtype=np.uint8),  # smaller than a patch
+        np.random.default_rng(0).integers(0, 256, (3, 2000), dtype=np.uint8),  # a sliver
+    ],
+    ids=["empty", "flat", "tiny", "sliver"],
+)
+def test_hostile_pictures_give_no_keypoints(gray):
+    assert keypoints.detected(gray, 32) == []
+
+
+def test_degenerate_matches_fit_no_transform():
+    same = np.tile([[100.0, 100.0, 31.0, 0.0]], (5, 1))  # five matches of one corner: no scale, no turn
+    assert verify.fitted(same, same, (512, 512)) is None
+    two = np.array([[10.0, 10.0, 31.0, 0.0], [200.0, 10.0, 31.0, 0.0]])
+    assert verify.fitted(two, two, (512, 512)) is None  # fewer than MIN_INLIERS
+
+
+def test_a_flat_upload_never_looks_like_anything():
+    transform = verify.Transform(matrix=np.eye(2), shift=np.zeros(2), inliers=9)
+    thumbnail = keypoints.thumbnail(np.asarray(ARTWORK.convert("L")))
+    flat = np.full((512, 512), 90, dtype=np.uint8)
+    assert not verify.looks_alike(flat, thumbnail, (512, 512), transform)
+    far_away = verify.Transform(matrix=np.eye(2), shift=np.array([5000.0, 0.0]), inliers=9)
+    assert not verify.looks_alike(np.asarray(ARTWORK.convert("L")), thumbnail, (512, 512), far_away)
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("isolated_media")
+def test_a_cropped_turned_mirrored_copy_is_held_through_the_keypoints(make_user, django_capture_on_commit_callbacks):
+    artist, thief = make_user("ines"), make_user("bram")
+    original, item = posted(artist, encoded(ARTWORK), django_capture_on_commit_callbacks)
+    assert Thumbnail.objects.filter(item=item).exists()
+    # -2°: at -3° the 32-bit probes find 20 pairs of this copy, fewer than MIN_INLIERS of them agree.
+    copy = ImageOps.mirror(cropped_and_turned(ARTWORK, -2))
+    asked = fingerprints.query(copy)
+    pdq_only = [one for one in asked.hashes if one.corner is None]
+    assert nearest(hashes=pdq_only, exclude_author_id=thief.pk) == []  # out of PDQ's reach
+    (found,) = nearest(hashes=asked.hashes, gray=asked.gray, exclude_author_id=thief.pk)
+    assert found.stored_window == fingerprints.KEYPOINT + fingerprints.MIRRORED
+    assert nearest(hashes=asked.hashes, exclude_author_id=thief.pk) == []  # no picture, no keypoint match
+    held, _ = posted(thief, encoded(copy, "JPEG", quality=80), django_capture_on_commit_callbacks)
+    assert held.state == PostState.HELD
+    assert RepostMatch.objects.get().original_post_id == original.pk
