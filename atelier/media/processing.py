@@ -38,6 +38,7 @@ from atelier.media.storages import (
     original_as_local_file,
     save_withheld,
 )
+from atelier.media.tasks import replaced_files_delete_later
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +123,7 @@ def _publish_renditions(item_id: int, version: int, renditions: dict, facts: dic
         transition(item, MediaState.READY)
         item.save()
         owner.item_ready(item)
-        transaction.on_commit(lambda: delete_stored_files(old, []))
+        transaction.on_commit(lambda: replaced_files_delete_later(old))
         # Announced after commit: the style cloak (protection.cloak) cloaks a still image of a post
         # that wants it; it connects to this in its own AppConfig.ready().
         if item.kind == MediaKind.IMAGE:
@@ -153,7 +154,7 @@ def media_item_swap_source(*, item_id: int, source_name: str, still_wanted, owne
         locked.public_source_name = source_name
         locked.save(update_fields=["renditions", "public_source_name", "updated_at"])
         owner.renditions_replaced(locked, pixels_changed=True)
-        transaction.on_commit(lambda: delete_stored_files(old, []))
+        transaction.on_commit(lambda: replaced_files_delete_later(old))
     return True
 
 
@@ -377,7 +378,7 @@ def _sign_stored(item: MediaItem, source: str | None, owner: ItemOwner) -> bool:
         locked.save(update_fields=["renditions", "updated_at"])
         old = list(renamed)
         owner.renditions_replaced(locked, pixels_changed=False)
-        transaction.on_commit(lambda: delete_stored_files(old, []))
+        transaction.on_commit(lambda: replaced_files_delete_later(old))
     return True
 
 

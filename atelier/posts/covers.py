@@ -28,6 +28,7 @@ from atelier.media.storages import (
     original_as_local_file,
     save_withheld,
 )
+from atelier.media.tasks import replaced_files_delete_later
 from atelier.media.xmp import post_xmp
 from atelier.posts import source_types, visibility
 from atelier.posts.files import cover_names, place_post_files
@@ -76,7 +77,7 @@ def post_covers_render(*, post_id: int, version: int) -> bool:
         locked.covers_built_version = version
         locked.save(update_fields=["covers", "covers_built_version"])
         visibility.announce_change(post_id)
-        transaction.on_commit(lambda: delete_stored_files(old, []))
+        transaction.on_commit(lambda: replaced_files_delete_later(old))
         transaction.on_commit(lambda: place_post_files(post_id))
     return True
 

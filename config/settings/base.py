@@ -280,6 +280,7 @@ CELERY_TASK_ROUTES = {
     "atelier.accounts.tasks.render_*": {"queue": "media"},
     "atelier.uploads.tasks.*": {"queue": "default"},
     "atelier.posts.tasks.*": {"queue": "media"},
+    "atelier.media.tasks.*": {"queue": "media"},
     "atelier.notifications.tasks.*": {"queue": "email"},
     "atelier.jobs.tasks.send_*": {"queue": "email"},
     # The sweep runs where detection's own backlog or outage cannot hold it up.
@@ -314,6 +315,10 @@ CELERY_TASK_TIME_LIMIT = 300
 # enqueue that failed while the broker was down): posts.tasks.requeue_stalled_media hands it out
 # again. Longer than any image takes in a queue; videos report progress, which keeps them fresh.
 MEDIA_STALLED_SECONDS = env_int("MEDIA_STALLED_SECONDS", 900)
+# How long replaced renditions and covers stay after the swap (media.tasks.replaced_files_delete_later):
+# long enough for a page rendered just before it to load its images; under the Redis broker's
+# visibility timeout (3600 s), past which a delayed task would be handed out twice.
+MEDIA_REPLACED_FILES_GRACE_SECONDS = env_int("MEDIA_REPLACED_FILES_GRACE_SECONDS", 600)
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BEAT_SCHEDULE: dict = {
     "purge-expired-uploads": {"task": "atelier.uploads.tasks.purge_expired_uploads", "schedule": 3600.0},
