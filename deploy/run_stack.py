@@ -79,11 +79,14 @@ BACKGROUND_QUEUES = ("media", "detection", "cloak")
 
 
 def niceness(env: dict) -> int:
-    """BACKGROUND_NICENESS (default 10, 0 = same priority as the pages; Linux's range 0–19): how much
+    """BACKGROUND_NICENESS (default 5, 0 = same priority as the pages; Linux's range 0–19): how much
     lower the CPU priority of the media, detection and cloak pools is than the app servers'. On a box
     where both want every core, a flood of uploads then slows its own queue, not the pages; idle CPU
-    still goes to the workers, so the queue drains at full speed when nobody is reading."""
-    raw = (env.get("BACKGROUND_NICENESS") or "10").strip()
+    still goes to the workers, so the queue drains at full speed when nobody is reading.
+    Why 5 (bench/results/surge*.json, 7x sign-ups and uploads over the base page rate on 2 cores): at 10
+    the pages kept p95 184 ms but upload-to-public reached p95 83 s; at 5, pages 154 ms and uploads
+    64 s. A 500-upload flood: page p95 74 ms at 0, 34 ms at 10."""
+    raw = (env.get("BACKGROUND_NICENESS") or "5").strip()
     if not raw.isdigit() or int(raw) > 19:
         raise RuntimeError(f"BACKGROUND_NICENESS must be a niceness from 0 to 19, not {raw!r}")
     return int(raw)

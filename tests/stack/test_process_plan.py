@@ -90,7 +90,7 @@ def test_media_detection_and_cloak_pools_run_at_a_lower_cpu_priority_than_the_pa
     background = [command for name, command in plan if any(f"{q} (" in name for q in ("media", "detection", "cloak"))]
     assert len(background) == 4  # media1, media2, detection, cloak
     for command in background:
-        assert command[:3] == ["nice", "-n", "10"]
+        assert command[:3] == ["nice", "-n", "5"]
         assert command[3] == sys.executable
     # What people wait for keeps the normal priority: pages, confirmation mail, the scheduler.
     for word in ("gunicorn", "default,email", "beat"):
@@ -99,7 +99,7 @@ def test_media_detection_and_cloak_pools_run_at_a_lower_cpu_priority_than_the_pa
 
 def test_the_niceness_is_configurable_and_zero_turns_it_off():
     assert command_of(process_plan({**SCALED, "BACKGROUND_NICENESS": "19"}), "detection")[:3] == ["nice", "-n", "19"]
-    assert command_of(process_plan({**SCALED, "BACKGROUND_NICENESS": " 5 "}), "media1")[:3] == ["nice", "-n", "5"]
+    assert command_of(process_plan({**SCALED, "BACKGROUND_NICENESS": " 7 "}), "media1")[:3] == ["nice", "-n", "7"]
     assert command_of(process_plan({**SCALED, "BACKGROUND_NICENESS": "0"}), "media1")[0] == sys.executable
 
 
