@@ -105,19 +105,13 @@ def main() -> None:
     real_hashes = Fingerprint.objects.count()
     print(f"{len(items)} works hashed ({len(unhashable)} too flat or small), {real_hashes} hashes")
 
-    bulk_item = new_item(crowd, "crowd")
-    Thumbnail.objects.create(
-        item=bulk_item,
-        width=512,
-        height=512,
-        pixels=np.random.default_rng(3).integers(0, 256, 1024, dtype=np.uint8).tobytes(),
-    )
     corner_rows = Fingerprint.objects.filter(
         window__in=(fingerprints.KEYPOINT, fingerprints.KEYPOINT + fingerprints.MIRRORED)
     )
     corner_share = corner_rows.count() / max(1, real_hashes)
     corner_chunks = np.array([index.chunks_of(bytes(v)) for v in corner_rows.values_list("value", flat=True)])
-    _bulk_insert(connection, bulk_item, crowd.pk, args.bulk, corner_share, corner_chunks)
+    crowd_items = _crowd_works(crowd, round(args.bulk / max(1, real_hashes / max(1, len(items)))), corner_chunks)
+    _bulk_insert(connection, crowd_items, crowd.pk, args.bulk, corner_share, corner_chunks)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE theft_fingerprint")
     total = Fingerprint.objects.count()
@@ -137,7 +131,9 @@ def main() -> None:
         missed[kind_name] = []
         for query, item, name in queries:
             t0 = time.perf_counter()
-            near = index.nearest(hashes=query.hashes, gray=query.gray, exclude_author_id=uploader.pk)
+            near = index.nearest(
+                hashes=query.hashes, gray=query.gray, corners=query.corners, exclude_author_id=uploader.pk
+            )
             lookups.append((time.perf_counter() - t0) * 1000)
             hit = any(one.item_id == item.pk for one in near)
             caught += hit
@@ -150,7 +146,7 @@ def main() -> None:
     names = {item.pk: name for _, name, _, item in items}
     for _, name, image, item in items:
         query = fingerprints.query(image)
-        near = index.nearest(hashes=query.hashes, gray=query.gray, exclude_author_id=uploader.pk)
+        near = index.nearest(hashes=query.hashes, gray=query.gray, corners=query.corners, exclude_author_id=uploader.pk)
         wrong = [one for one in near if one.item_id != item.pk]
         false_pairs += len(wrong)
         false_works += bool(wrong)
@@ -193,22 +189,58 @@ def main() -> None:
     print(f"wrote {RESULTS.relative_to(ROOT)}")
 
 
-def _bulk_insert(connection, item, author_id: int, count: int, corner_share: float, corner_chunks) -> None:
-    """`count` filler hashes of one synthetic item by a third person, by COPY (PostgreSQL) or in
-    batches (SQLite): random PDQ-like rows, and keypoint-like rows whose every chunk is some real
-    keypoint's chunk in that column (drawn independently per column)."""
+def _mixed_descriptors(rng, corner_chunks, count: int) -> np.ndarray:
+    """(count, 32) descriptor bytes whose every 16-bit chunk is some real keypoint's chunk in that
+    column (drawn independently per column): they collide with probes as often as real ORB
+    descriptors do (their bits are not uniform), while whole descriptors stay far from every real one."""
+    picks = rng.integers(0, len(corner_chunks), size=(count, 16))
+    return (corner_chunks[picks, np.arange(16)] + 32768).astype(">u2").view(np.uint8).reshape(-1, 32)
+
+
+def _crowd_works(crowd, count: int, corner_chunks) -> list:
+    """`count` synthetic public works by a third person, each with a random thumbnail and
+    VERIFY_KEYPOINTS random corners: the filler hashes are spread over them as real works' are, so
+    a lookup's chance key collisions bring up many works that compete for MAX_GROUPS and are
+    compared (and fail) at the real cost, not one filler work."""
+    from atelier.media.models import MediaItem, MediaKind
+    from atelier.posts.models import Post, PostState
+    from atelier.protection.theft import keypoints
+    from atelier.protection.theft.models import Thumbnail
+
+    rng = np.random.default_rng(3)
+    posts = Post.objects.bulk_create(
+        Post(author=crowd, title=f"crowd-{n}", state=PostState.PUBLIC) for n in range(count)
+    )
+    items = MediaItem.objects.bulk_create(MediaItem(post=post, kind=MediaKind.IMAGE) for post in posts)
+    corners = keypoints.VERIFY_KEYPOINTS
+    thumbnails = []
+    for item in items:
+        geometry = np.column_stack(
+            [rng.uniform(0, 512, (corners, 2)), rng.uniform(31, 120, corners), rng.uniform(0, 360, corners)]
+        ).astype("<f4")
+        packed = np.concatenate([geometry.view(np.uint8), _mixed_descriptors(rng, corner_chunks, corners)], axis=1)
+        pixels = rng.integers(0, 256, keypoints.THUMBNAIL**2, dtype=np.uint8).tobytes()
+        thumbnails.append(Thumbnail(item=item, width=512, height=512, pixels=pixels, corners=packed.tobytes()))
+    Thumbnail.objects.bulk_create(thumbnails, batch_size=2000)
+    print(f"  {count} crowd works")
+    return items
+
+
+def _bulk_insert(connection, items, author_id: int, count: int, corner_share: float, corner_chunks) -> None:
+    """`count` filler hashes of the crowd's works (spread evenly over `items`), by COPY (PostgreSQL)
+    or in batches (SQLite): random PDQ-like rows, and keypoint-like rows (`_mixed_descriptors`)."""
     from atelier.protection.theft import fingerprints, index
     from atelier.protection.theft.models import Fingerprint
 
     rng = np.random.default_rng(11)
     batch = 100_000
+    per_item = max(1, -(-count // len(items)))
     for start in range(0, count, batch):
         values = rng.integers(0, 256, size=(min(batch, count - start), 32), dtype=np.uint8)
         corner = rng.random(len(values)) < corner_share
         if len(corner_chunks):
-            picks = rng.integers(0, len(corner_chunks), size=(int(corner.sum()), 16))
-            mixed = (corner_chunks[picks, np.arange(16)] + 32768).astype(">u2")
-            values[corner] = mixed.view(np.uint8).reshape(-1, 32)
+            values[corner] = _mixed_descriptors(rng, corner_chunks, int(corner.sum()))
+        owners = [items[(start + n) // per_item] for n in range(len(values))]
         windows = np.where(corner, fingerprints.KEYPOINT, 0)
         geometry = rng.integers(0, 4096, size=(len(values), 4))
         if connection.vendor != "postgresql":
@@ -224,7 +256,7 @@ def _bulk_insert(connection, item, author_id: int, count: int, corner_share: flo
                     **index.chunk_columns(row.tobytes()),
                     **dict(zip(("kp_x", "kp_y", "kp_size", "kp_angle"), _corner_of(code, at), strict=True)),
                 )
-                for row, code, at in zip(values, windows, geometry, strict=True)
+                for row, code, at, item in zip(values, windows, geometry, owners, strict=True)
             )
             continue
         chunks = values.view(">u2").astype(np.int32) - 32768
@@ -234,7 +266,7 @@ def _bulk_insert(connection, item, author_id: int, count: int, corner_share: flo
             raw = cursor.cursor
             quoted = ", ".join(f'"{column}"' for column in columns)  # "window" is a reserved word
             with raw.copy(f"COPY theft_fingerprint ({quoted}) FROM STDIN") as copy:
-                for row, parts, code, at in zip(values, chunks, windows, geometry, strict=True):
+                for row, parts, code, at, item in zip(values, chunks, windows, geometry, owners, strict=True):
                     copy.write_row(
                         [
                             item.pk,

@@ -10,7 +10,7 @@ from skimage import data
 
 from atelier.posts.models import PostState
 from atelier.protection.theft import fingerprints, keypoints, verify
-from atelier.protection.theft.index import KEYPOINT_DISTANCE, nearest
+from atelier.protection.theft.index import nearest
 from atelier.protection.theft.models import RepostMatch, Thumbnail
 from tests.theft.test_reposts import encoded, posted
 
@@ -38,14 +38,9 @@ def words_page(seed: int) -> Image.Image:
 
 
 def verdict(copy: Image.Image, original: Image.Image) -> tuple[verify.Transform | None, bool]:
-    """Match the two pictures' keypoints as the index does, fit and compare."""
+    """Compare the two pictures' verification corners as the index does, fit and look."""
     kept, asked = fingerprints.stored(original), fingerprints.query(copy)
-    stored = [one for one in kept.hashes if one.window == fingerprints.KEYPOINT]
-    query = [one for one in asked.hashes if one.corner is not None]
-    pairs = [(q, s) for q in query for s in stored if fingerprints.distance(q.value, s.value) <= KEYPOINT_DISTANCE]
-    if not pairs:
-        return None, False
-    transform = verify.fitted(np.array([q.corner for q, _ in pairs]), np.array([s.corner for _, s in pairs]), kept.size)
+    transform = verify.matched(keypoints.unpacked(asked.corners), keypoints.unpacked(kept.corners), kept.size)
     if transform is None:
         return None, False
     return transform, verify.looks_alike(asked.gray, kept.thumbnail, kept.size, transform)
@@ -99,10 +94,42 @@ def test_hostile_pictures_give_no_keypoints(gray):
 
 
 def test_degenerate_matches_fit_no_transform():
-    same = np.tile([[100.0, 100.0, 31.0, 0.0]], (5, 1))  # five matches of one corner: no scale, no turn
-    assert verify.fitted(same, same, (512, 512)) is None
-    two = np.array([[10.0, 10.0, 31.0, 0.0], [200.0, 10.0, 31.0, 0.0]])
-    assert verify.fitted(two, two, (512, 512)) is None  # fewer than MIN_INLIERS
+    work = keypoints.unpacked(fingerprints.stored(ARTWORK).corners)
+    assert verify.matched(work, work, (512, 512)) is not None  # the work itself: every corner agrees
+    one_corner = (np.tile(work[0][:1], (12, 1)), np.tile(work[1][:1], (12, 1)))  # one corner twelve times
+    assert verify.matched(one_corner, work, (512, 512)) is None  # matches nothing: its own runner-up is as near
+    few = (work[0][:5], work[1][:5])
+    assert verify.matched(few, work, (512, 512)) is None  # fewer than MIN_INLIERS
+    empty = keypoints.unpacked(b"")
+    assert verify.matched(empty, work, (512, 512)) is None and verify.matched(work, empty, (512, 512)) is None
+
+
+def test_verification_corners_pack_and_unpack_exactly():
+    found = keypoints.detected(np.asarray(ARTWORK.convert("L")), keypoints.VERIFY_KEYPOINTS)
+    geometry, words = keypoints.unpacked(keypoints.packed(found))
+    assert len(found) == keypoints.VERIFY_KEYPOINTS == len(geometry)
+    assert np.allclose(geometry, [(p.x, p.y, p.size, p.angle) for p in found], atol=1e-3)
+    assert words.shape == (len(found), 32) and words.tobytes() == b"".join(p.descriptor for p in found)
+    assert keypoints.packed([]) == b""
+
+
+def test_a_cropped_page_of_text_correlates_through_the_right_transform():
+    """A tall page: each thumbnail cell is taller than wide in the upload too. A square cell left the
+    lines of text aliased and a copy's correlation at 0.1–0.6 (bench/theft.py, scans)."""
+    rng = np.random.default_rng(4)
+    page = Image.new("L", (300, 640), 244)
+    draw = ImageDraw.Draw(page)
+    for y in range(0, 640, 14):
+        line = "".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz    .,;")) for _ in range(40))
+        draw.text((0, y), line, fill=30, font=ImageFont.load_default(size=12))
+    gray = np.asarray(page)
+    thumbnail = keypoints.thumbnail(gray)
+    left, top = 24, 80
+    copy = np.ascontiguousarray(gray[top:600, left:280])
+    transform = verify.Transform(matrix=np.eye(2), shift=np.array([left, top], dtype=float), inliers=20)
+    assert verify.resemblance(copy, thumbnail, page.size, transform) >= 0.95
+    wrong = verify.Transform(matrix=np.eye(2), shift=np.array([left, top + 7], dtype=float), inliers=20)
+    assert verify.resemblance(copy, thumbnail, page.size, wrong) < verify.MIN_NCC  # half a line off
 
 
 def test_a_flat_upload_never_looks_like_anything():
@@ -120,12 +147,11 @@ def test_a_cropped_turned_mirrored_copy_is_held_through_the_keypoints(make_user,
     artist, thief = make_user("ines"), make_user("bram")
     original, item = posted(artist, encoded(ARTWORK), django_capture_on_commit_callbacks)
     assert Thumbnail.objects.filter(item=item).exists()
-    # -2°: at -3° the 32-bit probes find 20 pairs of this copy, fewer than MIN_INLIERS of them agree.
     copy = ImageOps.mirror(cropped_and_turned(ARTWORK, -2))
     asked = fingerprints.query(copy)
     pdq_only = [one for one in asked.hashes if one.corner is None]
     assert nearest(hashes=pdq_only, exclude_author_id=thief.pk) == []  # out of PDQ's reach
-    (found,) = nearest(hashes=asked.hashes, gray=asked.gray, exclude_author_id=thief.pk)
+    (found,) = nearest(hashes=asked.hashes, gray=asked.gray, corners=asked.corners, exclude_author_id=thief.pk)
     assert found.stored_window == fingerprints.KEYPOINT + fingerprints.MIRRORED
     assert nearest(hashes=asked.hashes, exclude_author_id=thief.pk) == []  # no picture, no keypoint match
     held, _ = posted(thief, encoded(copy, "JPEG", quality=80), django_capture_on_commit_callbacks)

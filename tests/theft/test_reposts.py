@@ -13,9 +13,9 @@ from atelier.moderation.models import ReviewCase
 from atelier.notifications.models import Notification, Verb
 from atelier.posts import services, visibility
 from atelier.posts.models import PostState
-from atelier.protection.theft import fingerprints
+from atelier.protection.theft import fingerprints, keypoints
 from atelier.protection.theft import services as theft
-from atelier.protection.theft.models import Fingerprint, MatchStatus, RepostMatch
+from atelier.protection.theft.models import Fingerprint, MatchStatus, RepostMatch, Thumbnail
 from tests.posts.support import add_file, publish
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("isolated_media")]
@@ -172,3 +172,23 @@ def test_the_backfill_fingerprints_older_works_once_without_holding_them(
     assert (first.state, second.state) == (PostState.PUBLIC, PostState.PUBLIC)
     call_command("theft_backfill", stdout=out)
     assert "0 items fingerprinted" in out.getvalue()
+
+
+def test_the_backfill_adds_verification_corners_to_works_hashed_without_them(
+    artist, thief, django_capture_on_commit_callbacks
+):
+    """Works hashed before `Thumbnail.corners` existed have an empty value there: their keypoint
+    matches cannot be verified until the backfill re-hashes them (and only them)."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _, item = posted(artist, encoded(ARTWORK), django_capture_on_commit_callbacks)
+    _, other = posted(thief, encoded(OTHER_WORK), django_capture_on_commit_callbacks)
+    Thumbnail.objects.filter(item=item).update(corners=b"")
+    kept_rows = set(Fingerprint.objects.filter(item=other).values_list("pk", flat=True))
+    out = StringIO()
+    call_command("theft_backfill", stdout=out)
+    assert "1 items fingerprinted" in out.getvalue()
+    assert len(Thumbnail.objects.get(item=item).corners) == 48 * keypoints.VERIFY_KEYPOINTS
+    assert set(Fingerprint.objects.filter(item=other).values_list("pk", flat=True)) == kept_rows  # untouched

@@ -17,7 +17,8 @@ side already costs 35–60 bits of 256), so crops of 5–30 % from any sides and
 its reach: windows would have to tile every position and scale at that step (hundreds of hashes per
 work). Those copies are found by local features instead (keypoints.py): both sides also carry ORB
 keypoint descriptors of the same prepared picture (`KEYPOINT` rows, the stored side with its mirror),
-and the stored side a grey thumbnail, so a keypoint match can be verified (verify.py).
+and the stored side a grey thumbnail and a larger set of its corners, packed, so a keypoint match can
+be verified (verify.py).
 Flat pictures (PDQ quality under `MIN_QUALITY`: a solid colour, a two-tone flag) carry too little
 detail to tell works apart and are never hashed.
 """
@@ -73,6 +74,7 @@ class Stored:
     hashes: list[Hash]
     thumbnail: bytes | None = None
     size: tuple[int, int] = (0, 0)  # of the prepared picture the keypoints are in
+    corners: bytes = b""  # keypoints.packed: the upright picture's VERIFY_KEYPOINTS corners
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class Query:
 
     hashes: list[Hash]
     gray: np.ndarray | None = None
+    corners: bytes = b""  # keypoints.packed: VERIFY_KEYPOINTS corners of `gray`, compared in verify.py
 
 
 def prepared(image: Image.Image) -> Image.Image | None:
@@ -183,7 +186,12 @@ def stored(image: Image.Image) -> Stored:
     corners = _corners(gray, keypoints.STORED_KEYPOINTS)
     corners += _corners(np.ascontiguousarray(gray[:, ::-1]), keypoints.STORED_KEYPOINTS, offset=MIRRORED)
     found = whole + _hashes(picture, STORED[1:]) + _trimmed_whole(picture) + corners
-    return Stored(hashes=found, thumbnail=keypoints.thumbnail(gray), size=picture.size)
+    return Stored(
+        hashes=found,
+        thumbnail=keypoints.thumbnail(gray),
+        size=picture.size,
+        corners=keypoints.packed(keypoints.detected(gray, keypoints.VERIFY_KEYPOINTS)),
+    )
 
 
 def stored_hashes(image: Image.Image) -> list[Hash]:
@@ -200,7 +208,11 @@ def query(image: Image.Image) -> Query:
     found = _hashes(picture, QUERIED) + _hashes(mirror, QUERIED, offset=MIRRORED)
     found += _trimmed_whole(picture) + _trimmed_whole(mirror, offset=MIRRORED)
     gray = keypoints.grey(picture)
-    return Query(hashes=found + _corners(gray, keypoints.QUERY_KEYPOINTS), gray=gray)
+    return Query(
+        hashes=found + _corners(gray, keypoints.QUERY_KEYPOINTS),
+        gray=gray,
+        corners=keypoints.packed(keypoints.detected(gray, keypoints.VERIFY_KEYPOINTS)),
+    )
 
 
 def query_hashes(image: Image.Image) -> list[Hash]:

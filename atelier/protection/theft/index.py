@@ -6,9 +6,11 @@ integer key (`models.pair_key`), each arm with one array, so the statement is pl
 connection and set of arms, not per lookup.
 
 PDQ rows match on their own, within MATCH_DISTANCE of a PDQ query hash. Keypoint rows (keypoints.py)
-match only together: the descriptors within KEYPOINT_DISTANCE of the upload's, grouped by stored
-item and side (upright or mirror), must agree on one transform and the upload must look like the
-stored thumbnail through it (verify.py; one more statement fetches those thumbnails).
+only bring works up: the rows within KEYPOINT_DISTANCE of an upload's probe, grouped by stored item
+and side (upright or mirror), rank the works, and the MAX_GROUPS best are compared whole: all the
+upload's verification corners against all the work's (`Thumbnail.corners`, one more statement
+with the thumbnails), which must agree on one transform, and the upload must look like the stored
+thumbnail through it (verify.py). Works PDQ already found are not compared again.
 
 The statements go through the DB-API cursor and return plain tuples: at 1M hashes PostgreSQL
 answers in a few milliseconds, and building querysets and model rows used to cost ten times that
@@ -22,14 +24,15 @@ import numpy as np
 import psycopg
 from django.db import connection, transaction
 
-from atelier.protection.theft import verify
+from atelier.protection.theft import keypoints, verify
 from atelier.protection.theft.fingerprints import KEYPOINT, MIRRORED, Hash
 from atelier.protection.theft.keypoints import GEOMETRY_SCALE
+from atelier.protection.theft.keypoints import VERIFY_KEYPOINTS as VERIFYING
 from atelier.protection.theft.models import CHUNKS, Fingerprint, Thumbnail
 
 MATCH_DISTANCE = 40  # of 256 bits: bench/theft.py sets it (recall per kind against false matches)
 KEYPOINT_DISTANCE = 56  # of 256 bits, between two ORB descriptors of one corner
-MAX_GROUPS = 6  # stored works (and sides) a keypoint lookup fits and compares at most
+MAX_GROUPS = 12  # stored works (and sides) a keypoint lookup compares at most (bench/theft.py: lookup p95)
 CANDIDATE_CAP = 5000  # a query that shares chunks with more rows than this is itself too plain to trust
 
 
@@ -140,11 +143,14 @@ def nearest(
     *,
     hashes: list[Hash],
     gray: np.ndarray | None = None,
+    corners: bytes | None = None,
     max_distance: int = MATCH_DISTANCE,
     exclude_author_id: int | None = None,
 ) -> list[Near]:
     """Matchable works near `hashes`, closest first, one per item. Keypoint hashes count only with
-    `gray`, the prepared upload they were found in (verify.py compares it with the stored work)."""
+    `gray`, the prepared upload they were found in, and `corners`, its verification corners
+    (`fingerprints.Query.corners`; found in `gray` here when not given): verify.py compares them
+    with the stored work's."""
     if not hashes:
         return []
     sql, params = _candidates_sql(hashes, exclude_author_id)
@@ -162,57 +168,78 @@ def nearest(
             pk, item_id, post_id, author_id, _, window, *_ = rows[r]
             if item_id not in found or bits[r, q] < found[item_id].distance:
                 found[item_id] = Near(pk, item_id, post_id, author_id, int(bits[r, q]), pdq[q].window, window)
-    corners = [one for one in hashes if is_keypoint(one.window)]
-    if corners and gray is not None and stored_is_corner.any():
-        for near in _corner_matches(rows, stored, stored_is_corner, corners, gray):
-            if near.item_id not in found:
+    probes = [one for one in hashes if is_keypoint(one.window)]
+    if probes and gray is not None and stored_is_corner.any():
+        # Works PDQ already found need no keypoint comparison.
+        unfound = stored_is_corner & ~np.isin([row[1] for row in rows], list(found))
+        if unfound.any():
+            verifying = corners if corners is not None else keypoints.packed(keypoints.detected(gray, VERIFYING))
+            for near in _corner_matches(rows, stored, unfound, probes, (gray, verifying)):
                 found[near.item_id] = near
     return sorted(found.values(), key=lambda near: near.distance)
 
 
-def _corner_matches(rows, stored, stored_is_corner, corners: list[Hash], gray: np.ndarray) -> list[Near]:
-    """Stored works whose keypoints agree with the upload's on a transform and look alike through it."""
+def _corner_matches(rows, stored, stored_is_corner, corners: list[Hash], asked: tuple[np.ndarray, bytes]) -> list[Near]:
+    """Stored works sharing a keypoint with the upload whose corners agree with the upload's on a
+    transform, and that look alike through it (verify.py). `asked` is the prepared upload in grey and
+    its verification corners (keypoints.packed)."""
+    gray, packed_corners = asked
     bits = _distances(stored, _words([one.value for one in corners]))
     bits[~stored_is_corner] = 256
     groups: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
     for r, q in zip(*np.nonzero(bits <= KEYPOINT_DISTANCE), strict=True):
         groups[(rows[r][1], rows[r][5])].append((int(r), int(q)))
-    # The fit counts each corner once on either side, so a group needs MIN_INLIERS distinct corners of
-    # both to pass at all: charts draw hundreds of pairs, mostly one corner against many (their lookups
-    # were the slowest, fitting and comparing groups that could not pass).
-    # Of those, the MAX_GROUPS with the most distinct corners are fitted and compared: a chart's upload
-    # otherwise fits and compares dozens of charts on its template (40–80 ms), and a copy's own
-    # original is among the works sharing the most corners with it.
-    witnesses = {key: min(len({q for _, q in pairs}), len({r for r, _ in pairs})) for key, pairs in groups.items()}
-    ranked = sorted((key for key in groups if witnesses[key] >= verify.MIN_INLIERS), key=lambda key: -witnesses[key])
-    groups = {key: groups[key] for key in ranked[:MAX_GROUPS]}
-    if not groups:
+    # One shared probe is enough to be compared: a copy that is cropped, turned or framed keeps few
+    # of the 32-bit probes whole (bench/theft.py: 9 copies in 10 shared at least one with their
+    # original, a third shared 9). The MAX_GROUPS works with the most telling shared corners are
+    # compared: an upload corner counts by how close its descriptor is (squared: a copy's own corners
+    # are much closer than a look-alike's), divided by the number of works it brings up, so the
+    # corner every chart or page has weighs little. (On every fourth work against all 716, crop: the
+    # original was among the first 12 for 141 copies of 178 this way, 120 by plain counts.)
+    closest: dict[tuple[int, int], dict[int, int]] = defaultdict(dict)
+    reach: dict[int, set[tuple[int, int]]] = defaultdict(set)
+    for key, pairs in groups.items():
+        for r, q in pairs:
+            closest[key][q] = min(closest[key].get(q, 256), int(bits[r, q]))
+            reach[q].add(key)
+    weight = {
+        key: sum((KEYPOINT_DISTANCE + 1 - b) ** 2 / len(reach[q]) for q, b in closest[key].items()) for key in groups
+    }
+    ranked = sorted(groups, key=lambda key: -weight[key])[:MAX_GROUPS]
+    if not ranked:
         return []
     table = Thumbnail._meta.db_table
-    wanted = sorted({item_id for item_id, _ in groups})
+    wanted = sorted({item_id for item_id, _ in ranked})
+    placeholders = ", ".join(["%s"] * len(wanted))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT item_id, width, height, pixels FROM {table} WHERE item_id IN ({', '.join(['%s'] * len(wanted))})",  # noqa: S608 (numbers are parameters)
+            f"SELECT item_id, width, height, pixels, corners FROM {table} WHERE item_id IN ({placeholders})",  # noqa: S608 (numbers are parameters)
             wanted,
         )
         thumbnails = {row[0]: row for row in cursor.fetchall()}
-    blurred: dict[int, np.ndarray] = {}  # the upload blurred to one thumbnail cell, by cell size
-    query_corners = np.array([one.corner for one in corners], dtype=np.float64)
+    upload = keypoints.unpacked(packed_corners)
+    blurred: dict[tuple[int, int], np.ndarray] = {}  # the upload blurred to one thumbnail cell, by cell size
     made = []
-    for (item_id, window), pairs in groups.items():
+    for item_id, window in ranked:
         thumbnail = thumbnails.get(item_id)
         if thumbnail is None:
             continue
-        size = (thumbnail[1], thumbnail[2])
-        at = np.array([rows[r][6:10] for r, _ in pairs], dtype=np.float64)
-        at[:, :3] /= GEOMETRY_SCALE
-        transform = verify.fitted(query_corners[[q for _, q in pairs]], at, size)
-        if transform is None:
-            continue
-        pixels = bytes(thumbnail[3])
-        if window >= MIRRORED:  # the corners are the mirror's: so is the picture they are compared in
+        size, pixels, pairs = (thumbnail[1], thumbnail[2]), bytes(thumbnail[3]), groups[(item_id, window)]
+        if window >= MIRRORED:
+            # The stored mirror's corners are only in its indexed rows: those the probes brought, and
+            # the picture they are compared in is the mirror of the thumbnail. (A mirrored copy is
+            # PDQ's to find; this catches a mirrored copy that is also cropped or turned.)
+            matched_rows = sorted({r for r, _ in pairs})
+            at = np.array([rows[r][6:10] for r in matched_rows], dtype=np.float64)
+            at[:, :3] /= GEOMETRY_SCALE
+            work = (at, np.ascontiguousarray(stored[matched_rows]).view(np.uint8))
             pixels = np.frombuffer(pixels, dtype=np.uint8).reshape(-1, int(len(pixels) ** 0.5))[:, ::-1].tobytes()
-        if not verify.looks_alike(gray, pixels, size, transform, blurred):
+        elif thumbnail[4]:
+            work = keypoints.unpacked(bytes(thumbnail[4]))
+        else:
+            continue  # hashed before verification corners were kept: `theft_backfill` adds them
+        transform = verify.matched(upload, work, size)
+        if transform is None or not verify.looks_alike(gray, pixels, size, transform, blurred):
             continue
         r0 = pairs[0][0]
         mean_bits = round(float(np.mean([bits[r, q] for r, q in pairs])))

@@ -14,8 +14,8 @@ Keypoint rows (keypoints.py) keep an ORB descriptor in `value` and the corner's 
 ORB's chunks are far from uniform (one 16-bit value is in 3 % of the rows), so a 16-bit probe with
 a keypoint's chunk drew thousands of rows at 100k (bench/theft.py, lookup 203 ms p50); a 32-bit
 probe draws the rows that really share a quarter of the corner's tests, and the PDQ indexes keep
-to PDQ rows; `Thumbnail` keeps the small grey picture the lookup compares a
-keypoint match through (verify.py).
+to PDQ rows. `Thumbnail` keeps the small grey picture the lookup compares a keypoint match through
+and the work's verification corners, packed in one value (keypoints.packed, verify.py).
 """
 
 from django.conf import settings
@@ -97,6 +97,9 @@ class Thumbnail(models.Model):
     width = models.PositiveSmallIntegerField()
     height = models.PositiveSmallIntegerField()
     pixels = models.BinaryField(max_length=1024)
+    # keypoints.packed: the corners a keypoint match is verified with (empty: hashed before they were
+    # kept; `theft_backfill` fills them in).
+    corners = models.BinaryField(default=b"", blank=True)
 
     def __str__(self):
         return f"thumbnail of item {self.item_id}"

@@ -56,7 +56,9 @@ def fingerprints_store(*, item: MediaItem, stored: fingerprints.Stored) -> int:
         Thumbnail.objects.filter(item=item).delete()
         if stored.thumbnail is not None:
             width, height = stored.size
-            Thumbnail.objects.create(item=item, width=width, height=height, pixels=stored.thumbnail)
+            Thumbnail.objects.create(
+                item=item, width=width, height=height, pixels=stored.thumbnail, corners=stored.corners
+            )
         public = Post.objects.filter(pk=item.post_id, state=PostState.PUBLIC).exists()
         Fingerprint.objects.bulk_create(
             Fingerprint(
@@ -98,7 +100,7 @@ def item_fingerprint_and_check(*, item_id: int) -> list[RepostMatch]:
         return []
     fingerprints_store(item=item, stored=fingerprints.stored(picture))
     asked = fingerprints.query(picture)
-    near = nearest(hashes=asked.hashes, gray=asked.gray, exclude_author_id=item.post.author_id)
+    near = nearest(hashes=asked.hashes, gray=asked.gray, corners=asked.corners, exclude_author_id=item.post.author_id)
     return _hold_for(item, near)
 
 

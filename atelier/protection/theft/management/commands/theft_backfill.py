@@ -1,10 +1,12 @@
 """Fingerprint the images and animations uploaded before art-theft detection was installed, so new
-uploads are compared with them too. Safe to run again: items that have fingerprints are skipped."""
+uploads are compared with them too, and those hashed before their verification corners were kept
+(an empty `Thumbnail.corners`: their keypoint matches cannot be verified). Safe to run again: items
+that have both are skipped."""
 
 from django.core.management.base import BaseCommand
 
 from atelier.media.models import MediaItem, MediaKind
-from atelier.protection.theft.models import Fingerprint
+from atelier.protection.theft.models import Fingerprint, Thumbnail
 from atelier.protection.theft.services import item_fingerprint
 
 
@@ -13,9 +15,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         done = Fingerprint.objects.values("item_id")
+        without_corners = Thumbnail.objects.filter(corners=b"").values("item_id")
         pending = (
             MediaItem.objects.filter(kind__in=[MediaKind.IMAGE, MediaKind.ANIMATION])
-            .exclude(pk__in=done)
+            .exclude(pk__in=done.exclude(item_id__in=without_corners))
             .values_list("pk", flat=True)
         )
         hashed = items = 0
