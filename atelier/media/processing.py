@@ -34,10 +34,10 @@ from atelier.media.states import MediaState, can_transition, transition
 from atelier.media.storages import (
     delete_stored_files,
     files_make_public,
-    open_rendition,
     original_as_local_file,
     save_withheld,
 )
+from atelier.media.stored_credentials import sign_stored_files, with_new_names
 from atelier.media.tasks import replaced_files_delete_later
 
 logger = logging.getLogger(__name__)
@@ -351,22 +351,11 @@ def _public_before_named(names: list[str], item: MediaItem, owner: ItemOwner) ->
         files_make_public(names)
 
 
-_SIGNED_KINDS = {".webp": "webp", ".avif": "avif", ".mp4": "mp4"}
-
-
 def _sign_stored(item: MediaItem, source: str | None, owner: ItemOwner) -> bool:
     """Sign each stored file of the item (no manifest yet) with its owner's manifest for `source`."""
     credentials = owner.credentials(item, source)
-    renamed = {}
-    for name in rendition_names(item.renditions):
-        kind = _SIGNED_KINDS.get(Path(name).suffix)
-        if credentials is None or kind is None:
-            continue
-        with open_rendition(name) as stored:
-            signed = content_credentials.sign(stored.read(), kind, credentials)
-        head, tail = name.rsplit("-", 1)  # a new name: a URL never changes what it shows
-        renamed[name] = save_withheld(f"{head}-{secrets.token_hex(4)}-{tail}", signed)
-    renditions = _renamed(item.renditions, renamed)
+    renamed = sign_stored_files(rendition_names(item.renditions), credentials) if credentials else {}
+    renditions = with_new_names(item.renditions, renamed)
     renditions["source"] = source
     _public_before_named(list(renamed.values()), item, owner)
     with transaction.atomic():
@@ -380,11 +369,3 @@ def _sign_stored(item: MediaItem, source: str | None, owner: ItemOwner) -> bool:
         owner.renditions_replaced(locked, pixels_changed=False)
         transaction.on_commit(lambda: replaced_files_delete_later(old))
     return True
-
-
-def _renamed(value, names: dict):
-    if isinstance(value, dict):
-        return {key: _renamed(inner, names) for key, inner in value.items()}
-    if isinstance(value, list):
-        return [_renamed(inner, names) for inner in value]
-    return names.get(value, value) if isinstance(value, str) else value
