@@ -64,9 +64,13 @@ class StageClock:
         clock = self
 
         def timed(*args, **kwargs):
-            if not clock.enabled or getattr(clock._local, "inside", False):
+            if not clock.enabled:
                 return original(*args, **kwargs)
             name = f"{clock.task}:" + (stage(*args, **kwargs) if callable(stage) else stage)
+            if getattr(clock._local, "inside", False):  # counted, its time is the outer call's
+                with clock._lock:
+                    clock.calls[name] += 1
+                return original(*args, **kwargs)
             clock._local.inside = True
             started = time.thread_time()
             try:
@@ -104,8 +108,16 @@ def instrument(clock: StageClock) -> None:
     clock.wrap(Image.Image, "reduce", "resize")
     clock.wrap(Image.Image, "save", _save_stage)
     clock.wrap(content_credentials, "sign", "c2pa_sign")
-    clock.wrap(FileSystemStorage, "save", "storage_write")
-    clock.wrap(FileSystemStorage, "open", "storage_read")
+    from storages.backends.s3 import S3Storage
+
+    import botocore.client
+
+    clock.wrap(botocore.client.BaseClient, "_make_api_call", lambda client, operation, params: f"s3_{operation}")
+    for backend in (FileSystemStorage, S3Storage):
+        clock.wrap(backend, "save", "storage_write")
+        clock.wrap(backend, "open", "storage_read")
+        clock.wrap(backend, "exists", "storage_exists")
+        clock.wrap(backend, "delete", "storage_delete")
 
 
 class Queues:
@@ -133,7 +145,7 @@ def run_order(order: str, posts: int, clock: StageClock, queues: Queues) -> dict
     artist = User.objects.create_user(handle=handle, email=f"{handle}@example.com", password="x" * 12)
     media_cpu = defaultdict(float)
     task_counts = defaultdict(int)
-    stages_before = clock.snapshot()[0]
+    stages_before, calls_before = clock.snapshot()
     other_queues_cpu = defaultdict(float)
     images = 0
     for index in range(posts):
@@ -176,7 +188,7 @@ def run_order(order: str, posts: int, clock: StageClock, queues: Queues) -> dict
         if state != PostState.PUBLIC:
             reasons = list(post.items.values_list("ai_check", "check_reason", "state"))
             raise RuntimeError(f"post {post.pk} ended {state}, not public: {reasons}")
-    stages_after = clock.snapshot()[0]
+    stages_after, calls_after = clock.snapshot()
     return {
         "posts": posts,
         "images": images,
@@ -185,7 +197,49 @@ def run_order(order: str, posts: int, clock: StageClock, queues: Queues) -> dict
         "media_task_runs": dict(task_counts),
         "other_queues_ms_per_image": {k: round(1000 * v / images, 1) for k, v in other_queues_cpu.items()},
         "media_stages_ms_per_image": _stages(stages_before, stages_after, images, sum(media_cpu.values())),
+        "storage_requests_per_image": {
+            k: round((calls_after[k] - calls_before.get(k, 0)) / images, 1)
+            for k in sorted(calls_after)
+            if ":s3_" in k and calls_after[k] > calls_before.get(k, 0)
+        },
     }
+
+
+def _start_s3(port: int):
+    """moto's S3 server in its own process (its CPU is not the worker's), and the environment that
+    makes the settings build S3 storages against it, as the production stack does (two buckets)."""
+    import subprocess
+    import urllib.request
+
+    server = subprocess.Popen(  # noqa: S603 - moto's own server script from this environment
+        [str(Path(sys.executable).with_name("moto_server")), "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(endpoint, timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    credentials = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_S3_REGION_NAME": "us-east-1"}
+    os.environ.update(credentials)
+    os.environ.update(
+        AWS_S3_ENDPOINT_URL=endpoint, AWS_STORAGE_BUCKET_NAME="bench-public", AWS_PRIVATE_BUCKET_NAME="bench-private"
+    )
+    import boto3
+
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
+    )
+    for bucket in ("bench-public", "bench-private"):
+        client.create_bucket(Bucket=bucket)
+    return server
 
 
 @functools.cache
@@ -213,10 +267,14 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=12)
     parser.add_argument("--label", default="")
     parser.add_argument("--profile", default="", help="also write a cProfile of the media tasks here")
+    parser.add_argument(
+        "--s3-port", type=int, default=0, help="store files in S3 (moto's server on this port, its own process)"
+    )
     args = parser.parse_args()
     tree = Path(args.tree).resolve()
     sys.path.insert(0, str(tree))  # atelier and config, from the measured one
     os.chdir(tree)
+    store = _start_s3(args.s3_port) if args.s3_port else None
 
     import django
 
@@ -251,6 +309,9 @@ def main() -> None:
     gc.enable()
     if PROFILE is not None:
         PROFILE.dump_stats(args.profile)
+    if store is not None:
+        store.terminate()
+        store.wait()
     commit = os.popen(f"git -C {tree} rev-parse HEAD").read().strip()  # noqa: S605 - a fixed command
     out = {
         "label": args.label,
@@ -259,6 +320,7 @@ def main() -> None:
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "load_average": [round(v, 2) for v in os.getloadavg()],
+        "storage": "S3 (moto server, its own process)" if store else "local files",
         "pictures": f"bench/surge_pictures.distinct_picture, widths {WIDTHS} × {HEIGHT}, JPEG q90 4:4:4",
         "orders": results,
     }
@@ -268,6 +330,8 @@ def main() -> None:
         print(f"{order}: {row['media_cpu_ms_per_image']} ms of media CPU per image ({row['images']} images)")
         print("  tasks :", row["media_tasks_ms_per_image"], row["media_task_runs"])
         print("  stages:", row["media_stages_ms_per_image"])
+        if row["storage_requests_per_image"]:
+            print("  S3 requests:", row["storage_requests_per_image"])
     print(f"wrote {args.out}")
 
 
