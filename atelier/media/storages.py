@@ -37,6 +37,16 @@ def save_withheld(name: str, data: bytes) -> str:
     return withheld_storage().save(name, ContentFile(data))
 
 
+def save_rendition(name: str, data: bytes, *, public: bool) -> str:
+    """A new rendition: withheld, or, for a work that is public now, straight into public storage,
+    where `files_make_public` would move it before the row names it anyway (on S3 that move was a
+    copy through the worker and a delete, six requests). Nobody has its URL before that row is
+    committed; if the work left public view meanwhile, the placing after that commit withholds it."""
+    if public:
+        return public_storage().save(name, ContentFile(data))
+    return save_withheld(name, data)
+
+
 def delete_stored_files(public_names: list[str], private_names: list[str]) -> None:
     """Remove files from every storage; a name that is already gone is not an error. A rendition
     may be in the public or the withheld storage: each is listed, and asked to delete only what it holds."""
@@ -116,12 +126,15 @@ def _move(name: str, source, target, *, in_target: bool | None = None) -> bool:
     return True
 
 
-def open_rendition(name: str):
-    """A rendition's file, wherever the post's state put it (public first: the common case)."""
-    storage = public_storage()
-    if not storage.exists(name):
-        storage = withheld_storage()
-    return storage.open(name, "rb")
+def open_rendition(name: str, *, public_first: bool = True):
+    """A rendition's file, wherever the post's state put it: public first (the common case), or
+    withheld first when the caller knows its work is not public. Opened, not asked about first: on
+    S3 the question was a request of its own before the open's."""
+    first, then = (public_storage(), withheld_storage()) if public_first else (withheld_storage(), public_storage())
+    try:
+        return first.open(name, "rb")
+    except FileNotFoundError:
+        return then.open(name, "rb")
 
 
 @contextlib.contextmanager

@@ -12,23 +12,24 @@ import secrets
 from pathlib import Path
 
 from atelier.media import content_credentials
-from atelier.media.storages import open_rendition, save_withheld
+from atelier.media.storages import open_rendition, save_rendition
 
 SIGNED_KINDS = {".webp": "webp", ".avif": "avif", ".mp4": "mp4"}
 
 
-def sign_stored_files(names, credentials: dict) -> dict[str, str]:
-    """Each named file C2PA can carry, signed with `credentials` and stored withheld under a new
-    name; returns {old name: new name}. The old files stay: the caller swaps names, then deletes."""
+def sign_stored_files(names, credentials: dict, *, public: bool = False) -> dict[str, str]:
+    """Each named file C2PA can carry, signed with `credentials` and stored under a new name
+    (withheld, or public for a public work: `storages.save_rendition`); returns {old name: new name}.
+    The old files stay: the caller swaps names, then deletes them."""
     renamed = {}
     for name in names:
         kind = SIGNED_KINDS.get(Path(name).suffix)
         if kind is None:
             continue
-        with open_rendition(name) as stored:
+        with open_rendition(name, public_first=public) as stored:
             signed = content_credentials.sign(stored.read(), kind, credentials)
         head, tail = name.rsplit("-", 1)
-        renamed[name] = save_withheld(f"{head}-{secrets.token_hex(4)}-{tail}", signed)
+        renamed[name] = save_rendition(f"{head}-{secrets.token_hex(4)}-{tail}", signed, public=public)
     return renamed
 
 

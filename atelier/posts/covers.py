@@ -98,7 +98,8 @@ def post_covers_sign(*, post_id: int, version: int) -> bool:
     if source is None or not unsigned:
         return False
     credentials = post_credentials(post, source)
-    renamed = sign_stored_files(cover_names(unsigned), credentials) if credentials else {}
+    public = post.state == PostState.PUBLIC
+    renamed = sign_stored_files(cover_names(unsigned), credentials, public=public) if credentials else {}
     covers = {
         **post.covers,
         **{kind: {**with_new_names(cover, renamed), "source": source} for kind, cover in unsigned.items()},
@@ -146,7 +147,9 @@ def _render_cover(
         "item": item.pk,
         "crop": crop.as_dict(),
         "colour": stills.dominant_colour(image.crop(crop.to_pixels(image.width, image.height))),
-        "sizes": save_renditions(stem, renditions, credentials=post_credentials(post, source)),
+        "sizes": save_renditions(
+            stem, renditions, credentials=post_credentials(post, source), public=post.state == PostState.PUBLIC
+        ),
         "source": source,
     }
     if item.kind == MediaKind.ANIMATION:
