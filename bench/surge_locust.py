@@ -31,8 +31,8 @@ from locust import events, task
 from locust.contrib.fasthttp import FastHttpUser
 from requests.cookies import create_cookie
 
-from bench.media_pipeline import photographic_jpeg
 from bench.surge_mix import ANONYMOUS_PAGES, IMAGES_PER_PAGE, SEARCH_WORDS, SIGNED_IN_PAGES, Mix, surge_factor
+from bench.surge_pictures import distinct_picture
 
 PLAN = json.loads(Path(os.environ["SURGE_PLAN"]).read_text())["plan"] if os.environ.get("SURGE_PLAN") else {}
 RUN = json.loads(os.environ.get("SURGE_RUN", "{}"))
@@ -340,11 +340,13 @@ class Mailbox:
 
 
 def fresh_picture() -> bytes:
-    """A picture nobody has posted yet. The same few pictures uploaded by many artists are, to the
-    site's art-theft check, one work reposted by strangers: held for review, never public. Drawn
-    (~56 ms of CPU) in gevent's thread pool, so the other simulated people's requests go on meanwhile."""
+    """A picture nobody has posted yet (bench.surge_pictures: its own random composition, seeded from
+    the OS, so no two phases' processes draw the same one). The same picture uploaded by two artists
+    is, to the site's art-theft check, one work reposted by a stranger: held for review, never
+    public. Drawn (~65 ms of CPU) in gevent's thread pool, so the other simulated people's requests
+    go on meanwhile."""
     width = random.choice((960, 1024, 1088, 1152))  # noqa: S311
-    return gevent.get_hub().threadpool.apply(photographic_jpeg, (width, 720))
+    return gevent.get_hub().threadpool.apply(distinct_picture, (width, 720))
 
 
 MAIL = Mailbox(RUN.get("mail", ""))

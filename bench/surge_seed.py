@@ -48,7 +48,7 @@ def seed(*, people: int, image_posts: int, cloned_posts: int, readers: int, arti
     from atelier.posts.models import Post, PostState, discover_base_for
     from atelier.protection.shield.passes import mint_pass
     from atelier.social.models import Comment, Follow, Like
-    from bench.media_pipeline import photographic_jpeg
+    from bench.surge_pictures import distinct_picture
 
     rng = random.Random(19)  # noqa: S311 - a reproducible seed, not a secret
     timings, started = {}, time.perf_counter()
@@ -83,7 +83,7 @@ def seed(*, people: int, image_posts: int, cloned_posts: int, readers: int, arti
         for n in range(1 + index % 3):
             with tempfile.TemporaryDirectory() as folder:
                 path = Path(folder, "upload.jpg")
-                path.write_bytes(photographic_jpeg(1024 + 64 * n, 768))
+                path.write_bytes(distinct_picture(1024 + 64 * n, 768))
                 services.media_add_file(post=post, user=author, path=path)
         services.post_update_details(
             post=post, user=author, title=f"{rng.choice(TITLES)} {rng.choice(SUBJECTS)} study {index}",

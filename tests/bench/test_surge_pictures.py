@@ -1,0 +1,51 @@
+"""The surge's artists upload pictures that are each a different work (bench/surge_pictures.py): drawn
+in separate processes, as the surge's locust phases draw them, no two land within the art-theft
+check's match distance of each other (the old generator's n-th picture was the same in every process)."""
+
+import io
+import itertools
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from PIL import Image
+
+from atelier.protection.theft import fingerprints
+from atelier.protection.theft.index import MATCH_DISTANCE
+
+ROOT = Path(__file__).resolve().parents[2]
+DRAW = """
+import io, json, sys
+sys.path.insert(0, {root!r})
+from bench.surge_pictures import distinct_picture
+print(json.dumps([distinct_picture(w, 720).hex() for w in (960, 1024, 1088, 1152, 1152, 960)]))
+"""
+
+
+def _drawn_in_a_fresh_process() -> list[bytes]:
+    output = subprocess.run(  # noqa: S603 - this interpreter, our own script
+        [sys.executable, "-c", DRAW.format(root=str(ROOT))], check=True, capture_output=True, text=True
+    ).stdout
+    return [bytes.fromhex(value) for value in json.loads(output)]
+
+
+def test_pictures_from_different_processes_are_different_works():
+    pictures = _drawn_in_a_fresh_process() + _drawn_in_a_fresh_process()
+    stored, queried = [], []
+    for data in pictures:
+        image = Image.open(io.BytesIO(data))
+        assert image.format == "JPEG" and image.height == 720
+        stored.append([one.value for one in fingerprints.stored_hashes(image) if one.window < fingerprints.KEYPOINT])
+        queried.append([one.value for one in fingerprints.query_hashes(image) if one.window < fingerprints.KEYPOINT])
+    assert all(stored) and all(queried)  # detailed enough to be hashed at all
+    for a, b in itertools.permutations(range(len(pictures)), 2):
+        nearest = min(fingerprints.distance(q, s) for q in queried[a] for s in stored[b])
+        assert nearest > MATCH_DISTANCE, (a, b, nearest)
+
+
+def test_the_same_seed_draws_the_same_picture_and_another_a_different_one():
+    from bench.surge_pictures import distinct_picture
+
+    assert distinct_picture(320, 200, seed=7) == distinct_picture(320, 200, seed=7)
+    assert distinct_picture(320, 200, seed=7) != distinct_picture(320, 200, seed=8)
