@@ -27,7 +27,6 @@ from django.db import connection, transaction
 from atelier.protection.theft import keypoints, verify
 from atelier.protection.theft.fingerprints import KEYPOINT, MIRRORED, Hash
 from atelier.protection.theft.keypoints import GEOMETRY_SCALE
-from atelier.protection.theft.keypoints import VERIFY_KEYPOINTS as VERIFYING
 from atelier.protection.theft.models import CHUNKS, Fingerprint, Thumbnail
 
 MATCH_DISTANCE = 40  # of 256 bits: bench/theft.py sets it (recall per kind against false matches)
@@ -173,8 +172,9 @@ def nearest(
         # Works PDQ already found need no keypoint comparison.
         unfound = stored_is_corner & ~np.isin([row[1] for row in rows], list(found))
         if unfound.any():
-            verifying = corners if corners is not None else keypoints.packed(keypoints.detected(gray, VERIFYING))
-            for near in _corner_matches(rows, stored, unfound, probes, (gray, verifying)):
+            if corners is None:
+                corners = keypoints.packed(keypoints.detected(gray, keypoints.VERIFY_KEYPOINTS))
+            for near in _corner_matches(rows, stored, unfound, probes, (gray, corners)):
                 found[near.item_id] = near
     return sorted(found.values(), key=lambda near: near.distance)
 

@@ -15,7 +15,8 @@ mirror as indexed rows (rows cost storage; query-side hashes cost lookup time), 
 `VERIFY_KEYPOINTS` of the upright picture packed into one value beside the thumbnail (`packed`), never
 indexed: the lookup only needs one shared probe to bring a work up as a candidate, and then compares
 all of both pictures' corners with it (verify.py). Asking side: the strongest `QUERY_KEYPOINTS` of the
-upload probe the index, upright only; `VERIFY_KEYPOINTS` of it (or of its mirror) are compared.
+upload probe the index, upright only; `VERIFY_KEYPOINTS` of it are compared (with a mirror's
+indexed rows when the probes found a work's mirror: only its upright corners are packed).
 
 Measured (bench/theft.py): a 32-bit probe needs a quarter of the corner's tests unchanged, which
 copies that crop, turn or shrink the picture break for most corners: 9 copies in 10 keep at least
