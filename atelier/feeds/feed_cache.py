@@ -8,7 +8,12 @@ All live in the default cache (Redis in production, so every web process shares 
   applied afterwards. `forget_posts` drops every cached ranking at once (a generation number in
   the key), so a take-down or an unpublished post never lingers.
 - **Card rows by post id**: the post and its author as a card shows them, the same for everyone,
-  read with the public visibility rule and dropped by `forget_posts` whenever a post changes.
+  read with the public visibility rule and dropped by `forget_posts` whenever a post changes. A
+  dropped card is replaced by a short-lived "forgotten" mark, and cards are only ever *added* (never
+  overwritten), so a page that read the row just before the change cannot put the old card back:
+  without the mark, that page's write outlived the change by CARD_SECONDS (the surge bench served a
+  post's replaced thumbnail for minutes after its file was deleted, and a post taken down in that
+  moment would have kept its card).
 - **Feed preferences per person**, dropped when the person saves them.
 
 `forget_posts` runs when `posts.events` says a post became public, left public or changed (the
@@ -29,6 +34,10 @@ from atelier.core.decoded_copies import DecodedCopies
 
 CANDIDATES_SECONDS = 30
 CARD_SECONDS = 300
+# How long a dropped card stays marked "forgotten": longer than any page takes between reading a
+# card's row and caching it (page p99 under the 7x surge: ~1.3 s). While marked, pages read the row.
+CARD_FORGOTTEN_SECONDS = 15
+_FORGOTTEN = "forgotten"
 PREFERENCES_SECONDS = 600
 # How deep the shared ranking goes: ten pages of candidates. Deeper pages read the database.
 CACHED_CANDIDATES = 960
@@ -76,7 +85,7 @@ def forget_posts(post_ids) -> None:
         cache.incr(_GENERATION_KEY)
     except ValueError:  # not set yet (or evicted): any new value invalidates the old keys
         cache.set(_GENERATION_KEY, 2, timeout=None)
-    cache.delete_many([_card_key(pk) for pk in post_ids])
+    cache.set_many({_card_key(pk): _FORGOTTEN for pk in post_ids}, timeout=CARD_FORGOTTEN_SECONDS)
 
 
 # --- Discover candidates
@@ -156,19 +165,27 @@ def card_fragment(post, *, window: int, render) -> SafeString:
     return html
 
 
+def _is_card(value) -> bool:
+    return value is not None and not isinstance(value, str)  # absent, or the "forgotten" mark
+
+
 def cached_cards(ids: list[int], load) -> dict:
     """Posts by id for cards: from the cache, and the missing ones through `load(ids)` (a dict).
     Every post returned is this page's own object (it gets marked for the viewer)."""
     keys = [_card_key(pk) for pk in ids]
     shared = _card_copies.get_many(keys)  # None without Redis: the cache decodes fresh objects anyway
-    found = cache.get_many(keys) if shared is None else {key: _page_copy(post) for key, post in shared.items()}
-    posts = {pk: found[_card_key(pk)] for pk in ids if _card_key(pk) in found}
+    if shared is None:
+        found = cache.get_many(keys)
+    else:
+        found = {key: _page_copy(post) for key, post in shared.items() if _is_card(post)}
+    posts = {pk: found[_card_key(pk)] for pk in ids if _is_card(found.get(_card_key(pk)))}
     missing = [pk for pk in ids if pk not in posts]
     if missing:
         loaded = load(missing)
-        for post in loaded.values():
+        for pk, post in loaded.items():
             post.card_version = card_version(post)
-        cache.set_many({_card_key(pk): post for pk, post in loaded.items()}, timeout=CARD_SECONDS)
+            # Added, not set: a "forgotten" mark means the post changed after `load` may have read it.
+            cache.add(_card_key(pk), post, timeout=CARD_SECONDS)
         posts.update(loaded)
     return posts
 

@@ -34,10 +34,10 @@ from atelier.media.states import MediaState, can_transition, transition
 from atelier.media.storages import (
     delete_stored_files,
     files_make_public,
-    open_rendition,
     original_as_local_file,
-    save_withheld,
+    save_rendition,
 )
+from atelier.media.stored_credentials import sign_stored_files, with_new_names
 from atelier.media.tasks import replaced_files_delete_later
 
 logger = logging.getLogger(__name__)
@@ -141,9 +141,11 @@ def media_item_swap_source(*, item_id: int, source_name: str, still_wanted, owne
     item = MediaItem.objects.filter(pk=item_id, kind=MediaKind.IMAGE, state=MediaState.READY).first()
     if item is None:
         return False
+    public = owner.files_public(item)
     with original_as_local_file(source_name or item.original_name) as path:
-        renditions, _ = _render_image(item, path, owner)
-    _public_before_named(rendition_names(renditions), item, owner)
+        renditions, _ = _render_image(item, path, owner, public=public)
+    if not public:  # the work may have gone public while they were drawn
+        _public_before_named(rendition_names(renditions), item, owner)
     with transaction.atomic():
         locked = MediaItem.objects.select_for_update().filter(pk=item_id, state=MediaState.READY).first()
         if locked is None or locked.version != item.version or not still_wanted():
@@ -205,18 +207,18 @@ def _stem(item: MediaItem) -> str:
     return f"posts/{item.post_id}/{item.pk}-{secrets.token_hex(8)}"
 
 
-def _save_public(name: str, data: bytes) -> str:
+def _save_public(name: str, data: bytes, *, public: bool = False) -> str:
     """A new rendition, born withheld: its owner moves it into public storage when the work is public
-    (`posts.files`)."""
-    return save_withheld(name, data)
+    (`posts.files`). With `public` (the work is public now) it goes there at once (`save_rendition`)."""
+    return save_rendition(name, data, public=public)
 
 
 def save_renditions(
-    stem: str, renditions: list[stills.EncodedRendition], *, credentials: dict | None = None
+    stem: str, renditions: list[stills.EncodedRendition], *, credentials: dict | None = None, public: bool = False
 ) -> list[dict]:
     """Store each size as WebP (and AVIF where made); the dicts are what templates read. With
     `credentials` (the owner's C2PA manifest for the source the evidence settled), each file is
-    signed with them; without, none is."""
+    signed with them; without, none is. `public`: the work is public now (`_save_public`)."""
 
     def signed(data: bytes, kind: str) -> bytes:
         return content_credentials.sign(data, kind, credentials) if credentials else data
@@ -224,9 +226,10 @@ def save_renditions(
     saved = []
     for rendition in renditions:
         size = {"w": rendition.width, "h": rendition.height}
-        size["name"] = _save_public(f"{stem}-{rendition.width}.webp", signed(rendition.data, "webp"))
+        size["name"] = _save_public(f"{stem}-{rendition.width}.webp", signed(rendition.data, "webp"), public=public)
         if rendition.avif:
-            size["avif"] = _save_public(f"{stem}-{rendition.width}.avif", signed(rendition.avif, "avif"))
+            avif = signed(rendition.avif, "avif")
+            size["avif"] = _save_public(f"{stem}-{rendition.width}.avif", avif, public=public)
         saved.append(size)
     return saved
 
@@ -237,7 +240,7 @@ def signed_file(data: bytes, kind: str, credentials: dict | None) -> bytes:
 
 
 def _render_image(
-    item: MediaItem, path: Path, owner: ItemOwner, decoded: DecodedOriginal | None = None
+    item: MediaItem, path: Path, owner: ItemOwner, decoded: DecodedOriginal | None = None, *, public: bool = False
 ) -> tuple[dict, dict]:
     if decoded is not None:
         result = stills.render_decoded(decoded, xmp=owner.rights_xmp(item))
@@ -246,7 +249,7 @@ def _render_image(
             result = stills.render_stills(original, xmp=owner.rights_xmp(item))
     stem, source = _stem(item), owner.source_type(item)
     renditions = {
-        "sizes": save_renditions(stem, result.renditions, credentials=owner.credentials(item, source)),
+        "sizes": save_renditions(stem, result.renditions, credentials=owner.credentials(item, source), public=public),
         "colour": result.colour,
         "source": source,
     }
@@ -351,24 +354,15 @@ def _public_before_named(names: list[str], item: MediaItem, owner: ItemOwner) ->
         files_make_public(names)
 
 
-_SIGNED_KINDS = {".webp": "webp", ".avif": "avif", ".mp4": "mp4"}
-
-
 def _sign_stored(item: MediaItem, source: str | None, owner: ItemOwner) -> bool:
     """Sign each stored file of the item (no manifest yet) with its owner's manifest for `source`."""
     credentials = owner.credentials(item, source)
-    renamed = {}
-    for name in rendition_names(item.renditions):
-        kind = _SIGNED_KINDS.get(Path(name).suffix)
-        if credentials is None or kind is None:
-            continue
-        with open_rendition(name) as stored:
-            signed = content_credentials.sign(stored.read(), kind, credentials)
-        head, tail = name.rsplit("-", 1)  # a new name: a URL never changes what it shows
-        renamed[name] = save_withheld(f"{head}-{secrets.token_hex(4)}-{tail}", signed)
-    renditions = _renamed(item.renditions, renamed)
+    names, public = rendition_names(item.renditions), owner.files_public(item)
+    renamed = sign_stored_files(names, credentials, public=public) if credentials else {}
+    renditions = with_new_names(item.renditions, renamed)
     renditions["source"] = source
-    _public_before_named(list(renamed.values()), item, owner)
+    if not public:
+        _public_before_named(list(renamed.values()), item, owner)
     with transaction.atomic():
         locked = MediaItem.objects.select_for_update().filter(pk=item.pk, state=MediaState.READY).first()
         if locked is None or locked.version != item.version or locked.renditions != item.renditions:
@@ -380,11 +374,3 @@ def _sign_stored(item: MediaItem, source: str | None, owner: ItemOwner) -> bool:
         owner.renditions_replaced(locked, pixels_changed=False)
         transaction.on_commit(lambda: replaced_files_delete_later(old))
     return True
-
-
-def _renamed(value, names: dict):
-    if isinstance(value, dict):
-        return {key: _renamed(inner, names) for key, inner in value.items()}
-    if isinstance(value, list):
-        return [_renamed(inner, names) for inner in value]
-    return names.get(value, value) if isinstance(value, str) else value

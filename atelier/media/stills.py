@@ -172,13 +172,12 @@ def render_crop_sizes(
     for box in sorted(sizes, reverse=True):
         if current.width > box[0] or current.height > box[1]:
             current = current.resize(_fit(current.size, box), Image.Resampling.LANCZOS, reducing_gap=3.0)
+        elif pending:
+            # The source was too small for this box as for the larger one: the same pixels, already
+            # being encoded (a 960×640 crop made two 960 px covers, WebP and AVIF, and kept one).
+            continue
         pending.append(_encoder_pool.submit(encode_webp_fast, current, WEBP_QUALITY, with_avif=True, xmp=xmp))
-    results = [future.result() for future in pending]
-    # Sizes the source was too small for collapse into the same rendition: keep each width once.
-    unique = {}
-    for rendition in results:
-        unique.setdefault(rendition.width, rendition)
-    return list(unique.values())
+    return [future.result() for future in pending]
 
 
 def _fit(size: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:

@@ -36,6 +36,16 @@ def save_withheld(name: str, data: bytes) -> str:
     return withheld_storage().save(name, ContentFile(data))
 
 
+def save_rendition(name: str, data: bytes, *, public: bool) -> str:
+    """A new rendition: withheld, or, for a work that is public now, straight into public storage,
+    where `files_make_public` would move it before the row names it anyway (on S3 that move was a
+    copy through the worker and a delete, six requests). Nobody has its URL before that row is
+    committed; if the work left public view meanwhile, the placing after that commit withholds it."""
+    if public:
+        return public_storage().save(name, ContentFile(data))
+    return save_withheld(name, data)
+
+
 def delete_stored_files(public_names: list[str], private_names: list[str]) -> None:
     """Remove files from every storage; a name that is already gone is not an error. A rendition
     may be in the public or the withheld storage, so both are asked."""
@@ -47,7 +57,11 @@ def delete_stored_files(public_names: list[str], private_names: list[str]) -> No
 
 
 def files_make_public(names) -> int:
-    """Move these renditions into public storage (those already there stay). Returns how many moved."""
+    """Move these renditions into public storage (those already there stay). Returns how many moved.
+
+    Each file is asked about on its own. Listing the post's folder once would save S3 requests, but
+    S3-compatible stores do not all list what they hold (SeaweedFS has shipped listings that stop
+    early or drop keys), and a file a listing missed stays withheld behind a public page: a 404."""
     return sum(_move(name, withheld_storage(), public_storage()) for name in names)
 
 
@@ -76,7 +90,11 @@ def _move(name: str, source, target) -> bool:
     if not source.exists(name):
         return False
     if not target.exists(name):
-        with source.open(name, "rb") as file:
+        try:
+            file = source.open(name, "rb")
+        except FileNotFoundError:
+            return False  # moved by someone else since it was asked about
+        with file:
             saved = target.save(name, file)
         if saved != name:  # the storage renamed it: never leave a file under a name nothing refers to
             target.delete(saved)
@@ -85,12 +103,15 @@ def _move(name: str, source, target) -> bool:
     return True
 
 
-def open_rendition(name: str):
-    """A rendition's file, wherever the post's state put it (public first: the common case)."""
-    storage = public_storage()
-    if not storage.exists(name):
-        storage = withheld_storage()
-    return storage.open(name, "rb")
+def open_rendition(name: str, *, public_first: bool = True):
+    """A rendition's file, wherever the post's state put it: public first (the common case), or
+    withheld first when the caller knows its work is not public. Opened, not asked about first: on
+    S3 the question was a request of its own before the open's."""
+    first, then = (public_storage(), withheld_storage()) if public_first else (withheld_storage(), public_storage())
+    try:
+        return first.open(name, "rb")
+    except FileNotFoundError:
+        return then.open(name, "rb")
 
 
 @contextlib.contextmanager

@@ -28,6 +28,7 @@ from atelier.media.storages import (
     original_as_local_file,
     save_withheld,
 )
+from atelier.media.stored_credentials import sign_stored_files, with_new_names
 from atelier.media.tasks import replaced_files_delete_later
 from atelier.media.xmp import post_xmp
 from atelier.posts import source_types, visibility
@@ -53,14 +54,16 @@ def post_covers_render(*, post_id: int, version: int) -> bool:
     post = Post.objects.filter(pk=post_id).prefetch_related("items").first()
     if post is None or post.covers_version != version or post.covers_built_version == version:
         return False
-    covers = {}
+    covers, sources = {}, {}
     for kind, spec in COVER_SPECS.items():
         item = getattr(post, f"{kind}_item") or default_cover_item(post)
         if item is None or item.state != MediaState.READY:
             continue
         crop_values = getattr(post, f"{kind}_crop") if getattr(post, f"{kind}_item_id") == item.pk else None
         try:
-            covers[kind] = _render_cover(post, item, kind, spec, crop_values)
+            if item.pk not in sources:  # the thumbnail and the cover usually come from one item: one decode
+                sources[item.pk] = _source_image(item)
+            covers[kind] = _render_cover(post, item, sources[item.pk], kind, spec, crop_values)
         except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
             logger.exception("Could not render the %s of post %s", kind, post_id)
     if post.state == PostState.PUBLIC:
@@ -82,6 +85,41 @@ def post_covers_render(*, post_id: int, version: int) -> bool:
     return True
 
 
+def post_covers_sign(*, post_id: int, version: int) -> bool:
+    """Give covers drawn before every check settled (no claim, unsigned) the source the evidence now
+    supports, signing their stored files as they are (`covers_schedule.post_covers_after_settled`).
+    Covers drawn again meanwhile (a new crop, a new first item) are left to that drawing, which
+    states the claim itself; the files signed here are then thrown away."""
+    post = Post.objects.filter(pk=post_id).first()
+    if post is None or post.covers_version != version or post.covers_built_version != version:
+        return False
+    source = source_types.source_type(post)
+    unsigned = {kind: cover for kind, cover in post.covers.items() if cover.get("source") is None}
+    if source is None or not unsigned:
+        return False
+    credentials = post_credentials(post, source)
+    public = post.state == PostState.PUBLIC
+    renamed = sign_stored_files(cover_names(unsigned), credentials, public=public) if credentials else {}
+    covers = {
+        **post.covers,
+        **{kind: {**with_new_names(cover, renamed), "source": source} for kind, cover in unsigned.items()},
+    }
+    if post.state == PostState.PUBLIC:
+        files_make_public(renamed.values())  # before the row names them, as in post_covers_render
+    with transaction.atomic():
+        locked = Post.objects.select_for_update().filter(pk=post_id, covers_version=version).first()
+        if locked is None or locked.covers != post.covers:
+            delete_stored_files(list(renamed.values()), [])
+            return False
+        locked.covers = covers
+        locked.save(update_fields=["covers"])
+        visibility.announce_change(post_id)
+        old = list(renamed)
+        transaction.on_commit(lambda: replaced_files_delete_later(old))
+        transaction.on_commit(lambda: place_post_files(post_id))
+    return True
+
+
 def _source_image(item: MediaItem) -> Image.Image:
     """Oriented sRGB pixels to cut covers from: the original, or a video's largest poster."""
     if item.kind == MediaKind.VIDEO:
@@ -93,9 +131,11 @@ def _source_image(item: MediaItem) -> Image.Image:
         return stills.open_for_renditions(original, 1440)
 
 
-def _render_cover(post: Post, item: MediaItem, kind: str, spec: dict, crop_values: dict | None) -> dict:
+def _render_cover(
+    post: Post, item: MediaItem, image: Image.Image, kind: str, spec: dict, crop_values: dict | None
+) -> dict:
+    """`image`: the item's oriented pixels (`_source_image`), only read here."""
     stem = f"posts/{post.pk}/{kind}-{secrets.token_hex(8)}"
-    image = _source_image(item)
     crop = (
         CropBox.from_values(**crop_values) if crop_values else centred_crop(image.width, image.height, spec["aspect"])
     )
@@ -107,7 +147,9 @@ def _render_cover(post: Post, item: MediaItem, kind: str, spec: dict, crop_value
         "item": item.pk,
         "crop": crop.as_dict(),
         "colour": stills.dominant_colour(image.crop(crop.to_pixels(image.width, image.height))),
-        "sizes": save_renditions(stem, renditions, credentials=post_credentials(post, source)),
+        "sizes": save_renditions(
+            stem, renditions, credentials=post_credentials(post, source), public=post.state == PostState.PUBLIC
+        ),
         "source": source,
     }
     if item.kind == MediaKind.ANIMATION:

@@ -13,7 +13,7 @@ from django.db import transaction
 
 from atelier.media.renditions import rendition_names, sized_file_names
 from atelier.media.storages import files_make_public, files_withhold
-from atelier.posts.covers_schedule import post_covers_schedule
+from atelier.posts.covers_schedule import post_covers_after_settled
 from atelier.posts.events import post_became_public, post_left_public
 from atelier.posts.models import Post, PostState
 from atelier.posts.source_types import source_type
@@ -61,9 +61,9 @@ def _became_public(sender, post_id, **kwargs):
     place_post_files(post_id)
     with transaction.atomic():
         post = Post.objects.filter(pk=post_id).first()
-        # Covers drawn before every check settled carry no source claim: draw them again with it.
-        if post is not None and any(cover.get("source") != source_type(post) for cover in post.covers.values()):
-            post_covers_schedule(post_id, force=True)
+        # Covers drawn before every check settled carry no source claim: they are given it now.
+        if post is not None:
+            post_covers_after_settled(post, source_type(post))
 
 
 def _left_public(sender, post_id, reason, **kwargs):

@@ -4,7 +4,7 @@ dies mid-task loses nothing: the broker hands the task out again and it simply r
 from celery import shared_task
 
 from atelier.media.processing import media_items_stalled_claim
-from atelier.posts.covers import post_covers_render
+from atelier.posts.covers import post_covers_render, post_covers_sign
 from atelier.posts.items import media_item_process, media_item_resign
 
 
@@ -17,6 +17,12 @@ def process_media_item(item_id: int, version: int) -> bool:
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def render_post_covers(post_id: int, version: int) -> bool:
     return post_covers_render(post_id=post_id, version=version)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def sign_post_covers(post_id: int, version: int) -> bool:
+    """Covers drawn before the post's checks settled, signed as stored once it is public."""
+    return post_covers_sign(post_id=post_id, version=version)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=600, soft_time_limit=580)

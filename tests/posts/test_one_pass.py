@@ -53,9 +53,9 @@ def test_a_jpeg_is_not_shared_each_step_reduces_it_its_own_way(settings, draft, 
     settings.MEDIA_DETECTION_ONE_PASS = True
     item = add_file(draft, encode(textured((2000, 1500)), "JPEG", quality=90), capture=capture)
     assert item.state == MediaState.READY and item.ai_check != CheckState.PENDING
-    # Validation, renditions, detection, the art-theft fingerprints and the two covers: nothing
-    # decoded the photo in full for sharing.
-    assert decodes.count("jpeg") == 6
+    # Validation, renditions, detection, the art-theft fingerprints and the covers (the thumbnail
+    # and the cover from one decode): nothing decoded the photo in full for sharing.
+    assert decodes.count("jpeg") == 5
     watermark = SignalEvidence.objects.get(item=item, signal="watermark")
     assert "skipped" in watermark.detail  # detection read it DCT-scaled, as it does on its own
 
