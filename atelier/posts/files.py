@@ -57,6 +57,13 @@ def place_post_files(post_id: int) -> int:
     return moved
 
 
+def post_files_make_public(post: Post) -> int:
+    """Every file the locked `post` names into public storage, before the transaction making it
+    public commits (`visibility.refresh`). Should that transaction roll back, they stay there until the
+    post's next placing; their names are random and no public page names them meanwhile."""
+    return files_make_public(post_file_names(post))
+
+
 def _became_public(sender, post_id, **kwargs):
     place_post_files(post_id)
     with transaction.atomic():

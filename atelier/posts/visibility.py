@@ -28,6 +28,7 @@ from django.utils import timezone
 from atelier.media.models import MediaItem
 from atelier.media.states import CHECKS_LETTING_THROUGH, CheckState, MediaState
 from atelier.posts.events import post_became_public, post_changed, post_left_public
+from atelier.posts.files import post_files_make_public
 from atelier.posts.models import Post, PostState, PostStateChange, discover_base_for, discover_score_for
 
 logger = logging.getLogger(__name__)
@@ -115,6 +116,11 @@ def refresh(post_id: int) -> str | None:
         return post.state
     target, reason = _gate(post)
     if target != post.state:
+        if target == PostState.PUBLIC:
+            # Its files first: once this commits, every page may list the post at once, and a page
+            # naming a file still withheld shows a broken image (a 404 the edge keeps for seconds).
+            # The placing after commit (`files._became_public`) then finds nothing left to move.
+            post_files_make_public(post)
         _move(post, target, action="refresh", reason=reason)
     return post.state
 

@@ -8,11 +8,13 @@ from atelier.media.models import MediaItem
 from atelier.media.renditions import rendition_names
 from atelier.posts.covers import post_covers_render
 from atelier.posts.covers_schedule import post_covers_schedule
-from atelier.posts.files import cover_names
+from atelier.posts import services
+from atelier.posts.files import cover_names, post_file_names
 from atelier.posts.items import media_item_resign
 from atelier.posts.models import Post, PostState
 from atelier.posts.visibility import hold
-from tests.posts.support import add_image, files_in_public_storage, files_withheld, publish
+from tests.media.sample_files import quadrant_bytes
+from tests.posts.support import add_file, add_image, files_in_public_storage, files_withheld, publish, save_details
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("isolated_media")]
 
@@ -67,3 +69,28 @@ def test_a_held_posts_new_files_stay_withheld(public_post, capture, make_user):
         new = set(rendition_names(item.renditions))
         assert new <= files_withheld()
         assert not new & files_in_public_storage()
+
+
+def test_a_posts_files_are_public_before_the_state_that_lists_it_commits(draft, capture):
+    """Covers and renditions drawn while the post was checked are withheld; the surge bench saw pages
+    list a post the moment it went public and ask for its thumbnail before the placing after commit
+    had moved it (404s, kept by the edge for seconds)."""
+    add_image(draft, capture=capture)  # rendered, checked and its covers drawn while a draft
+    names = set(post_file_names(Post.objects.get(pk=draft.pk)))
+    assert names and names <= files_withheld()
+
+    with capture(execute=False):  # nothing queued for after commit has run: no placing yet
+        save_details(draft, title="Harbour at dawn")
+        services.post_publish(post=draft, user=draft.author)
+        assert Post.objects.get(pk=draft.pk).state == PostState.PUBLIC
+        assert names <= files_in_public_storage()
+        assert not names & files_withheld()
+
+
+def test_a_post_that_stays_checking_keeps_its_files_withheld(draft, capture):
+    add_file(draft, quadrant_bytes("PNG", (400, 300)), capture=capture, process=False)  # not rendered yet
+    with capture(execute=False):
+        save_details(draft, title="Harbour at dawn")
+        services.post_publish(post=draft, user=draft.author)
+        assert Post.objects.get(pk=draft.pk).state == PostState.CHECKING
+        assert not files_in_public_storage()
