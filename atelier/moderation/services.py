@@ -69,13 +69,15 @@ def case_open_from_detection(*, post: Post, reason: str, labelled: bool, flag_sc
     return case
 
 
-def case_queue_from_detection(*, post: Post, reason: str, flag_score: float) -> ReviewCase:
+def case_queue_from_detection(*, post: Post, reason: str, flag_score: float | None) -> ReviewCase:
     """A detector's score put `post` in the review band: queue it, ranked by the score, WITHOUT hiding
     it or telling its author (nothing has happened to their work yet). A case already open keeps its
-    other reasons; the highest score wins."""
+    other reasons; the highest score wins. Evidence without a score (a watermark read only in its
+    "likely" band) queues the case unranked, or leaves the score it has."""
     with transaction.atomic():
         case, _ = ReviewCase.objects.select_for_update().get_or_create(post=post)
-        case.flag_score = max(case.flag_score or 0.0, flag_score)
+        if flag_score is not None:
+            case.flag_score = max(case.flag_score or 0.0, flag_score)
         case.detection_reason = case.detection_reason or reason
         if not case.is_pending:
             case.status, case.opened_at, case.decided_at = CaseStatus.OPEN, timezone.now(), None

@@ -34,6 +34,9 @@ EMBED_DIM = 512
 # One thread: a second one cost 7-14 ms more CPU per image (64-71 against 57 ms, its hand-offs with
 # spinning off) and was no faster in wall time, idle or loaded (bench/detection_eval, "timing_12mp");
 # the worker shares the machine with thumbnails and the web processes. Same embedding either way.
+# Those 57 ms were on a CPU with AVX-512 VNNI (8-bit dot products). On an AVX2-only AMD EPYC the same
+# run takes 396 ms, 347 of them in the int8 matrix products: the largest share of an upload's CPU
+# there, which the capacity model (docs/capacity.md) takes from the surge's measured CPU per upload.
 INTRA_OP_THREADS = 1
 MEAN = np.array([0.48145466, 0.4578275, 0.40821073], dtype=np.float32).reshape(1, 3, 1, 1)
 STD = np.array([0.26862954, 0.26130258, 0.27577711], dtype=np.float32).reshape(1, 3, 1, 1)
