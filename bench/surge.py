@@ -16,7 +16,8 @@ locust process (not --processes) leaves the stack the most CPU; its own CPU is r
    2 sync workers) is measured with wrk before and after; ratio = base page rate / baseline.
 3. Surge: browsing at the base rate while sign-ups and uploads go 1× → 7× → 1×; per class
    p50/p95/p99, errors, refusals by the budgets apart, upload-to-public, queue backlog every 2 s.
-Writes bench/results/surge.json and surge.png.
+Writes bench/results/surge.json and surge.png (`--out-name` another name: a configuration compared).
+`--one-pass N`: the media pool's N processes render and check each upload in one task.
 """
 
 import argparse
@@ -72,6 +73,10 @@ def write_env(args) -> Path:
         "EMAIL_FILE_PATH": str(VAR / "mail"),
         "OMP_NUM_THREADS": "1",
     }
+    if args.one_pass:
+        # One task per upload renders and checks from one decode on every media process (the media
+        # pool serves both; the detection pool keeps only retries and the sweep's re-runs).
+        values |= {"MEDIA_DETECTION_ONE_PASS": "true", "CELERY_MEDIA_CONCURRENCY": str(args.one_pass)}
     path = VAR / "env"
     path.write_text("".join(f"{key}={value}\n" for key, value in values.items()))
     return path
@@ -257,6 +262,11 @@ def main() -> int:
     parser.add_argument("--web-processes", type=int, default=3)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/9")
     parser.add_argument(
+        "--one-pass", type=int, default=0, metavar="N",
+        help="N media processes each rendering and checking an upload in one task (MEDIA_DETECTION_ONE_PASS)",
+    )  # fmt: skip
+    parser.add_argument("--out-name", default="surge", help="bench/results/<name>.json and .png")
+    parser.add_argument(
         "--template", choices=("off", "reuse", "rebuild"), default="off",
         help="copy the database from a migrated template (made on first use): saves the minutes of migrating",
     )  # fmt: skip
@@ -331,7 +341,7 @@ def main() -> int:
         surge["uploads_outcome"] = run.uploads_outcome()
         storage = probes.stored_bytes(env, DATABASE)
         plot(
-            out_dir / ("surge-quick.png" if args.quick else "surge.png"),
+            out_dir / (f"{args.out_name}-quick.png" if args.quick else f"{args.out_name}.png"),  # as the JSON below
             surge["timeline"],
             [s for s in samples if s["t"] >= surge["start"]],
             surge["start"],
@@ -345,11 +355,17 @@ def main() -> int:
         stack.wait(90)
     base_rps = (baseline_before["rps"] + baseline_after["rps"]) / 2
     base_step = next((s for s in steps if s["rate"] == base_rate), steps[0])
+    pools = (
+        f"media {args.one_pass} rendering and checking each upload in one task (MEDIA_DETECTION_ONE_PASS), "
+        "detection 1 for retries"
+        if args.one_pass
+        else "media 2, detection 1"
+    )
     report = {
         "goals": {"base_pages_p95_ms": 200, "surge_pages_p95_ms": 500, "upload_to_public_p95_s": 60, "ratio_min": 0.6},
         "method": {
             "stack": f"deploy/run_stack.py with var/surge/env: nginx on {EDGE}, gunicorn {args.web_processes} gthread "
-            "processes × 4 threads, Celery default+email 2, media 2, detection 1, beat; SeaweedFS; "
+            f"processes × 4 threads, Celery default+email 2, {pools}, beat; SeaweedFS; "
             f"PostgreSQL database {DATABASE}; Redis {args.redis_url}",
             "load": "locust, one process (the box has 2 cores shared by the stack and the load generator), "
             "FastHttpUser (geventhttpclient), each simulated person on its own loopback /24 with a browser UA "
@@ -383,7 +399,8 @@ def main() -> int:
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "quick": args.quick,
     }
-    (out_dir / ("surge-quick.json" if args.quick else "surge.json")).write_text(json.dumps(report, indent=2) + "\n")
+    name = f"{args.out_name}-quick" if args.quick else args.out_name
+    (out_dir / f"{name}.json").write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps({k: report[k] for k in ("base_rate", "base", "baseline")}, indent=2))
     print(f"surge peak pages: {surge['windows']['peak']['pages']}")
     print(f"upload to public (whole surge): {surge['journeys']['upload_to_public']}")

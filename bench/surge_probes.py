@@ -110,9 +110,15 @@ class QueueSampler(threading.Thread):
         self.stopping = threading.Event()
 
     def run(self):
+        busy_before = _machine_busy()
         with psycopg.connect(self.database_url, autocommit=True) as conn:
             while not self.stopping.is_set():
                 sample = {"t": round(time.time(), 2)}
+                busy_now = _machine_busy()
+                # Whether the box had CPU to spare meanwhile: a queue growing on an idle box wants
+                # more worker processes, on a busy one more cores.
+                sample["cpu_busy"] = round((busy_now[0] - busy_before[0]) / max(busy_now[1] - busy_before[1], 1), 3)
+                busy_before = busy_now
                 for queue in QUEUES:
                     sample[queue] = self.redis.llen(queue)
                 sample["posts_checking"] = conn.execute(
@@ -125,6 +131,13 @@ class QueueSampler(threading.Thread):
         self.stopping.set()
         self.join(10)
         return self.samples
+
+
+def _machine_busy() -> tuple[int, int]:
+    """(busy, total) jiffies of every core since boot, from /proc/stat's first line."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
 
 
 def stored_bytes(env: dict, database: str) -> dict:

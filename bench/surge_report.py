@@ -116,6 +116,12 @@ def plot(path: Path, points: list[dict], queues: list[dict], start: float, marks
     bottom.set_ylabel("queued tasks / posts checking")
     bottom.set_xlabel("seconds into the surge run")
     bottom.legend(loc="upper left", fontsize=8)
+    if queues and "cpu_busy" in queues[0]:
+        busy = bottom.twinx()
+        busy.plot(qx, [100 * q["cpu_busy"] for q in queues], color="black", alpha=0.35, label="CPU busy (whole box)")
+        busy.set_ylim(0, 105)
+        busy.set_ylabel("CPU busy, % of 2 cores")
+        busy.legend(loc="upper right", fontsize=8)
     for axis in (top, bottom):
         for label, at in marks.items():
             axis.axvline(at, color="red", alpha=0.4)
