@@ -17,7 +17,8 @@ locust process (not --processes) leaves the stack the most CPU; its own CPU is r
 3. Surge: browsing at the base rate while sign-ups and uploads go 1× → 7× → 1×; per class
    p50/p95/p99, errors, refusals by the budgets apart, upload-to-public, queue backlog every 2 s.
 Writes bench/results/surge.json and surge.png (`--out-name` another name: a configuration compared).
-`--one-pass N`: the media pool's N processes render and check each upload in one task.
+`--one-pass N` (3): the media pool's N processes render and check each upload in one task, as production
+does by default; `--one-pass 0`: two pools, media 2 and detection 1.
 """
 
 import argparse
@@ -77,6 +78,8 @@ def write_env(args) -> Path:
         # One task per upload renders and checks from one decode on every media process (the media
         # pool serves both; the detection pool keeps only retries and the sweep's re-runs).
         values |= {"MEDIA_DETECTION_ONE_PASS": "true", "CELERY_MEDIA_CONCURRENCY": str(args.one_pass)}
+    else:  # two pools, each on its own queue
+        values |= {"MEDIA_DETECTION_ONE_PASS": "false", "CELERY_MEDIA_CONCURRENCY": "2"}
     path = VAR / "env"
     path.write_text("".join(f"{key}={value}\n" for key, value in values.items()))
     return path
@@ -262,8 +265,9 @@ def main() -> int:
     parser.add_argument("--web-processes", type=int, default=3)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/9")
     parser.add_argument(
-        "--one-pass", type=int, default=0, metavar="N",
-        help="N media processes each rendering and checking an upload in one task (MEDIA_DETECTION_ONE_PASS)",
+        "--one-pass", type=int, default=3, metavar="N",
+        help="N media processes each rendering and checking an upload in one task (MEDIA_DETECTION_ONE_PASS, "
+        "production's default); 0: two pools, media 2 and detection 1, each on its own queue",
     )  # fmt: skip
     parser.add_argument("--out-name", default="surge", help="bench/results/<name>.json and .png")
     parser.add_argument(

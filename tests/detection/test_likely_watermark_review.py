@@ -24,7 +24,9 @@ def png(image) -> bytes:
     return buffer.getvalue()
 
 
-def test_a_likely_watermark_alone_queues_the_work_visible_without_a_score(make_user, django_capture_on_commit_callbacks):
+def test_a_likely_watermark_alone_queues_the_work_visible_without_a_score(
+    make_user, django_capture_on_commit_callbacks
+):
     # 35 of 48 bits of SDXL's mark: "likely", below the 38 that hold (tests/detection/test_watermark.py)
     post, item = published(make_user, django_capture_on_commit_callbacks, png(marked("coffee.png", "sdxl", "rgb")))
 

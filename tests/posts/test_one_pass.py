@@ -98,3 +98,15 @@ def test_awkward_originals_render_and_are_checked_in_one_pass(settings, draft, c
         assert close_to(biggest.getpixel((5, 5)), QUADRANT_COLOURS["bottom-left"])
     else:
         assert close_to(biggest.getpixel((5, 5)), QUADRANT_COLOURS["top-left"], tolerance=20)
+
+
+def test_one_pass_renditions_carry_the_verdicts_credentials_and_are_not_signed_again(
+    settings, draft, capture, tasks_run
+):
+    """The check runs first, so the renditions are drawn knowing what the evidence supports: none is
+    re-signed afterwards (the surge re-signed every item when renditions came first)."""
+    settings.MEDIA_DETECTION_ONE_PASS = True
+    item = add_file(draft, encode(textured(), "PNG"), capture=capture)
+    assert item.state == MediaState.READY and item.ai_check != CheckState.PENDING
+    assert item.renditions.get("source") is not None  # the claim, stated as the files were made
+    assert "atelier.posts.tasks.resign_media_item" not in tasks_run
