@@ -369,7 +369,8 @@ def main() -> int:
         "goals": {"base_pages_p95_ms": 200, "surge_pages_p95_ms": 500, "upload_to_public_p95_s": 60, "ratio_min": 0.6},
         "method": {
             "stack": f"deploy/run_stack.py with var/surge/env: nginx on {EDGE}, gunicorn {args.web_processes} gthread "
-            f"processes × 4 threads, Celery default+email 2, {pools}, beat; SeaweedFS; "
+            f"processes × 4 threads, Celery default+email 2, {pools} (BACKGROUND_NICENESS "
+            f"{os.environ.get('BACKGROUND_NICENESS') or 5}), beat; SeaweedFS; "
             f"PostgreSQL database {DATABASE}; Redis {args.redis_url}",
             "load": "locust, one process (the box has 2 cores shared by the stack and the load generator), "
             "FastHttpUser (geventhttpclient), each simulated person on its own loopback /24 with a browser UA "
