@@ -209,7 +209,7 @@ def query(image: Image.Image) -> Query:
     found += _trimmed_whole(picture) + _trimmed_whole(mirror, offset=MIRRORED)
     gray = keypoints.grey(picture)
     return Query(
-        hashes=found + _corners(gray, keypoints.QUERY_KEYPOINTS),
+        hashes=found + _corners(gray, keypoints.QUERY_KEYPOINTS, spread=True),
         gray=gray,
         corners=keypoints.packed(keypoints.detected(gray, keypoints.VERIFY_KEYPOINTS)),
     )
@@ -219,7 +219,7 @@ def query_hashes(image: Image.Image) -> list[Hash]:
     return query(image).hashes
 
 
-def _corners(gray: np.ndarray, count: int, offset: int = 0) -> list[Hash]:
+def _corners(gray: np.ndarray, count: int, offset: int = 0, *, spread: bool = False) -> list[Hash]:
     return [
         Hash(
             window=KEYPOINT + offset,
@@ -227,7 +227,7 @@ def _corners(gray: np.ndarray, count: int, offset: int = 0) -> list[Hash]:
             quality=KEYPOINT_QUALITY,
             corner=(one.x, one.y, one.size, one.angle),
         )
-        for one in keypoints.detected(gray, count)
+        for one in keypoints.detected(gray, count, spread=spread)
     ]
 
 
