@@ -53,8 +53,11 @@ def matched(
     keep = (best <= MATCH_BITS) & (best < RATIO * runner_up)
     if keep.sum() < MIN_INLIERS:  # most works a lookup compares end here
         return None
-    _, back = cv2.batchDistance(stored_bytes, query_bytes, cv2.CV_32S, normType=cv2.NORM_HAMMING, K=1)
-    keep &= back[nearest, 0] == np.arange(len(query_bytes))
+    # Each other's nearest: only the stored corners kept so far are asked for their nearest upload
+    # corner (a few dozen rows instead of all 200: 0.38 ms of CPU a comparison spent here before).
+    kept = np.flatnonzero(keep)
+    _, back = cv2.batchDistance(stored_bytes[nearest[kept]], query_bytes, cv2.CV_32S, normType=cv2.NORM_HAMMING, K=1)
+    keep[kept] = back[:, 0] == kept
     if keep.sum() < MIN_INLIERS:
         return None
     source = query_at[keep, :2].astype(np.float32)
