@@ -208,10 +208,11 @@ def query(image: Image.Image) -> Query:
     found = _hashes(picture, QUERIED) + _hashes(mirror, QUERIED, offset=MIRRORED)
     found += _trimmed_whole(picture) + _trimmed_whole(mirror, offset=MIRRORED)
     gray = keypoints.grey(picture)
-    verifying = keypoints.detected(gray, keypoints.VERIFY_KEYPOINTS)
-    probes = keypoints.detected(gray, keypoints.QUERY_KEYPOINTS)
-    probes += keypoints.spread(verifying, gray.shape, keypoints.QUERY_KEYPOINTS, besides=probes)
-    return Query(hashes=found + _as_hashes(probes), gray=gray, corners=keypoints.packed(verifying))
+    return Query(
+        hashes=found + _corners(gray, keypoints.QUERY_KEYPOINTS),
+        gray=gray,
+        corners=keypoints.packed(keypoints.detected(gray, keypoints.VERIFY_KEYPOINTS)),
+    )
 
 
 def query_hashes(image: Image.Image) -> list[Hash]:
@@ -219,10 +220,6 @@ def query_hashes(image: Image.Image) -> list[Hash]:
 
 
 def _corners(gray: np.ndarray, count: int, offset: int = 0) -> list[Hash]:
-    return _as_hashes(keypoints.detected(gray, count), offset)
-
-
-def _as_hashes(found: list[keypoints.Keypoint], offset: int = 0) -> list[Hash]:
     return [
         Hash(
             window=KEYPOINT + offset,
@@ -230,7 +227,7 @@ def _as_hashes(found: list[keypoints.Keypoint], offset: int = 0) -> list[Hash]:
             quality=KEYPOINT_QUALITY,
             corner=(one.x, one.y, one.size, one.angle),
         )
-        for one in found
+        for one in keypoints.detected(gray, count)
     ]
 
 

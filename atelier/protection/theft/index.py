@@ -179,98 +179,69 @@ def nearest(
     return sorted(found.values(), key=lambda near: near.distance)
 
 
-def _ranked_groups(rows, stored, stored_is_corner, corners: list[Hash], limit: int = MAX_GROUPS):
-    """The stored works sharing a keypoint probe with the upload, the `limit` most telling first,
-    with each one's (row, probe) pairs (rows of either side, upright or mirror) and the (rows,
-    probes) distances."""
+def _corner_matches(rows, stored, stored_is_corner, corners: list[Hash], asked: tuple[np.ndarray, bytes]) -> list[Near]:
+    """Stored works sharing a keypoint with the upload whose corners agree with the upload's on a
+    transform, and that look alike through it (verify.py). `asked` is the prepared upload in grey and
+    its verification corners (keypoints.packed)."""
+    gray, packed_corners = asked
     bits = _distances(stored, _words([one.value for one in corners]))
     bits[~stored_is_corner] = 256
-    groups: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    groups: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
     for r, q in zip(*np.nonzero(bits <= KEYPOINT_DISTANCE), strict=True):
-        groups[rows[r][1]].append((int(r), int(q)))
+        groups[(rows[r][1], rows[r][5])].append((int(r), int(q)))
     # One shared probe is enough to be compared: a copy that is cropped, turned or framed keeps few
     # of the 32-bit probes whole (bench/theft.py: 9 copies in 10 shared at least one with their
     # original, a third shared 9). The MAX_GROUPS works with the most telling shared corners are
     # compared: an upload corner counts by how close its descriptor is (squared: a copy's own corners
     # are much closer than a look-alike's), divided by the number of works it brings up, so the
     # corner every chart or page has weighs little. (On every fourth work against all 716, crop: the
-    # original was among the first 12 for 141 copies of 178 this way, 120 by plain counts.) A work
-    # is one candidate whichever side its rows are of: letters and symmetric shapes look alike in a
-    # mirror, so an upright copy's probes often hit only the mirror's rows, and the work is then
-    # compared upright too (on every sixth work, a third of the turned and framed copies missed
-    # were compared only with the few mirror rows the probes hit).
-    closest: dict[int, dict[int, int]] = defaultdict(dict)
-    reach: dict[int, set[int]] = defaultdict(set)
-    for item_id, pairs in groups.items():
+    # original was among the first 12 for 141 copies of 178 this way, 120 by plain counts.)
+    closest: dict[tuple[int, int], dict[int, int]] = defaultdict(dict)
+    reach: dict[int, set[tuple[int, int]]] = defaultdict(set)
+    for key, pairs in groups.items():
         for r, q in pairs:
-            closest[item_id][q] = min(closest[item_id].get(q, 256), int(bits[r, q]))
-            reach[q].add(item_id)
+            closest[key][q] = min(closest[key].get(q, 256), int(bits[r, q]))
+            reach[q].add(key)
     weight = {
-        item_id: sum((KEYPOINT_DISTANCE + 1 - b) ** 2 / len(reach[q]) for q, b in closest[item_id].items())
-        for item_id in groups
+        key: sum((KEYPOINT_DISTANCE + 1 - b) ** 2 / len(reach[q]) for q, b in closest[key].items()) for key in groups
     }
-    return sorted(groups, key=lambda item_id: -weight[item_id])[:limit], groups, bits
-
-
-def _corner_matches(rows, stored, stored_is_corner, corners: list[Hash], asked: tuple[np.ndarray, bytes]) -> list[Near]:
-    """Stored works sharing a keypoint with the upload whose corners agree with the upload's on a
-    transform, and that look alike through it (verify.py). `asked` is the prepared upload in grey and
-    its verification corners (keypoints.packed)."""
-    gray, packed_corners = asked
-    ranked, groups, bits = _ranked_groups(rows, stored, stored_is_corner, corners)
+    ranked = sorted(groups, key=lambda key: -weight[key])[:MAX_GROUPS]
     if not ranked:
         return []
-    thumbnails = _thumbnails(ranked)
+    table = Thumbnail._meta.db_table
+    wanted = sorted({item_id for item_id, _ in ranked})
+    placeholders = ", ".join(["%s"] * len(wanted))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT item_id, width, height, pixels, corners FROM {table} WHERE item_id IN ({placeholders})",  # noqa: S608 (numbers are parameters)
+            wanted,
+        )
+        thumbnails = {row[0]: row for row in cursor.fetchall()}
     upload = keypoints.unpacked(packed_corners)
     blurred: dict[tuple[int, int], np.ndarray] = {}  # the upload blurred to one thumbnail cell, by cell size
     made = []
-    for item_id in ranked:
+    for item_id, window in ranked:
         thumbnail = thumbnails.get(item_id)
         if thumbnail is None:
             continue
-        pairs = groups[item_id]
-        window = _side_matched(thumbnail, rows, stored, pairs, (gray, upload), blurred)
-        if window is None:
+        size, pixels, pairs = (thumbnail[1], thumbnail[2]), bytes(thumbnail[3]), groups[(item_id, window)]
+        if window >= MIRRORED:
+            # The stored mirror's corners are only in its indexed rows: those the probes brought, and
+            # the picture they are compared in is the mirror of the thumbnail. (A mirrored copy is
+            # PDQ's to find; this catches a mirrored copy that is also cropped or turned.)
+            matched_rows = sorted({r for r, _ in pairs})
+            at = np.array([rows[r][6:10] for r in matched_rows], dtype=np.float64)
+            at[:, :3] /= GEOMETRY_SCALE
+            work = (at, np.ascontiguousarray(stored[matched_rows]).view(np.uint8))
+            pixels = np.frombuffer(pixels, dtype=np.uint8).reshape(-1, int(len(pixels) ** 0.5))[:, ::-1].tobytes()
+        elif thumbnail[4]:
+            work = keypoints.unpacked(bytes(thumbnail[4]))
+        else:
+            continue  # hashed before verification corners were kept: `theft_backfill` adds them
+        transform = verify.matched(upload, work, size)
+        if transform is None or not verify.looks_alike(gray, pixels, size, transform, blurred):
             continue
         r0 = pairs[0][0]
         mean_bits = round(float(np.mean([bits[r, q] for r, q in pairs])))
         made.append(Near(rows[r0][0], item_id, rows[r0][2], rows[r0][3], mean_bits, KEYPOINT, window))
     return made
-
-
-def _thumbnails(item_ids: list[int]) -> dict[int, tuple]:
-    """(item_id, width, height, pixels, corners) of each item, by id: one statement, prepared on
-    PostgreSQL (its text is the same for every lookup)."""
-    table = Thumbnail._meta.db_table
-    sql = f"SELECT item_id, width, height, pixels, corners FROM {table} WHERE item_id"  # noqa: S608 (numbers are parameters)
-    with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
-            cursor.execute(f"{sql} IN ({', '.join(['%s'] * len(item_ids))})", item_ids)
-            return {row[0]: row for row in cursor.fetchall()}
-        with psycopg.Cursor(cursor.cursor.connection) as bound:
-            bound.execute(f"{sql} = ANY(%s::bigint[])", [sorted(item_ids)], prepare=True)
-            return {row[0]: row for row in bound.fetchall()}
-
-
-def _side_matched(thumbnail, rows, stored, pairs, asked, blurred) -> int | None:
-    """The side of a stored work (KEYPOINT upright, KEYPOINT + MIRRORED mirror) the upload matches,
-    or None. Upright, all the work's verification corners are compared; the stored mirror's corners
-    are only in its indexed rows, those the probes brought, compared in the mirror of the thumbnail
-    (a mirrored copy is PDQ's to find; this catches a mirrored copy that is also cropped or turned)."""
-    gray, upload = asked
-    size, pixels = (thumbnail[1], thumbnail[2]), bytes(thumbnail[3])
-    if thumbnail[4]:  # empty: hashed before verification corners were kept (`theft_backfill` adds them)
-        transform = verify.matched(upload, keypoints.unpacked(bytes(thumbnail[4])), size)
-        if transform is not None and verify.looks_alike(gray, pixels, size, transform, blurred):
-            return KEYPOINT
-    mirror_rows = sorted({r for r, _ in pairs if rows[r][5] >= MIRRORED})
-    if len(mirror_rows) < verify.MIN_INLIERS:
-        return None
-    at = np.array([rows[r][6:10] for r in mirror_rows], dtype=np.float64)
-    at[:, :3] /= GEOMETRY_SCALE
-    work = (at, np.ascontiguousarray(stored[mirror_rows]).view(np.uint8))
-    mirrored = np.frombuffer(pixels, dtype=np.uint8).reshape(-1, int(len(pixels) ** 0.5))[:, ::-1].tobytes()
-    transform = verify.matched(upload, work, size)
-    if transform is not None and verify.looks_alike(gray, mirrored, size, transform, blurred):
-        return KEYPOINT + MIRRORED
-    return None

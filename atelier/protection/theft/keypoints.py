@@ -12,12 +12,11 @@ generic: the corner of a chart's axes, the letters of one font are in many works
 
 Stored side: the strongest `STORED_KEYPOINTS` distinctive corners of the picture and as many of its
 mirror as indexed rows (rows cost storage; query-side hashes cost lookup time), and the strongest
-`VERIFY_KEYPOINTS` of the upright picture packed into one value beside the thumbnail (`packed`),
-never indexed: the lookup only needs one shared probe to bring a work up as a candidate, and then
-compares all of both pictures' corners with it (verify.py). Asking side: the strongest
-`QUERY_KEYPOINTS` of the upload, and the strongest of each part of it (`spread`), probe the index,
-upright only; `VERIFY_KEYPOINTS` of it are compared (with a mirror's indexed rows when the probes
-found a work's mirror: only its upright corners are packed).
+`VERIFY_KEYPOINTS` of the upright picture packed into one value beside the thumbnail (`packed`), never
+indexed: the lookup only needs one shared probe to bring a work up as a candidate, and then compares
+all of both pictures' corners with it (verify.py). Asking side: the strongest `QUERY_KEYPOINTS` of the
+upload probe the index, upright only; `VERIFY_KEYPOINTS` of it are compared (with a mirror's
+indexed rows when the probes found a work's mirror: only its upright corners are packed).
 
 Measured (bench/theft.py): a 32-bit probe needs a quarter of the corner's tests unchanged, which
 copies that crop, turn or shrink the picture break for most corners: 9 copies in 10 keep at least
@@ -28,7 +27,6 @@ none, and their crops and turns are missed. A stamp of large letters takes many 
 corners, so a stamped copy shares fewer with its original.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 import cv2
@@ -40,8 +38,6 @@ QUERY_KEYPOINTS = 40
 # bench/theft.py on every third work: with the 56 indexed corners alone, crop recall of the keypoint
 # step was 0.65; with 200 on both sides, 0.88 (rotate 0.90, border 0.89). 48 bytes each: 9.6 kB a work.
 VERIFY_KEYPOINTS = 200
-SPREAD_GRID = 3  # `spread`: cells of the picture, none giving more than SPREAD_SHARE
-SPREAD_SHARE = 0.2  # of the count asked for
 THUMBNAIL = 32  # the side of the grey thumbnail `verify.py` compares through the transform
 CANDIDATES = 2  # ORB is asked for this many times the keypoints wanted, before repeated ones go
 REPEATED_BITS = 28
@@ -96,32 +92,6 @@ def detected(gray: np.ndarray, count: int) -> list[Keypoint]:
     return [
         Keypoint(x=p.pt[0], y=p.pt[1], size=p.size, angle=p.angle, descriptor=d.tobytes()) for p, d in ranked[:count]
     ]
-
-
-def spread(found: list[Keypoint], shape: tuple[int, ...], count: int, *, besides: list[Keypoint]) -> list[Keypoint]:
-    """Of `found` (strongest first), the strongest of each cell of a SPREAD_GRID × SPREAD_GRID grid
-    over a picture of `shape`, no cell giving more than SPREAD_SHARE of `count`, those in `besides`
-    left out. The upload probes the index with these too, after its strongest corners: a signature
-    or a watermark is lettering in one place whose corners outrank most of the picture's, so a
-    stamped copy's strongest corners were mostly the stamp's, and its probes found no row of the
-    original (on every sixth work: stamp recall 0.775 -> 0.825, the other kinds unchanged or up)."""
-    rows, cols = shape[:2]
-    share = max(1, round(count * SPREAD_SHARE))
-    taken: dict[tuple[int, int], int] = defaultdict(int)
-    already = {(one.x, one.y, one.descriptor) for one in besides}
-    picked = []
-    for one in found:
-        cell = (
-            min(SPREAD_GRID - 1, int(one.y * SPREAD_GRID / rows)),
-            min(SPREAD_GRID - 1, int(one.x * SPREAD_GRID / cols)),
-        )
-        if taken[cell] < share:
-            taken[cell] += 1
-            if (one.x, one.y, one.descriptor) not in already:
-                picked.append(one)
-            if sum(taken.values()) == count:
-                break
-    return picked
 
 
 def packed(found: list[Keypoint]) -> bytes:
