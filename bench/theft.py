@@ -57,6 +57,7 @@ def main() -> None:
     parser.add_argument("--works", type=int, default=None)
     parser.add_argument("--every", type=int, default=1, help="every K-th work only (a quick run)")
     parser.add_argument("--bulk", type=int, default=1_000_000)
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where the results go (quick runs elsewhere)")
     args = parser.parse_args()
 
     import django
@@ -185,8 +186,8 @@ def main() -> None:
         "load_average_1_5_15": [round(value, 2) for value in os.getloadavg()],
         "cpu_count": os.cpu_count(),
     }
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"wrote {RESULTS.relative_to(ROOT)}")
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {args.out}")
 
 
 def _mixed_descriptors(rng, corner_chunks, count: int) -> np.ndarray:

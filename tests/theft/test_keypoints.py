@@ -157,3 +157,13 @@ def test_a_cropped_turned_mirrored_copy_is_held_through_the_keypoints(make_user,
     held, _ = posted(thief, encoded(copy, "JPEG", quality=80), django_capture_on_commit_callbacks)
     assert held.state == PostState.HELD
     assert RepostMatch.objects.get().original_post_id == original.pk
+
+
+def test_matches_turned_alike_are_counted_across_the_wrap_and_chance_turns_are_not():
+    count = verify._most_agreeing_on_a_turn
+    assert count(np.array([]), np.array([])) == 0
+    query = np.array([350.0, 355.0, 2.0, 10.0, 120.0])
+    assert count(query, query + 4.0) == 5  # one turn of 4°, across 0°/360°
+    assert count(query, (query + 180.0) % 360) == 5  # upside down is a turn like any other
+    turns = np.random.default_rng(2).uniform(0, 360, 40)
+    assert count(np.zeros(40), turns) < 20  # chance matches turn every way
