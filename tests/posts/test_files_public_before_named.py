@@ -6,9 +6,9 @@ import pytest
 
 from atelier.media.models import MediaItem
 from atelier.media.renditions import rendition_names
+from atelier.posts import services
 from atelier.posts.covers import post_covers_render
 from atelier.posts.covers_schedule import post_covers_schedule
-from atelier.posts import services
 from atelier.posts.files import cover_names, post_file_names
 from atelier.posts.items import media_item_resign
 from atelier.posts.models import Post, PostState
