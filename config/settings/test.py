@@ -56,3 +56,8 @@ DETECTION_CLASSIFIER_REVIEW_THRESHOLD = 0.995
 # opened straight at a URL); tests/shield/test_checkpoint.py and the browser tests of the check turn
 # it on, with a small puzzle.
 SHIELD_CHALLENGE_BITS = 0
+
+# The suite runs the two pools' path (render and check as separate tasks) unless a test says
+# otherwise: its tests stage the moments between the two (rendered, check pending). Production's
+# default, one task per upload, has its own tests (tests/posts/test_one_pass.py set it on).
+MEDIA_DETECTION_ONE_PASS = False
