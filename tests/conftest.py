@@ -21,6 +21,45 @@ from tests.clock import ManualClock
 TEST_PASSWORD = "a-long-test-password-42"
 
 
+# bin/test runs the suite in two halves, named by ATELIER_TEST_HALF (unset: one run of everything).
+# Most tests run in both, since the backends differ under them; the markers in pyproject.toml say
+# which run once: a test that touches no backend gives the same answer twice, and the end-to-end
+# journeys (Chromium, nginx, the object store, the API fuzzer) drive code whose backend-specific
+# parts the other tests cover on both; they run where the site is deployed, on PostgreSQL + Redis.
+# Without that half (no servers, locally) nothing is left out: the first half is then the only run.
+DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "live_server",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+}
+
+
+def _runs_in_half(item, half: str) -> bool:
+    end_to_end = item.get_closest_marker("browser") or item.get_closest_marker("end_to_end")
+    if half == "embedded":
+        return not end_to_end or item.get_closest_marker("embedded_too") is not None
+    if half == "production":
+        return item.get_closest_marker("backend_free") is None
+    raise pytest.UsageError(f"ATELIER_TEST_HALF={half!r}: expected 'embedded' or 'production'.")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        uses_database = set(item.fixturenames) & DATABASE_FIXTURES or item.get_closest_marker("django_db")
+        if item.get_closest_marker("backend_free") and uses_database:
+            raise pytest.UsageError(f"{item.nodeid} is marked backend_free but uses the database.")
+    half = os.environ.get("ATELIER_TEST_HALF", "")
+    if not half:
+        return
+    kept = [item for item in items if _runs_in_half(item, half)]
+    deselected = [item for item in items if not _runs_in_half(item, half)]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+
+
 @pytest.fixture
 def clock(settings):
     """The clock rate limits read (settings.RATE_LIMIT_CLOCK), moved by the test: windows are crossed

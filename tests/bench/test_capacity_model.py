@@ -13,6 +13,8 @@ import pytest
 from bench import capacity_model as cm
 from bench.surge_mix import Mix, percentile, surge_factor
 
+pytestmark = pytest.mark.backend_free  # neither database nor cache: runs once (tests/conftest.py)
+
 ROOT = Path(__file__).resolve().parents[2]
 
 SURGE = {

@@ -9,10 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from atelier.protection.theft import fingerprints
 from atelier.protection.theft.index import MATCH_DISTANCE
+
+pytestmark = pytest.mark.backend_free  # neither database nor cache: runs once (tests/conftest.py)
 
 ROOT = Path(__file__).resolve().parents[2]
 DRAW = """

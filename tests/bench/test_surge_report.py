@@ -1,7 +1,11 @@
 """The surge bench's figures from its request log: pages apart from images, uploads and journeys;
 429s counted as refusals, not errors (bench/surge_report.py)."""
 
+import pytest
+
 from bench.surge_report import read_log, summarize, timeline
+
+pytestmark = pytest.mark.backend_free  # neither database nor cache: runs once (tests/conftest.py)
 
 
 def test_summary_splits_pages_images_uploads_refusals_and_journeys(tmp_path):

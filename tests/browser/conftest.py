@@ -4,13 +4,16 @@ No browser is downloaded: the tests use /usr/bin/chromium. Without it they skip 
 in CI (CI=true), so a broken CI image cannot pass by skipping every browser test.
 """
 
+import os
 from pathlib import Path
 
 import pytest
 
 from tests.browser.support import DESKTOP, PHONE, BrowserPage, Viewport
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+# bin/test runs its two halves at once: the embedded-default half's few journeys keep their own folder.
+_FOLDER = "browser-embedded" if os.environ.get("ATELIER_TEST_HALF") == "embedded" else "browser"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / _FOLDER
 
 
 @pytest.fixture(params=[PHONE, DESKTOP], ids=lambda viewport: viewport.name)

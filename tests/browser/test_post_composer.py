@@ -16,7 +16,8 @@ from tests.browser.crop_editor import CropEditor
 from tests.browser.pictures import nearest_quadrant, quadrant_png
 from tests.conftest import TEST_PASSWORD
 
-pytestmark = pytest.mark.browser
+# The artist's own loop also runs on the embedded default, as bin/serve serves it (tests/conftest.py).
+pytestmark = [pytest.mark.browser, pytest.mark.embedded_too]
 
 SKETCHFAB_URL = "https://sketchfab.com/3d-models/old-ferryman-0123456789abcdef0123456789abcdef"
 # What the Sketchfab player would show: served by the test, so nothing leaves the machine.

@@ -13,6 +13,8 @@ import pytest
 
 from atelier.core import outbound
 
+pytestmark = pytest.mark.backend_free  # neither database nor cache: runs once (tests/conftest.py)
+
 
 class Recorder:
     """An HTTP server on `host` that records request paths and answers with `body` after `delay`."""

@@ -15,6 +15,8 @@ from atelier.protection.detection.signals import open_bounded
 from bench import generator_files as gf
 from bench.detection_fixtures import sample
 
+pytestmark = pytest.mark.backend_free  # neither database nor cache: runs once (tests/conftest.py)
+
 FORMATS = {"png": "png", "jpg": "jpeg", "webp": "webp"}
 EXPECTED = {
     "a1111.png": ("png_text", "Automatic1111 / Stable Diffusion web UI"),

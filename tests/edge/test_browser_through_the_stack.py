@@ -17,7 +17,7 @@ from tests.browser.pictures import quadrant_png
 from tests.browser.support import DESKTOP, PHONE, open_page
 from tests.edge.conftest import fetch
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.end_to_end, pytest.mark.django_db(transaction=True)]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 
 

@@ -25,7 +25,7 @@ from tests.posts.support import add_file, publish
 
 # The live server (the app behind nginx) makes these transactional: each test starts from an empty
 # database, so the crawler list (migration data elsewhere) is written by `crawler_list`.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.end_to_end, pytest.mark.django_db(transaction=True)]
 KNOWN_CRAWLERS = ["GPTBot", "ChatGPT-User", "OAI-SearchBot", "CCBot", "ClaudeBot", "anthropic-ai", "Google-Extended",
                   "Applebot-Extended", "Bytespider", "PerplexityBot", "Meta-ExternalAgent", "Amazonbot", "cohere-ai",
                   "Diffbot", "ImagesiftBot", "Omgilibot", "Timpibot", "img2dataset"]  # fmt: skip

@@ -15,7 +15,7 @@ from tests.media.sample_files import quadrant_bytes
 from tests.posts.support import add_file, publish
 from tests.uploads.conftest import create_location, head, patch, upload_id_of
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.end_to_end, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from tests.edge.conftest import BROWSER_UA
 from tests.media.sample_files import quadrant_bytes
 from tests.posts.support import add_file, publish
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.end_to_end, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

@@ -27,6 +27,10 @@ from schemathesis.specs.openapi.checks import (
 from atelier.accounts.models import AccountType
 from config.api import api
 
+# End to end: every operation fuzzed, once, on the production configuration, where PostgreSQL refuses
+# what SQLite lets through (NUL bytes, out-of-range integers) (tests/conftest.py).
+pytestmark = pytest.mark.end_to_end
+
 REQUESTS_PER_OPERATION = 200
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 OPERATIONS = [

@@ -27,7 +27,10 @@ from atelier.uploads import tus
 from atelier.uploads.errors import UploadError
 
 # Pillow warns about the corrupt EXIF these tests feed it, then carries on: that is the behaviour wanted.
-pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:PIL.TiffImagePlugin")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::UserWarning:PIL.TiffImagePlugin"),
+    pytest.mark.backend_free,  # neither database nor cache: runs once (tests/conftest.py)
+]
 
 PROPERTY = settings(
     max_examples=300, derandomize=True, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]

@@ -19,6 +19,8 @@ from atelier.media.animation import (
 from atelier.media.crops import CropBox
 from tests.media.sample_files import BLUE, GIF_DURATIONS, GIF_FRAMES, GIF_SIZE, RED, YELLOW, animated_gif
 
+pytestmark = pytest.mark.backend_free  # neither database nor cache: runs once (tests/conftest.py)
+
 
 @pytest.fixture(scope="module")
 def gif_bytes() -> bytes:

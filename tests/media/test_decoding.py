@@ -12,6 +12,8 @@ from PIL import Image
 from atelier.media import decoding, stills
 from tests.media.sample_files import QUADRANT_COLOURS, close_to, encode, quadrant_bytes, quadrant_image
 
+pytestmark = pytest.mark.backend_free  # neither database nor cache: runs once (tests/conftest.py)
+
 ORIENTATION = 0x0112
 NOISE_PNG = encode(Image.fromarray(np.random.default_rng(0).integers(0, 256, (400, 600, 3), dtype=np.uint8)), "PNG")
 

@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 
 from atelier.media.embeds import EMBED_FRAME_ORIGINS, MAX_URL_LENGTH, Embed, parse_embed_url
 
+pytestmark = pytest.mark.backend_free  # neither database nor cache: runs once (tests/conftest.py)
+
 YT = "dQw4w9WgXcQ"
 YT_DASHED = "a-B_c1D2e3F"
 VIMEO_ID = "76979871"

@@ -13,6 +13,8 @@ from PIL import Image
 from atelier.media import decoding, png_inflate, stills
 from tests.media.sample_files import encode, quadrant_image
 
+pytestmark = pytest.mark.backend_free  # neither database nor cache: runs once (tests/conftest.py)
+
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 NOISE = np.random.default_rng(1).integers(0, 256, (300, 420, 3), dtype=np.uint8)
 

@@ -19,6 +19,8 @@ from tests.media.sample_files import (
     upload,
 )
 
+pytestmark = pytest.mark.backend_free  # neither database nor cache: runs once (tests/conftest.py)
+
 LIMITS = {"max_bytes": 20 * 1024 * 1024, "max_pixels": 50_000_000}
 
 

@@ -13,6 +13,8 @@ from atelier.media.transcoding import transcode_video
 from atelier.media.video import inspect_video, sample_frames
 from tests.media.sample_files import FPS, make_clip, write_sine
 
+pytestmark = pytest.mark.backend_free  # neither database nor cache: runs once (tests/conftest.py)
+
 MB = 1024 * 1024
 
 

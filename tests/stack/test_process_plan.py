@@ -15,6 +15,8 @@ import pytest
 from deploy.run_stack import app_addresses, process_plan
 from deploy.stack import Supervisor
 
+pytestmark = pytest.mark.backend_free  # neither database nor cache: runs once (tests/conftest.py)
+
 SCALED = {"EDGE_APP_ADDRESS": "127.0.0.1:8481", "WEB_INSTANCES": "2", "MEDIA_WORKERS": "2", "WEB_PROCESSES": "3"}
 
 
