@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.surge_faults_kills import (  # noqa: E402
+    RETRY_RECEIVED,
     SETTLE_SECONDS,
     fault_kill_detection_worker,
     fault_kill_media_worker,
@@ -199,6 +200,9 @@ def main() -> int:
         results["needed_a_person"] = False
         results["loadavg_after"] = os.getloadavg()
         results["supervisor_restarts"] = stack.restarts_seen()
+        # Under one pass the detection pool only runs retries of a check that failed on the media
+        # pool: how many it was given over the whole run, every fault included.
+        results["detection_retries_received"] = stack.log_count(RETRY_RECEIVED)
     finally:
         stack.stop()
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")

@@ -89,11 +89,14 @@ def fault_kill_media_worker(stack: FaultStack, load: Load) -> dict:
 
 
 def wait_until_media_idle(stack: FaultStack, timeout: float = 120) -> bool:
-    """The media queue empty and no media pool process busy: the next upload is the only work."""
+    """Both media workers up, their queue empty and no pool process busy: the next upload is the
+    only work."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if stack.queue_lengths()["media"] == 0 and not stack.busy_pool_children(*MEDIA):
+        up = all(stack.pool_children(name) for name in MEDIA)
+        if up and stack.queue_lengths()["media"] == 0 and not stack.busy_pool_children(*MEDIA):
             return True
+        time.sleep(0.5)
     return False
 
 
@@ -103,7 +106,11 @@ def kill_in_check_phase(stack: FaultStack, *, size: tuple[int, int], whole_worke
     once the upload is fingerprinted and has no verdict nor renditions yet (`FaultStack.upload_phase`
     "checking"), which the phase read again right after the kill confirms."""
     idle = wait_until_media_idle(stack)
-    before = stack.pool_ticks(*MEDIA)
+    # Each worker's processes, listed now so the kill itself is one system call per process: read
+    # from /proc after the phase was seen, a busy box let the check finish first.
+    families = {name: [stack.worker_main(name) or 0, *stack.pool_children(name)] for name in MEDIA}
+    pool = [pid for family in families.values() for pid in family[1:]]
+    before = stack.process_ticks(pool)
     post_id = stack.make_upload(size=size)
     made = time.monotonic()
     seen = Counter()
@@ -112,14 +119,14 @@ def kill_in_check_phase(stack: FaultStack, *, size: tuple[int, int], whole_worke
         phase = stack.upload_phase(post_id)
         seen[phase] += 1
         if phase == "checking":
-            now = stack.pool_ticks(*MEDIA)
+            now = stack.process_ticks(pool)
             working = {pid: ticks - before.get(pid, 0) for pid, ticks in now.items() if ticks > before.get(pid, 0)}
             if working:
                 pid = max(working, key=working.get)
-                worker = next(name for name in MEDIA if pid in stack.pool_children(name))
-                killed = stack.kill_worker_whole(worker) if whole_worker else [pid]
-                if not whole_worker:
-                    os.kill(pid, signal.SIGKILL)
+                worker = next((name for name, family in families.items() if pid in family), None)
+                killed = families[worker] if whole_worker and worker else [pid]
+                for one in filter(None, killed):
+                    os.kill(one, signal.SIGKILL)
                 after = stack.upload_phase(post_id)
                 return record | {
                     "worker": worker, "killed_pids": killed, "seconds_after_upload": round(time.monotonic() - made, 2),

@@ -205,8 +205,13 @@ class FaultStack:
 
     def pool_ticks(self, *names: str) -> dict[int, int]:
         """CPU ticks (user + system) used so far by each pool process of these workers."""
+        return self.process_ticks([pid for name in names for pid in self.pool_children(name)])
+
+    @staticmethod
+    def process_ticks(pids: list[int]) -> dict[int, int]:
+        """CPU ticks (user + system) used so far by each of these processes still alive."""
         ticks = {}
-        for pid in (pid for name in names for pid in self.pool_children(name)):
+        for pid in pids:
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
                 ticks[pid] = int(fields[11]) + int(fields[12])
