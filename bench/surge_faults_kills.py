@@ -100,11 +100,14 @@ def wait_until_media_idle(stack: FaultStack, timeout: float = 120) -> bool:
     return False
 
 
-def kill_in_check_phase(stack: FaultStack, *, size: tuple[int, int], whole_worker: bool = False) -> dict:
+def kill_in_check_phase(
+    stack: FaultStack, *, size: tuple[int, int], whole_worker: bool = False, settle: bool = False
+) -> dict:
     """One upload made while the media pool is idle; the pool process that takes it up is the one
     whose CPU time grows. It is killed (with `whole_worker`, its whole worker, main process included)
     once the upload is fingerprinted and has no verdict nor renditions yet (`FaultStack.upload_phase`
-    "checking"), which the phase read again right after the kill confirms."""
+    "checking"), which the phase read again right after the kill confirms. With `settle`, the
+    upload is then waited for, and the seconds from the kill to public or held recorded."""
     idle = wait_until_media_idle(stack)
     # Each worker's processes, listed now so the kill itself is one system call per process: read
     # from /proc after the phase was seen, a busy box let the check finish first.
@@ -128,11 +131,15 @@ def kill_in_check_phase(stack: FaultStack, *, size: tuple[int, int], whole_worke
                 for one in filter(None, killed):
                     os.kill(one, signal.SIGKILL)
                 after = stack.upload_phase(post_id)
-                return record | {
+                record |= {
                     "worker": worker, "killed_pids": killed, "seconds_after_upload": round(time.monotonic() - made, 2),
                     "phases_polled_before_kill": dict(seen), "phase_right_after_kill": after,
                     "in_check_phase": after == "checking",
                 }  # fmt: skip
+                if settle:  # how long the killed upload took to end public or held, from its kill
+                    settled = wait_for_uploads(stack, [post_id], SETTLE_SECONDS)
+                    record["settled_seconds_after_kill"] = None if settled["stuck"] else settled["settled_seconds"]
+                return record
         elif phase not in ("queued", "checking"):
             break  # the check finished between two looks: this upload was missed
         time.sleep(0.005)
@@ -157,17 +164,20 @@ def kill_detection_retries(stack: FaultStack, *, seconds: float) -> dict:
 def fault_kill_detection_worker(stack: FaultStack, load: Load) -> dict:
     load.mark("kill_detection_worker")
     retries_before = stack.log_count(RETRY_RECEIVED)
-    attempts = [kill_in_check_phase(stack, size=(2400, 1800)) for _ in range(int(os.environ.get("CHECK_KILLS", "3")))]
+    kills = int(os.environ.get("CHECK_KILLS", "3"))
+    attempts = [kill_in_check_phase(stack, size=(2400, 1800), settle=True) for _ in range(kills)]
     post_ids = [attempt["post_id"] for attempt in attempts]
     # Uploads in flight meanwhile, so a retry (if the kills caused one) has a pool process to be on.
     post_ids += [stack.make_upload(size=(1200, 900)) for _ in range(3)]
     detection = kill_detection_retries(stack, seconds=float(os.environ.get("DETECTION_WATCH_SECONDS", "45")))
     outcome = wait_for_uploads(stack, post_ids, SETTLE_SECONDS)
+    after_kills = [attempt["settled_seconds_after_kill"] for attempt in attempts if attempt["killed_pids"]]
     if stack.environment().get("MEDIA_DETECTION_ONE_PASS", "true").lower() in ("0", "false", "no", "off"):
         detection["note"] = "two pools: every check runs on the detection pool"
     return {
         **outcome,
-        "recovery_seconds": outcome["settled_seconds"],
+        # Each killed upload is waited for before the next kill: the slowest of them, from its kill.
+        "recovery_seconds": None if None in after_kills else max(after_kills, default=outcome["settled_seconds"]),
         "killed_in_check_phase": sum(1 for attempt in attempts if attempt["in_check_phase"]),
         "check_phase_kills": attempts,
         "detection_pool": detection,
