@@ -2,11 +2,16 @@
 
 Starts its own PostgreSQL cluster, Redis and SeaweedFS (so they can be restarted and stopped without
 touching anyone else's), then `python -m deploy.run_stack` in front of them with two app-server
-instances behind nginx and two media worker processes. A light steady load (threads fetching pages
-through the edge, anonymous and signed in) runs throughout; each fault is one scripted step:
+instances behind nginx and two media worker processes, in production's configuration: the pool sizes
+and BACKGROUND_NICENESS of deploy/env.example (its media pool spread over the two workers) and the
+settings' MEDIA_DETECTION_ONE_PASS (one media task fingerprints, checks, then renders each upload; the
+detection pool keeps the retries). A light steady load (threads fetching pages through the edge,
+anonymous and signed in) runs throughout; each fault is one scripted step (bench/surge_faults_kills.py
+for the first two):
 
-  kill_media_worker      kill -9 the media pool process rendering an upload, and a whole media worker
-  kill_detection_worker  kill -9 the detection pool process checking an upload
+  kill_media_worker      kill -9 a media pool process mid-task, and a whole media worker
+  kill_detection_worker  kill -9 the media pool process while an upload is in its AI check, and the
+                         detection pool process whenever a retry of a check runs on it
   restart_postgres       pg_ctl restart while pages are read and posts are written
   stop_redis             Redis down 8 s (pages answer 503 + Retry-After), then back
   stop_object_store      SeaweedFS down: a tus chunk is refused with 503 + Retry-After, resumed after
@@ -28,75 +33,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.surge_faults_kills import (  # noqa: E402
+    RETRY_RECEIVED,
+    SETTLE_SECONDS,
+    fault_kill_detection_worker,
+    fault_kill_media_worker,
+    wait_for_uploads,
+)
 from bench.surge_faults_load import Load, PageLoadSummary  # noqa: E402
 from bench.surge_faults_stack import FaultStack  # noqa: E402
 
 RESULTS = Path(os.environ.get("FAULTS_RESULTS") or ROOT / "bench" / "results" / "surge_faults.json")
 UPLOADS_FLOOD = int(os.environ.get("UPLOADS_FLOOD", "500"))
-SETTLE_SECONDS = float(os.environ.get("SETTLE_SECONDS", "240"))
-
-
-def wait_for_uploads(stack: FaultStack, post_ids: list[int], timeout: float) -> dict:
-    """Until every post is public or held (or the timeout): seconds taken and what is left."""
-    started = time.monotonic()
-    while True:
-        states = stack.post_states(post_ids)
-        waiting = [pk for pk in post_ids if states.get(pk) not in ("public", "held")]
-        if not waiting or time.monotonic() - started > timeout:
-            break
-        time.sleep(1)
-    lost = [pk for pk in post_ids if pk not in states]
-    return {
-        "uploads": len(post_ids),
-        "public": sum(1 for pk in post_ids if states.get(pk) == "public"),
-        "held": sum(1 for pk in post_ids if states.get(pk) == "held"),
-        "lost": len(lost),
-        "stuck": len(waiting) - len(lost),
-        "settled_seconds": round(time.monotonic() - started, 1),
-    }
-
-
-def kill_busy_pool_process(stack: FaultStack, *workers: str) -> dict:
-    """kill -9 a pool process of these workers while it is mid-task (using CPU on an upload)."""
-    deadline = time.monotonic() + 60
-    busy = []
-    while time.monotonic() < deadline and not busy:
-        busy = stack.busy_pool_children(*workers)
-    for pid in busy[:1]:
-        os.kill(pid, signal.SIGKILL)
-    return {"killed_pids": busy[:1], "mid_task": bool(busy)}
-
-
-def fault_kill_media_worker(stack: FaultStack, load: Load) -> dict:
-    load.mark("kill_media_worker")
-    post_ids = [stack.make_upload(size=(1600, 1200)) for _ in range(6)]
-    killed = kill_busy_pool_process(stack, "media1", "media2")
-    # And a whole worker, main process included: its unacked task waits out the broker's visibility
-    # timeout, so the stalled-media sweep (MEDIA_STALLED_SECONDS) and bin/stack's restart recover it.
-    more = [stack.make_upload(size=(1600, 1200)) for _ in range(3)]
-    time.sleep(0.5)
-    whole = stack.kill_worker_whole("media2")
-    outcome = wait_for_uploads(stack, post_ids + more, SETTLE_SECONDS)
-    return {
-        **outcome,
-        "recovery_seconds": outcome["settled_seconds"],
-        "pool_process_killed": killed,
-        "whole_worker_killed": whole,
-        **load.since("kill_media_worker"),
-    }
-
-
-def fault_kill_detection_worker(stack: FaultStack, load: Load) -> dict:
-    load.mark("kill_detection_worker")
-    post_ids = [stack.make_upload(size=(1200, 900)) for _ in range(4)]
-    killed = kill_busy_pool_process(stack, "detection")
-    outcome = wait_for_uploads(stack, post_ids, SETTLE_SECONDS)
-    return {
-        **outcome,
-        "recovery_seconds": outcome["settled_seconds"],
-        "pool_process_killed": killed,
-        **load.since("kill_detection_worker"),
-    }
 
 
 def fault_restart_postgres(stack: FaultStack, load: Load) -> dict:
@@ -169,8 +117,9 @@ def fault_stop_object_store(stack: FaultStack, load: Load) -> dict:
 
 def fault_fill_media_queue(stack: FaultStack, load: Load, baseline: PageLoadSummary) -> dict:
     """UPLOADS_FLOOD uploads queued as fast as they can be made; pages are timed meanwhile. The media
-    and detection queues are named queues with their own workers, at a lower CPU priority than the
-    app servers (BACKGROUND_NICENESS), so pages keep their time and the queue takes what is left.
+    queue (which also checks each upload under MEDIA_DETECTION_ONE_PASS) has its own workers, at a
+    lower CPU priority than the app servers (BACKGROUND_NICENESS), so pages keep their time and the
+    queue takes what is left.
     The flood is waited out to its end, up to FLOOD_DEADLINE_SECONDS from its first upload (stated
     in the result): an upload not public or held by then is counted as still queued if its task is
     in the broker, else as stuck."""
@@ -251,6 +200,9 @@ def main() -> int:
         results["needed_a_person"] = False
         results["loadavg_after"] = os.getloadavg()
         results["supervisor_restarts"] = stack.restarts_seen()
+        # Under one pass the detection pool only runs retries of a check that failed on the media
+        # pool: how many it was given over the whole run, every fault included.
+        results["detection_retries_received"] = stack.log_count(RETRY_RECEIVED)
     finally:
         stack.stop()
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")

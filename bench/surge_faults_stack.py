@@ -8,6 +8,7 @@ uploads through the same services a person's upload goes through and reads their
 import http.client
 import io
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -18,6 +19,7 @@ import threading
 import time
 from pathlib import Path
 
+from bench.surge_faults_config import ENV_EXAMPLE, MEDIA_WORKERS, env_example, production_pools
 from deploy.stack import ObjectStore, port_open, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,12 +63,9 @@ class FaultStack:
             "WEB_INSTANCES": "2",
             "WEB_PROCESSES": "1",
             "WEB_THREADS": "4",
-            "MEDIA_WORKERS": "2",
-            "CELERY_MEDIA_CONCURRENCY": "1",
-            "CELERY_DETECTION_CONCURRENCY": "1",
-            "CELERY_DEFAULT_CONCURRENCY": "1",
+            "MEDIA_WORKERS": str(MEDIA_WORKERS),
+            **production_pools(),
             "MEDIA_STALLED_SECONDS": "30",
-            "BACKGROUND_NICENESS": os.environ.get("BACKGROUND_NICENESS", "10"),  # media, detection, cloak
             # One address drives the whole load, so the per-address budgets are lifted; the browser
             # check is off because this client runs no JavaScript.
             "SHIELD_PAGES_PER_MINUTE": "100000",
@@ -83,9 +82,18 @@ class FaultStack:
         }
 
     def configuration(self) -> dict:
+        """What ran, as the stack's own settings read it (after `start`, this process is one of it)."""
+        from django.conf import settings
+
         keep = ("WEB_INSTANCES", "WEB_PROCESSES", "WEB_THREADS", "MEDIA_WORKERS", "CELERY_MEDIA_CONCURRENCY",
-                "CELERY_DETECTION_CONCURRENCY", "MEDIA_STALLED_SECONDS", "BACKGROUND_NICENESS")  # fmt: skip
-        return {key: self.environment()[key] for key in keep} | {"cores": os.cpu_count()}
+                "CELERY_DETECTION_CONCURRENCY", "CELERY_DEFAULT_CONCURRENCY", "MEDIA_STALLED_SECONDS",
+                "BACKGROUND_NICENESS")  # fmt: skip
+        return {key: self.environment()[key] for key in keep} | {
+            "MEDIA_DETECTION_ONE_PASS": settings.MEDIA_DETECTION_ONE_PASS,
+            "pools_from": f"{ENV_EXAMPLE.relative_to(ROOT)} (media {env_example()['CELERY_MEDIA_CONCURRENCY']} "
+            f"in one worker, spread over {MEDIA_WORKERS})",
+            "cores": os.cpu_count(),
+        }
 
     def start(self) -> None:
         self.work.mkdir(parents=True, exist_ok=True)
@@ -195,23 +203,35 @@ class FaultStack:
             os.kill(pid, signal.SIGKILL)
         return pids
 
-    def busy_pool_children(self, *names: str) -> list[int]:
-        """The pool processes of these workers using CPU right now: the ones mid-task."""
-        children = [pid for name in names for pid in self.pool_children(name)]
+    def pool_ticks(self, *names: str) -> dict[int, int]:
+        """CPU ticks (user + system) used so far by each pool process of these workers."""
+        return self.process_ticks([pid for name in names for pid in self.pool_children(name)])
 
-        def cpu(pid):
+    @staticmethod
+    def process_ticks(pids: list[int]) -> dict[int, int]:
+        """CPU ticks (user + system) used so far by each of these processes still alive."""
+        ticks = {}
+        for pid in pids:
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                return int(fields[11]) + int(fields[12])
+                ticks[pid] = int(fields[11]) + int(fields[12])
             except (OSError, ValueError, IndexError):
-                return 0
+                continue
+        return ticks
 
-        before = {pid: cpu(pid) for pid in children}
+    def busy_pool_children(self, *names: str) -> list[int]:
+        """The pool processes of these workers using CPU right now: the ones mid-task."""
+        before = self.pool_ticks(*names)
         time.sleep(0.2)
-        return [pid for pid in children if cpu(pid) - before[pid] >= 5]
+        after = self.pool_ticks(*names)
+        return [pid for pid, ticks in after.items() if ticks - before.get(pid, ticks) >= 5]
+
+    def log_count(self, pattern: str) -> int:
+        """How many lines of the stack's log (its supervisor's and every worker's) match `pattern`."""
+        return len(re.findall(pattern, (self.work / "stack.log").read_text(errors="replace")))
 
     def restarts_seen(self) -> int:
-        return (self.work / "stack.log").read_text(errors="replace").count("starting it again")
+        return self.log_count("starting it again")
 
     # --- data, through the services
 
@@ -274,6 +294,26 @@ class FaultStack:
 
         close_old_connections()
         return dict(Post.objects.filter(pk__in=post_ids).values_list("pk", "state"))
+
+    def upload_phase(self, post_id: int) -> str:
+        """Where the one task of a single-picture upload stands (MEDIA_DETECTION_ONE_PASS runs the
+        art-theft fingerprint, then the AI check, then the renditions): "queued" (no fingerprint
+        yet), "checking" (fingerprinted, no verdict, renditions not begun: decoding and the
+        classifier and watermark signals), "checked", "rendering" or "ready"."""
+        from django.db import close_old_connections
+
+        from atelier.media.models import MediaItem
+        from atelier.protection.theft.models import Fingerprint
+
+        close_old_connections()
+        item = MediaItem.objects.filter(post_id=post_id).values("pk", "state", "ai_check").first()
+        if item is None:
+            return "lost"
+        if item["state"] != "uploaded":
+            return "rendering" if item["state"] == "processing" else item["state"]
+        if item["ai_check"] != "pending":
+            return "checked"
+        return "checking" if Fingerprint.objects.filter(item_id=item["pk"]).exists() else "queued"
 
     def half_written_posts(self) -> int:
         """Published posts without a picture: what a write cut in half would leave."""

@@ -10,11 +10,13 @@ post's state. Every event carries ids, not rows: a subscriber reads what it need
   taken down, back to checking, or deleted (`reason` is the new state, or "deleted").
 - `post_changed(post_id)`: what a public post shows changed without a change of state (its text,
   order, covers or renditions): caches drop their copy.
-- `item_needs_check(item_id, render_version=None)`: a media item's original was stored or replaced
-  (sent on commit by `posts.services`); with `render_version` (MEDIA_DETECTION_ONE_PASS) the check
-  also renders that version from the same decode. The AI check (protection.detection) subscribes
-  and queues itself: posts sits below protection and never imports it, and until a verdict is
-  recorded the post stays private.
+- `item_needs_check(item_id, render_version=None, handed_out_again=False)`: a media item's original
+  was stored or replaced (sent on commit by `posts.services`); with `render_version`
+  (MEDIA_DETECTION_ONE_PASS) the check also renders that version from the same decode;
+  `handed_out_again` when the stalled-media sweep (`posts.tasks`) sends it again for the same
+  original because that one task was lost. The AI check (protection.detection) subscribes and
+  queues itself: posts sits below protection and never imports it, and until a verdict is recorded
+  the post stays private.
 """
 
 from django.dispatch import Signal

@@ -2,10 +2,17 @@
 dies mid-task loses nothing: the broker hands the task out again and it simply runs again."""
 
 from celery import shared_task
+from django.conf import settings
 
+from atelier.media.models import MediaItem
 from atelier.media.processing import media_items_stalled_claim
+from atelier.media.states import CheckState
 from atelier.posts.covers import post_covers_render, post_covers_sign
+from atelier.posts.events import item_needs_check
 from atelier.posts.items import media_item_process, media_item_resign
+
+# A check with no verdict yet: never run, or failed in the lost task before its retry was queued.
+UNCHECKED = (CheckState.PENDING, CheckState.ERROR)
 
 
 # A ten-minute 4K video may take a while on two cores: far longer than the default limit.
@@ -35,8 +42,18 @@ def resign_media_item(item_id: int) -> bool:
 @shared_task
 def requeue_stalled_media() -> int:
     """Every MEDIA_STALLED_SECONDS / 3 (beat): hand out again the processing of items whose task was
-    lost (a worker killed whole, an enqueue that failed), so no upload stays unprocessed for good."""
+    lost (a worker killed whole, an enqueue that failed), so no upload stays unprocessed for good.
+    With MEDIA_DETECTION_ONE_PASS the lost task was also the item's AI check when no verdict is
+    recorded yet: that item is announced again for one task that checks and renders (as on upload),
+    else its post would wait, private, for the stale-check sweep (DETECTION_SWEEP_STALE_SECONDS)."""
     claimed = media_items_stalled_claim()
+    unchecked = set()
+    if settings.MEDIA_DETECTION_ONE_PASS and claimed:
+        waiting = MediaItem.objects.filter(pk__in=[pk for pk, _ in claimed], ai_check__in=UNCHECKED)
+        unchecked = set(waiting.values_list("pk", flat=True))
     for item_id, version in claimed:
-        process_media_item.delay(item_id, version)
+        if item_id in unchecked:
+            item_needs_check.send(sender=MediaItem, item_id=item_id, render_version=version, handed_out_again=True)
+        else:
+            process_media_item.delay(item_id, version)
     return len(claimed)

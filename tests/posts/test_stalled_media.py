@@ -13,14 +13,16 @@ from django.utils import timezone
 
 from atelier.media.models import MediaItem
 from atelier.media.processing import media_item_report_progress, media_items_stalled_claim
-from atelier.media.states import MediaState
+from atelier.media.states import CheckState, MediaState
 from atelier.posts.items import media_item_process
+from atelier.posts.models import PostState
 from atelier.posts.tasks import process_media_item, render_post_covers, requeue_stalled_media
+from atelier.protection.detection.models import CheckRun
 from atelier.protection.detection.tasks import detect_media_item
 from config.celery import OUTAGES
 from tests.core.test_outage import closed_port
 from tests.media.sample_files import quadrant_bytes
-from tests.posts.support import add_file
+from tests.posts.support import add_file, publish
 from tests.s3_stand_in import use_s3_storages
 
 
@@ -47,6 +49,57 @@ def test_a_task_killed_mid_render_is_taken_up_again(draft, capture, settings):
     assert requeue_stalled_media() == 1
     item.refresh_from_db()
     assert item.state == MediaState.READY
+
+
+def test_one_pass_an_upload_lost_before_its_check_is_checked_as_well_as_rendered(draft, capture, settings, tasks_run):
+    """With MEDIA_DETECTION_ONE_PASS the lost task was also the upload's AI check (a media worker
+    killed whole mid-check, bench/surge_faults.py). Handing out only the rendering left the item
+    ready with its check pending: the post private, `checking`, until the stale-check sweep's
+    DETECTION_SWEEP_STALE_SECONDS (45 minutes) had passed."""
+    settings.MEDIA_DETECTION_ONE_PASS = True
+    item = add_file(draft, quadrant_bytes("PNG", (300, 200)), capture=capture, process=False)
+    post = publish(draft, capture=capture)
+    assert post.state == PostState.CHECKING
+    untouched_for(item, settings.MEDIA_STALLED_SECONDS + 1)
+    with capture(execute=True):
+        assert requeue_stalled_media() == 1
+    item.refresh_from_db()
+    post.refresh_from_db()
+    assert item.state == MediaState.READY and item.ai_check == CheckState.PASS
+    assert post.state == PostState.PUBLIC
+    assert "atelier.protection.detection.tasks.render_and_detect_media_item" in tasks_run
+
+
+def test_one_pass_a_check_handed_out_again_keeps_the_stale_check_sweeps_count(draft, capture, settings):
+    """The same original handed out again is not a new one: the stale-check sweep's count and clock go
+    on, so a check that keeps killing its worker still reaches a moderator (`detection.sweep`)."""
+    settings.MEDIA_DETECTION_ONE_PASS = True
+    settings.DETECTION_CLASSIFIER_THRESHOLD = 0.0  # every work held: the check's verdict is visible
+    item = add_file(draft, quadrant_bytes("PNG", (300, 200)), capture=capture, process=False)
+    heard_at = timezone.now() - timedelta(hours=1)
+    CheckRun.objects.update_or_create(item_id=item.pk, defaults={"heard_at": heard_at, "requeues": 2})
+    untouched_for(item, settings.MEDIA_STALLED_SECONDS + 1)
+    with capture(execute=True):
+        assert requeue_stalled_media() == 1
+    run = CheckRun.objects.get(item_id=item.pk)
+    assert (run.requeues, run.heard_at) == (2, heard_at)
+    item.refresh_from_db()
+    assert item.state == MediaState.READY and item.ai_check == CheckState.HOLD
+
+
+def test_one_pass_an_upload_lost_after_its_check_is_only_rendered(draft, capture, settings, tasks_run):
+    """Killed mid-render, the check's verdict is already recorded: the sweep does not run it twice."""
+    settings.MEDIA_DETECTION_ONE_PASS = True
+    item = add_file(draft, quadrant_bytes("PNG", (300, 200)), capture=capture, process=False)
+    MediaItem.objects.filter(pk=item.pk).update(state=MediaState.PROCESSING, ai_check=CheckState.PASS)
+    untouched_for(item, settings.MEDIA_STALLED_SECONDS + 1)
+    tasks_run.clear()
+    with capture(execute=True):
+        assert requeue_stalled_media() == 1
+    item.refresh_from_db()
+    assert item.state == MediaState.READY and item.ai_check == CheckState.PASS
+    assert "atelier.protection.detection.tasks.render_and_detect_media_item" not in tasks_run
+    assert "atelier.protection.detection.tasks.detect_media_item" not in tasks_run
 
 
 def test_each_stalled_item_is_claimed_once_per_period(draft, capture, settings):
