@@ -21,12 +21,14 @@ from tests.clock import ManualClock
 TEST_PASSWORD = "a-long-test-password-42"
 
 
-# bin/test runs the suite in two halves, named by ATELIER_TEST_HALF (unset: one run of everything).
-# Most tests run in both, since the backends differ under them; the markers in pyproject.toml say
-# which run once: a test that touches no backend gives the same answer twice, and the end-to-end
-# journeys (Chromium, nginx, the object store, the API fuzzer) drive code whose backend-specific
-# parts the other tests cover on both; they run where the site is deployed, on PostgreSQL + Redis.
-# Without that half (no servers, locally) nothing is left out: the first half is then the only run.
+# bin/test runs the suite in two halves at once, named by ATELIER_TEST_HALF (unset: one run of
+# everything). Most tests run in both, since the backends differ under them; the markers in
+# pyproject.toml say which run once. A test that touches no backend gives the same answer twice: the
+# first half only. The end-to-end tests (nginx, the object store, the API fuzzer) drive code whose
+# backend-specific parts the other tests cover on both: the second half, where the site is deployed.
+# Browser journeys run once per width: on a phone on the embedded default, as bin/serve serves it,
+# and on a desktop on PostgreSQL + Redis; that also splits the slowest tests between the two cores.
+# Without a second half (no servers, locally) nothing is left out: the first half is the only run.
 DATABASE_FIXTURES = {
     "db",
     "transactional_db",
@@ -36,12 +38,20 @@ DATABASE_FIXTURES = {
 }
 
 
+def _phone_journey(item) -> bool:
+    viewport = getattr(getattr(item, "callspec", None), "params", {}).get("viewport")
+    return item.get_closest_marker("browser") is not None and getattr(viewport, "name", None) == "phone"
+
+
 def _runs_in_half(item, half: str) -> bool:
-    end_to_end = item.get_closest_marker("browser") or item.get_closest_marker("end_to_end")
+    if item.get_closest_marker("end_to_end") is not None:
+        return half == "production"
+    if item.get_closest_marker("embedded_too") is not None:
+        return True
     if half == "embedded":
-        return not end_to_end or item.get_closest_marker("embedded_too") is not None
+        return item.get_closest_marker("browser") is None or _phone_journey(item)
     if half == "production":
-        return item.get_closest_marker("backend_free") is None
+        return item.get_closest_marker("backend_free") is None and not _phone_journey(item)
     raise pytest.UsageError(f"ATELIER_TEST_HALF={half!r}: expected 'embedded' or 'production'.")
 
 

@@ -5,16 +5,16 @@ parses pages as if scripting were on, so it never shows <noscript>.)"""
 
 import json
 import time
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from atelier.protection.shield.passes import PASS_COOKIE
+from tests.browser.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 
-RESULTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser-check.json"
+RESULTS = ARTIFACTS / "browser-check.json"  # per half of bin/test: the two run at once
 
 
 @pytest.fixture
