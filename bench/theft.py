@@ -28,6 +28,7 @@ import os
 import statistics
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +59,8 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=1, help="every K-th work only (a quick run)")
     parser.add_argument("--bulk", type=int, default=1_000_000)
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the results go (quick runs elsewhere)")
+    parser.add_argument("--diagnose", action="store_true", help="say for each missed copy where it was lost")
+    parser.add_argument("--kinds", default=None, help="only these kinds of copy, comma-separated (a quick run)")
     args = parser.parse_args()
 
     import django
@@ -89,7 +92,7 @@ def main() -> None:
 
     works = distinct_works(args.works, args.every)
     started = time.perf_counter()
-    items, unhashable = [], []
+    items, unhashable, stored_of = [], [], {}
     hashing_seconds = 0.0
     for kind, name, image in works:
         t0 = time.process_time()
@@ -101,6 +104,7 @@ def main() -> None:
         item = new_item(artist, name)
         fingerprints_store(item=item, stored=kept)
         items.append((kind, name, image, item))
+        stored_of[item.pk] = kept
     hashing_seconds /= max(1, len(works))
     print(f"stored in {time.perf_counter() - started:.0f} s")
     real_hashes = Fingerprint.objects.count()
@@ -119,8 +123,12 @@ def main() -> None:
     print(f"{total} hashes stored")
 
     rng = np.random.default_rng(7)
-    recall, lookups, query_cpu, missed = {}, [], [], {}
+    recall, lookups, query_cpu, missed, lost = {}, [], [], {}, {}
     for kind_name, make in KINDS.items():
+        if args.kinds and kind_name not in args.kinds.split(","):
+            for _, _, image, _ in items:
+                make(image, rng)  # drawn all the same: the other kinds' copies stay those of a full run
+            continue
         # The copies are made and hashed first: the lookups are then timed back to back.
         queries = []
         for _, name, image, item in items:
@@ -133,13 +141,21 @@ def main() -> None:
         for query, item, name in queries:
             t0 = time.perf_counter()
             near = index.nearest(
-                hashes=query.hashes, gray=query.gray, corners=query.corners, exclude_author_id=uploader.pk
+                hashes=query.hashes,
+                gray=query.gray,
+                corners=query.corners,
+                repeated=query.repeated,
+                exclude_author_id=uploader.pk,
             )
             lookups.append((time.perf_counter() - t0) * 1000)
             hit = any(one.item_id == item.pk for one in near)
             caught += hit
             if not hit:
                 missed[kind_name].append(name)
+                if args.diagnose:
+                    lost.setdefault(kind_name, []).append(
+                        {"work": name, **_where_lost(query, item, stored_of[item.pk], uploader.pk)}
+                    )
         recall[kind_name] = round(caught / max(1, len(queries)), 4)
         print(f"  {kind_name:9s} recall {recall[kind_name]:.3f}  ({caught}/{len(queries)})")
 
@@ -147,7 +163,13 @@ def main() -> None:
     names = {item.pk: name for _, name, _, item in items}
     for _, name, image, item in items:
         query = fingerprints.query(image)
-        near = index.nearest(hashes=query.hashes, gray=query.gray, corners=query.corners, exclude_author_id=uploader.pk)
+        near = index.nearest(
+            hashes=query.hashes,
+            gray=query.gray,
+            corners=query.corners,
+            repeated=query.repeated,
+            exclude_author_id=uploader.pk,
+        )
         wrong = [one for one in near if one.item_id != item.pk]
         false_pairs += len(wrong)
         false_works += bool(wrong)
@@ -175,6 +197,7 @@ def main() -> None:
         "false_match_pairs": false_pairs,
         "false_matches": false_named,
         "missed": missed,
+        **({"lost_at": _lost_summary(lost), "lost": lost} if args.diagnose else {}),
         "pairs_compared": pairs,
         "lookup_ms": {"p50": round(p50, 2), "p95": round(p95, 2), "n": len(lookups)},
         "exhaustive_scan_ms": round(baseline, 1),
@@ -188,6 +211,48 @@ def main() -> None:
     }
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {args.out}")
+
+
+def _where_lost(query, item, kept, uploader_id: int) -> dict:
+    """Where a missed copy was lost: its original's rows absent from the candidates statement's rows
+    (retrieval; `capped` when the statement hit CANDIDATE_CAP), present but not among the works
+    compared (or not among the REPEATED_GROUPS given the second fit), or rejected by verify.py
+    against its original (no transform, either fit, or too little resemblance)."""
+    from atelier.protection.theft import index, keypoints, verify
+
+    if not query.hashes:
+        return {"stage": "unhashable", "rows": 0, "inliers": None, "resemblance": None}
+    sql, params = index._candidates_sql(query.hashes, uploader_id)
+    rows = index._fetched(sql, params)
+    own = [row for row in rows if row[1] == item.pk]
+    probes = [one.value for one in query.hashes if index.is_keypoint(one.window)]
+    near_probe = bool(own and probes) and bool(
+        (
+            index._distances(index._words([bytes(r[4]) for r in own]), index._words(probes)) <= index.KEYPOINT_DISTANCE
+        ).any()
+    )
+    transform = None
+    if query.corners and kept.corners:
+        transform = verify.matched(keypoints.unpacked(query.corners), keypoints.unpacked(kept.corners), kept.size)
+    if transform is None:  # as the lookup tries it for its best-ranked works
+        asked = index._joined(keypoints.unpacked(query.corners), keypoints.unpacked(query.repeated))
+        work = index._joined(keypoints.unpacked(kept.corners), keypoints.unpacked(kept.repeated))
+        transform = verify.matched_repeated(asked, work, kept.size)
+    score = None if transform is None else verify.resemblance(query.gray, kept.thumbnail, kept.size, transform)
+    if transform is None:
+        stage = "verify:no_transform"
+    elif score is None or score < verify.MIN_NCC:
+        stage = "verify:unlike"
+    elif not near_probe:
+        stage = "retrieval:capped" if len(rows) >= index.CANDIDATE_CAP else "retrieval:no_probe"
+    else:
+        stage = "retrieval:not_ranked"
+    return {"stage": stage, "rows": len(rows), "inliers": None if transform is None else transform.inliers,
+            "resemblance": None if score is None else round(score, 3)}  # fmt: skip
+
+
+def _lost_summary(lost: dict) -> dict:
+    return {kind: dict(Counter(one["stage"] for one in rows)) for kind, rows in lost.items()}
 
 
 def _mixed_descriptors(rng, corner_chunks, count: int) -> np.ndarray:
@@ -213,15 +278,29 @@ def _crowd_works(crowd, count: int, corner_chunks) -> list:
         Post(author=crowd, title=f"crowd-{n}", state=PostState.PUBLIC) for n in range(count)
     )
     items = MediaItem.objects.bulk_create(MediaItem(post=post, kind=MediaKind.IMAGE) for post in posts)
-    corners = keypoints.VERIFY_KEYPOINTS
-    thumbnails = []
-    for item in items:
+
+    def random_corners(corners: int) -> bytes:
         geometry = np.column_stack(
             [rng.uniform(0, 512, (corners, 2)), rng.uniform(31, 120, corners), rng.uniform(0, 360, corners)]
         ).astype("<f4")
-        packed = np.concatenate([geometry.view(np.uint8), _mixed_descriptors(rng, corner_chunks, corners)], axis=1)
+        return np.concatenate(
+            [geometry.view(np.uint8), _mixed_descriptors(rng, corner_chunks, corners)], axis=1
+        ).tobytes()
+
+    thumbnails = []
+    for item in items:
+        packed = random_corners(keypoints.VERIFY_KEYPOINTS)
         pixels = rng.integers(0, 256, keypoints.THUMBNAIL**2, dtype=np.uint8).tobytes()
-        thumbnails.append(Thumbnail(item=item, width=512, height=512, pixels=pixels, corners=packed.tobytes()))
+        thumbnails.append(
+            Thumbnail(
+                item=item,
+                width=512,
+                height=512,
+                pixels=pixels,
+                corners=packed,
+                repeated=random_corners(keypoints.REPEATED_KEYPOINTS),
+            )
+        )
     Thumbnail.objects.bulk_create(thumbnails, batch_size=2000)
     print(f"  {count} crowd works")
     return items

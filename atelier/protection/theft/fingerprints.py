@@ -75,6 +75,7 @@ class Stored:
     thumbnail: bytes | None = None
     size: tuple[int, int] = (0, 0)  # of the prepared picture the keypoints are in
     corners: bytes = b""  # keypoints.packed: the upright picture's VERIFY_KEYPOINTS corners
+    repeated: bytes = b""  # keypoints.packed: its REPEATED_KEYPOINTS corners left out as repeated
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class Query:
     hashes: list[Hash]
     gray: np.ndarray | None = None
     corners: bytes = b""  # keypoints.packed: VERIFY_KEYPOINTS corners of `gray`, compared in verify.py
+    repeated: bytes = b""  # keypoints.packed: REPEATED_KEYPOINTS corners of `gray` left out as repeated
 
 
 def prepared(image: Image.Image) -> Image.Image | None:
@@ -186,11 +188,13 @@ def stored(image: Image.Image) -> Stored:
     corners = _corners(gray, keypoints.STORED_KEYPOINTS)
     corners += _corners(np.ascontiguousarray(gray[:, ::-1]), keypoints.STORED_KEYPOINTS, offset=MIRRORED)
     found = whole + _hashes(picture, STORED[1:]) + _trimmed_whole(picture) + corners
+    distinctive, repeated = keypoints.detected_both(gray, keypoints.VERIFY_KEYPOINTS, keypoints.REPEATED_KEYPOINTS)
     return Stored(
         hashes=found,
         thumbnail=keypoints.thumbnail(gray),
         size=picture.size,
-        corners=keypoints.packed(keypoints.detected(gray, keypoints.VERIFY_KEYPOINTS)),
+        corners=keypoints.packed(distinctive),
+        repeated=keypoints.packed(repeated),
     )
 
 
@@ -208,10 +212,12 @@ def query(image: Image.Image) -> Query:
     found = _hashes(picture, QUERIED) + _hashes(mirror, QUERIED, offset=MIRRORED)
     found += _trimmed_whole(picture) + _trimmed_whole(mirror, offset=MIRRORED)
     gray = keypoints.grey(picture)
+    distinctive, repeated = keypoints.detected_both(gray, keypoints.VERIFY_KEYPOINTS, keypoints.REPEATED_KEYPOINTS)
     return Query(
         hashes=found + _corners(gray, keypoints.QUERY_KEYPOINTS),
         gray=gray,
-        corners=keypoints.packed(keypoints.detected(gray, keypoints.VERIFY_KEYPOINTS)),
+        corners=keypoints.packed(distinctive),
+        repeated=keypoints.packed(repeated),
     )
 
 

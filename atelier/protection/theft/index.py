@@ -10,7 +10,9 @@ only bring works up: the rows within KEYPOINT_DISTANCE of an upload's probe, gro
 and side (upright or mirror), rank the works, and the MAX_GROUPS best are compared whole: all the
 upload's verification corners against all the work's (`Thumbnail.corners`, one more statement
 with the thumbnails), which must agree on one transform, and the upload must look like the stored
-thumbnail through it (verify.py). Works PDQ already found are not compared again.
+thumbnail through it (verify.py). When too few distinctive corners agree, the REPEATED_GROUPS best
+ranked works are fitted again with the corners both sides left out as repeated (charts, pages,
+interfaces: verify.matched_repeated). Works PDQ already found are not compared again.
 
 The statements go through the DB-API cursor and return plain tuples: at 1M hashes PostgreSQL
 answers in a few milliseconds, and building querysets and model rows used to cost ten times that
@@ -32,6 +34,7 @@ from atelier.protection.theft.models import CHUNKS, Fingerprint, Thumbnail
 MATCH_DISTANCE = 40  # of 256 bits: bench/theft.py sets it (recall per kind against false matches)
 KEYPOINT_DISTANCE = 56  # of 256 bits, between two ORB descriptors of one corner
 MAX_GROUPS = 12  # stored works (and sides) a keypoint lookup compares at most (bench/theft.py: lookup p95)
+REPEATED_GROUPS = 3  # of those, how many may also be fitted on their repeated corners (lookup p95)
 CANDIDATE_CAP = 5000  # a query that shares chunks with more rows than this is itself too plain to trust
 
 
@@ -143,13 +146,14 @@ def nearest(
     hashes: list[Hash],
     gray: np.ndarray | None = None,
     corners: bytes | None = None,
+    repeated: bytes | None = None,
     max_distance: int = MATCH_DISTANCE,
     exclude_author_id: int | None = None,
 ) -> list[Near]:
     """Matchable works near `hashes`, closest first, one per item. Keypoint hashes count only with
     `gray`, the prepared upload they were found in, and `corners`, its verification corners
-    (`fingerprints.Query.corners`; found in `gray` here when not given): verify.py compares them
-    with the stored work's."""
+    (`fingerprints.Query.corners`, and `repeated`, those left out as repeated; found in `gray` here
+    when not given): verify.py compares them with the stored work's."""
     if not hashes:
         return []
     sql, params = _candidates_sql(hashes, exclude_author_id)
@@ -172,18 +176,23 @@ def nearest(
         # Works PDQ already found need no keypoint comparison.
         unfound = stored_is_corner & ~np.isin([row[1] for row in rows], list(found))
         if unfound.any():
-            if corners is None:
-                corners = keypoints.packed(keypoints.detected(gray, keypoints.VERIFY_KEYPOINTS))
-            for near in _corner_matches(rows, stored, unfound, probes, (gray, corners)):
+            if corners is None or repeated is None:
+                distinctive, left_out = keypoints.detected_both(
+                    gray, keypoints.VERIFY_KEYPOINTS, keypoints.REPEATED_KEYPOINTS
+                )
+                corners, repeated = keypoints.packed(distinctive), keypoints.packed(left_out)
+            for near in _corner_matches(rows, stored, unfound, probes, (gray, corners, repeated)):
                 found[near.item_id] = near
     return sorted(found.values(), key=lambda near: near.distance)
 
 
-def _corner_matches(rows, stored, stored_is_corner, corners: list[Hash], asked: tuple[np.ndarray, bytes]) -> list[Near]:
+def _corner_matches(
+    rows, stored, stored_is_corner, corners: list[Hash], asked: tuple[np.ndarray, bytes, bytes]
+) -> list[Near]:
     """Stored works sharing a keypoint with the upload whose corners agree with the upload's on a
-    transform, and that look alike through it (verify.py). `asked` is the prepared upload in grey and
-    its verification corners (keypoints.packed)."""
-    gray, packed_corners = asked
+    transform, and that look alike through it (verify.py). `asked` is the prepared upload in grey,
+    its verification corners and those left out as repeated (keypoints.packed)."""
+    gray, packed_corners, packed_repeated = asked
     bits = _distances(stored, _words([one.value for one in corners]))
     bits[~stored_is_corner] = 256
     groups: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
@@ -213,11 +222,13 @@ def _corner_matches(rows, stored, stored_is_corner, corners: list[Hash], asked: 
     placeholders = ", ".join(["%s"] * len(wanted))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT item_id, width, height, pixels, corners FROM {table} WHERE item_id IN ({placeholders})",  # noqa: S608 (numbers are parameters)
+            f"SELECT item_id, width, height, pixels, corners, repeated FROM {table} WHERE item_id IN ({placeholders})",  # noqa: S608 (numbers are parameters)
             wanted,
         )
         thumbnails = {row[0]: row for row in cursor.fetchall()}
     upload = keypoints.unpacked(packed_corners)
+    upload_all = None  # with the repeated corners, unpacked once the first fallback needs them
+    fallbacks = 0
     blurred: dict[tuple[int, int], np.ndarray] = {}  # the upload blurred to one thumbnail cell, by cell size
     made = []
     for item_id, window in ranked:
@@ -239,9 +250,28 @@ def _corner_matches(rows, stored, stored_is_corner, corners: list[Hash], asked: 
         else:
             continue  # hashed before verification corners were kept: `theft_backfill` adds them
         transform = verify.matched(upload, work, size)
+        if (
+            transform is None
+            and window < MIRRORED
+            and fallbacks < REPEATED_GROUPS
+            and (thumbnail[5] or packed_repeated)
+        ):
+            # Too few distinctive corners agree: a chart, a page, an interface. Their repeated
+            # corners are fitted, for the few best-ranked works only (verify.matched_repeated).
+            fallbacks += 1
+            if upload_all is None:
+                upload_all = _joined(upload, keypoints.unpacked(packed_repeated))
+            transform = verify.matched_repeated(
+                upload_all, _joined(work, keypoints.unpacked(bytes(thumbnail[5]))), size
+            )
         if transform is None or not verify.looks_alike(gray, pixels, size, transform, blurred):
             continue
         r0 = pairs[0][0]
         mean_bits = round(float(np.mean([bits[r, q] for r, q in pairs])))
         made.append(Near(rows[r0][0], item_id, rows[r0][2], rows[r0][3], mean_bits, KEYPOINT, window))
     return made
+
+
+def _joined(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Two unpacked corner sets as one (geometry, descriptors)."""
+    return np.concatenate([a[0], b[0]]), np.ascontiguousarray(np.concatenate([a[1], b[1]]))

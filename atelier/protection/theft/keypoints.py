@@ -14,9 +14,11 @@ Stored side: the strongest `STORED_KEYPOINTS` distinctive corners of the picture
 mirror as indexed rows (rows cost storage; query-side hashes cost lookup time), and the strongest
 `VERIFY_KEYPOINTS` of the upright picture packed into one value beside the thumbnail (`packed`), never
 indexed: the lookup only needs one shared probe to bring a work up as a candidate, and then compares
-all of both pictures' corners with it (verify.py). Asking side: the strongest `QUERY_KEYPOINTS` of the
-upload probe the index, upright only; `VERIFY_KEYPOINTS` of it are compared (with a mirror's
-indexed rows when the probes found a work's mirror: only its upright corners are packed).
+all of both pictures' corners with it (verify.py); beside them the `REPEATED_KEYPOINTS` strongest
+corners left out as repeated, for the works made of little else (verify.matched_repeated).
+Asking side: the strongest `QUERY_KEYPOINTS` of the upload probe the index, upright only;
+`VERIFY_KEYPOINTS` of it (and its repeated ones) are compared (with a mirror's indexed rows when the
+probes found a work's mirror: only its upright corners are packed).
 
 Measured (bench/theft.py): a 32-bit probe needs a quarter of the corner's tests unchanged, which
 copies that crop, turn or shrink the picture break for most corners: 9 copies in 10 keep at least
@@ -38,6 +40,9 @@ QUERY_KEYPOINTS = 40
 # bench/theft.py on every third work: with the 56 indexed corners alone, crop recall of the keypoint
 # step was 0.65; with 200 on both sides, 0.88 (rotate 0.90, border 0.89). 48 bytes each: 9.6 kB a work.
 VERIFY_KEYPOINTS = 200
+# Corners left out as repeated, kept beside the verification corners for `verify.matched_repeated`
+# (charts, pages, interfaces). 48 bytes each: 4.8 kB more a work.
+REPEATED_KEYPOINTS = 100
 THUMBNAIL = 32  # the side of the grey thumbnail `verify.py` compares through the transform
 CANDIDATES = 2  # ORB is asked for this many times the keypoints wanted, before repeated ones go
 REPEATED_BITS = 28
@@ -72,12 +77,20 @@ def detected(gray: np.ndarray, count: int) -> list[Keypoint]:
     flat rectangles, the letters of a font repeat inside a work as they repeat across works, so they
     tell works apart badly and, being the same in so many rows, they would flood every lookup that
     probes them (bench/theft.py, lookup p95)."""
+    return detected_both(gray, count, 0)[0]
+
+
+def detected_both(gray: np.ndarray, count: int, repeated: int) -> tuple[list[Keypoint], list[Keypoint]]:
+    """(the `count` strongest distinctive keypoints, the `repeated` strongest of those left out as
+    repeated), from one ORB pass. The repeated ones are never probed; they are what a chart (the
+    same bar corner everywhere) or a page of text (the same letters) is made of, and verify.py's
+    `matched_repeated` fits a transform to them when the distinctive corners are too few."""
     if min(gray.shape) <= 2 * _ORB["edgeThreshold"]:
-        return []
-    orb = cv2.ORB_create(nfeatures=count * CANDIDATES, **_ORB)
+        return [], []
+    orb = cv2.ORB_create(nfeatures=count * CANDIDATES, **_ORB)  # one pass: the distinctive set as ever
     found, descriptors = orb.detectAndCompute(np.ascontiguousarray(gray), None)
     if descriptors is None:
-        return []
+        return [], []
     words = descriptors.view(np.uint64)
     bits = np.bitwise_count(words[:, None, :] ^ words[None, :, :]).sum(axis=2)
     at = np.array([p.pt for p in found])
@@ -85,13 +98,14 @@ def detected(gray: np.ndarray, count: int) -> list[Keypoint]:
     sizes = np.array([p.size for p in found])
     bits[apart < np.maximum(sizes[:, None], sizes[None, :]) / 2] = 256  # one corner seen at two scales
     distinctive = bits.min(axis=1) > REPEATED_BITS
-    ranked = sorted(
-        (pair for pair, keep in zip(zip(found, descriptors, strict=True), distinctive, strict=True) if keep),
-        key=lambda pair: -pair[0].response,
-    )
-    return [
-        Keypoint(x=p.pt[0], y=p.pt[1], size=p.size, angle=p.angle, descriptor=d.tobytes()) for p, d in ranked[:count]
-    ]
+    ranked = sorted(zip(found, descriptors, distinctive, strict=True), key=lambda one: -one[0].response)
+    kept = [_keypoint(p, d) for p, d, keep in ranked if keep][:count]
+    left_out = [_keypoint(p, d) for p, d, keep in ranked if not keep][:repeated]
+    return kept, left_out
+
+
+def _keypoint(point, descriptor) -> Keypoint:
+    return Keypoint(x=point.pt[0], y=point.pt[1], size=point.size, angle=point.angle, descriptor=descriptor.tobytes())
 
 
 def packed(found: list[Keypoint]) -> bytes:
@@ -105,6 +119,8 @@ def packed(found: list[Keypoint]) -> bytes:
 
 def unpacked(value: bytes) -> tuple[np.ndarray, np.ndarray]:
     """(geometry (n, 4) float64, descriptors (n, 32) uint8) of a `packed` value."""
+    if not value:
+        return np.zeros((0, 4)), np.zeros((0, 32), dtype=np.uint8)
     rows = np.frombuffer(value, dtype=np.uint8).reshape(-1, 48)
     geometry = np.ascontiguousarray(rows[:, :16]).view("<f4").astype(np.float64)
     return geometry, np.ascontiguousarray(rows[:, 16:])

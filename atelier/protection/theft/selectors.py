@@ -45,7 +45,13 @@ def search_by_image(*, viewer, image: Image.Image) -> list[Found]:
     """Public posts by other people whose works look like `image`. The index holds only public
     works' hashes, and each hit is checked against the post's state again here."""
     asked = fingerprints.query(image)
-    near = nearest(hashes=asked.hashes, gray=asked.gray, corners=asked.corners, exclude_author_id=viewer.pk)
+    near = nearest(
+        hashes=asked.hashes,
+        gray=asked.gray,
+        corners=asked.corners,
+        repeated=asked.repeated,
+        exclude_author_id=viewer.pk,
+    )
     closest: dict[int, int] = {}
     for one in near:
         closest.setdefault(one.post_id, one.distance)

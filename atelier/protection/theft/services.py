@@ -57,7 +57,12 @@ def fingerprints_store(*, item: MediaItem, stored: fingerprints.Stored) -> int:
         if stored.thumbnail is not None:
             width, height = stored.size
             Thumbnail.objects.create(
-                item=item, width=width, height=height, pixels=stored.thumbnail, corners=stored.corners
+                item=item,
+                width=width,
+                height=height,
+                pixels=stored.thumbnail,
+                corners=stored.corners,
+                repeated=stored.repeated,
             )
         public = Post.objects.filter(pk=item.post_id, state=PostState.PUBLIC).exists()
         Fingerprint.objects.bulk_create(
@@ -100,7 +105,13 @@ def item_fingerprint_and_check(*, item_id: int) -> list[RepostMatch]:
         return []
     fingerprints_store(item=item, stored=fingerprints.stored(picture))
     asked = fingerprints.query(picture)
-    near = nearest(hashes=asked.hashes, gray=asked.gray, corners=asked.corners, exclude_author_id=item.post.author_id)
+    near = nearest(
+        hashes=asked.hashes,
+        gray=asked.gray,
+        corners=asked.corners,
+        repeated=asked.repeated,
+        exclude_author_id=item.post.author_id,
+    )
     return _hold_for(item, near)
 
 

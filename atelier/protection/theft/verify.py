@@ -15,6 +15,13 @@ Two steps, both needed (bench/theft.py, recall per kind and false matches among 
    cross-correlation ≥ `MIN_NCC` over at least `MIN_OVERLAP` of the thumbnail). Through the right
    transform a copy correlates at 0.95–1.0, whatever was cropped, turned, tinted or framed; two
    renders over one checker floor reach 0.83–0.96 (bench/theft.py on every third work).
+
+Works made of one corner repeated (a bar chart's right angles, a page's letters, an interface's
+buttons) keep too few distinctive corners for step 1: keypoints.detected leaves the repeated ones
+out, and the ratio test would reject them anyway. `matched_repeated` fits those works on their
+repeated corners too (each upload corner offers its nearest few), and step 2 decides as before
+(bench/theft.py --diagnose: most crops, turns and frames of charts and pages missed before were lost
+here, their originals found but with fewer than 8 corners agreeing).
 """
 
 from dataclasses import dataclass
@@ -31,6 +38,8 @@ MIN_NCC = 0.94
 MIN_OVERLAP = 0.3
 RANSAC_ITERATIONS = 2000
 TURN_WINDOW = 60  # degrees: matched corners turned alike, within this, may be one copy's
+REPEATED_CHOICES = 3  # stored corners each upload corner offers in `matched_repeated`
+REPEATED_ITERATIONS = 2000
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,63 @@ def matched(
     if inliers < MIN_INLIERS or not SCALES[0] <= scale <= SCALES[1]:
         return None
     return Transform(matrix=fit[:, :2].astype(np.float64), shift=fit[:, 2].astype(np.float64), inliers=inliers)
+
+
+def matched_repeated(
+    query: tuple[np.ndarray, np.ndarray], stored: tuple[np.ndarray, np.ndarray], stored_size: tuple[int, int]
+) -> Transform | None:
+    """The similarity a work made of repeated corners agrees on, or None: for charts, pages of text
+    and interfaces, whose distinctive corners (keypoints.detected) are too few for `matched` (a bar
+    chart keeps 5–20). Each side is its distinctive and its repeated corners together. No ratio
+    test and no each-other's-nearest (a repeated corner's nearest is one of its repeats): every
+    upload corner offers its `REPEATED_CHOICES` nearest stored corners, those turned by the
+    commonest turn are kept, and RANSAC picks the transform that most of them agree on (a copy's
+    bars or letters all map onto themselves; a shift by one bar or line maps only some). At least
+    `MIN_INLIERS` distinct upload corners must agree, and `looks_alike` must then hold, as for
+    `matched`."""
+    (query_at, query_bytes), (stored_at, stored_bytes) = query, stored
+    if len(query_bytes) < MIN_INLIERS or len(stored_bytes) < MIN_INLIERS:
+        return None
+    choices = min(REPEATED_CHOICES, len(stored_bytes))
+    bits, nearest = cv2.batchDistance(query_bytes, stored_bytes, cv2.CV_32S, normType=cv2.NORM_HAMMING, K=choices)
+    asked = np.repeat(np.arange(len(query_bytes)), choices)
+    answered, close = nearest.ravel(), bits.ravel() <= MATCH_BITS
+    asked, answered = asked[close], answered[close]
+    if len(asked) < MIN_INLIERS:
+        return None
+    turns = (stored_at[answered, 3] - query_at[asked, 3]) % 360
+    commonest = _commonest_turn(turns)
+    alike = np.abs((turns - commonest + 180) % 360 - 180) <= TURN_WINDOW / 2
+    asked, answered = asked[alike], answered[alike]
+    if len(np.unique(asked)) < MIN_INLIERS:
+        return None
+    fit, inlying = cv2.estimateAffinePartial2D(
+        query_at[asked, :2].astype(np.float32),
+        stored_at[answered, :2].astype(np.float32),
+        method=cv2.RANSAC,
+        ransacReprojThreshold=TOLERANCE * float(np.hypot(*stored_size)),
+        maxIters=REPEATED_ITERATIONS,
+        confidence=0.999,
+        refineIters=10,
+    )
+    if fit is None:
+        return None
+    inlying = inlying.ravel().astype(bool)
+    # Distinct corners on both sides: one upload corner offered three stored ones counts once.
+    inliers = min(len(np.unique(asked[inlying])), len(np.unique(answered[inlying])))
+    scale = float(np.hypot(fit[0, 0], fit[1, 0]))
+    if inliers < MIN_INLIERS or not SCALES[0] <= scale <= SCALES[1]:
+        return None
+    return Transform(matrix=fit[:, :2].astype(np.float64), shift=fit[:, 2].astype(np.float64), inliers=inliers)
+
+
+def _commonest_turn(turns: np.ndarray) -> float:
+    """The centre of the TURN_WINDOW-wide arc holding the most of `turns` (degrees)."""
+    ordered = np.sort(turns)
+    wrapped = np.concatenate([ordered, ordered + 360])
+    ends = np.searchsorted(wrapped, ordered + TURN_WINDOW, side="right")
+    start = int((ends - np.arange(len(ordered))).argmax())
+    return float((ordered[start] + TURN_WINDOW / 2) % 360)
 
 
 def _most_agreeing_on_a_turn(query_angles: np.ndarray, stored_angles: np.ndarray) -> int:
