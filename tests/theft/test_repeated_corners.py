@@ -3,8 +3,11 @@ corners are too few for `verify.matched`, so a crop is fitted on the corners lef
 (`verify.matched_repeated`) and must still look like the original through the fit. Another chart on
 the same axes, a flat picture and noise must not pass."""
 
+from io import StringIO
+
 import numpy as np
 import pytest
+from django.core.management import call_command
 from PIL import Image, ImageDraw, ImageFont
 
 from atelier.posts.models import PostState
@@ -138,3 +141,22 @@ def test_a_cropped_chart_of_someone_elses_is_held_and_another_chart_is_not(
     held, _ = posted(thief, encoded(copy, "JPEG", quality=85), django_capture_on_commit_callbacks)
     assert held.state == PostState.HELD
     assert RepostMatch.objects.get().original_post_id == original.pk
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("isolated_media")
+def test_a_work_hashed_before_repeated_corners_were_kept_is_compared_without_them(
+    make_user, django_capture_on_commit_callbacks
+):
+    """NULL `Thumbnail.repeated` (an older work, until `theft_backfill`): the lookup goes on without
+    the fit it cannot make, and the backfilled work is then found."""
+    artist, thief = make_user("ines"), make_user("bram")
+    chart = labelled_chart(1)
+    _, item = posted(artist, encoded(chart), django_capture_on_commit_callbacks)
+    Thumbnail.objects.filter(item=item).update(repeated=None)
+    asked = fingerprints.query(cropped(chart))
+    lookup = {"hashes": asked.hashes, "gray": asked.gray, "corners": asked.corners, "repeated": asked.repeated}
+    assert nearest(**lookup, exclude_author_id=thief.pk) == []
+    call_command("theft_backfill", stdout=StringIO())
+    (found,) = nearest(**lookup, exclude_author_id=thief.pk)
+    assert found.item_id == item.pk

@@ -192,3 +192,27 @@ def test_the_backfill_adds_verification_corners_to_works_hashed_without_them(
     assert "1 items fingerprinted" in out.getvalue()
     assert len(Thumbnail.objects.get(item=item).corners) == 48 * keypoints.VERIFY_KEYPOINTS
     assert set(Fingerprint.objects.filter(item=other).values_list("pk", flat=True)) == kept_rows  # untouched
+
+
+def test_the_backfill_adds_repeated_corners_to_works_hashed_without_them(
+    artist, thief, django_capture_on_commit_callbacks
+):
+    """Works hashed before `Thumbnail.repeated` existed hold NULL there (none kept yet, unlike an empty
+    value: none found): the backfill re-hashes them, and only them, once."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _, item = posted(artist, encoded(ARTWORK), django_capture_on_commit_callbacks)
+    _, other = posted(thief, encoded(OTHER_WORK), django_capture_on_commit_callbacks)
+    assert Thumbnail.objects.get(item=other).repeated is not None  # hashed now: kept, even when empty
+    Thumbnail.objects.filter(item=item).update(repeated=None)
+    kept_rows = set(Fingerprint.objects.filter(item=other).values_list("pk", flat=True))
+    out = StringIO()
+    call_command("theft_backfill", stdout=out)
+    assert "1 items fingerprinted" in out.getvalue()
+    assert Thumbnail.objects.get(item=item).repeated is not None
+    assert set(Fingerprint.objects.filter(item=other).values_list("pk", flat=True)) == kept_rows  # untouched
+    out = StringIO()
+    call_command("theft_backfill", stdout=out)
+    assert "0 items fingerprinted" in out.getvalue()

@@ -261,9 +261,8 @@ def _corner_matches(
             fallbacks += 1
             if upload_all is None:
                 upload_all = _joined(upload, keypoints.unpacked(packed_repeated))
-            transform = verify.matched_repeated(
-                upload_all, _joined(work, keypoints.unpacked(bytes(thumbnail[5]))), size
-            )
+            stored_repeated = bytes(thumbnail[5] or b"")  # NULL: hashed before they were kept
+            transform = verify.matched_repeated(upload_all, _joined(work, keypoints.unpacked(stored_repeated)), size)
         if transform is None or not verify.looks_alike(gray, pixels, size, transform, blurred):
             continue
         r0 = pairs[0][0]

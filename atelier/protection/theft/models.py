@@ -100,8 +100,9 @@ class Thumbnail(models.Model):
     # keypoints.packed: the corners a keypoint match is verified with (empty: hashed before they were
     # kept; `theft_backfill` fills them in).
     corners = models.BinaryField(default=b"", blank=True)
-    # keypoints.packed: the corners left out as repeated, for verify.matched_repeated (charts, pages).
-    repeated = models.BinaryField(default=b"", blank=True)
+    # keypoints.packed: the corners left out as repeated, for verify.matched_repeated (charts, pages);
+    # empty: none were; NULL: hashed before they were kept (`theft_backfill` fills them in).
+    repeated = models.BinaryField(null=True, blank=True, default=None)
 
     def __str__(self):
         return f"thumbnail of item {self.item_id}"

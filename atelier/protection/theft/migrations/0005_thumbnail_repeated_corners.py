@@ -12,6 +12,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="thumbnail",
             name="repeated",
-            field=models.BinaryField(blank=True, default=b""),
+            field=models.BinaryField(blank=True, default=None, null=True),
         ),
     ]

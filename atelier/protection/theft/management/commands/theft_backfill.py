@@ -1,9 +1,11 @@
 """Fingerprint the images and animations uploaded before art-theft detection was installed, so new
 uploads are compared with them too, and those hashed before their verification corners were kept
-(an empty `Thumbnail.corners`: their keypoint matches cannot be verified). Safe to run again: items
-that have both are skipped."""
+(an empty `Thumbnail.corners`: their keypoint matches cannot be verified) or before the corners left
+out as repeated were (a NULL `Thumbnail.repeated`: a crop of their chart or page cannot be fitted).
+Safe to run again: items that have all of them are skipped."""
 
 from django.core.management.base import BaseCommand
+from django.db.models import Q
 
 from atelier.media.models import MediaItem, MediaKind
 from atelier.protection.theft.models import Fingerprint, Thumbnail
@@ -15,7 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         done = Fingerprint.objects.values("item_id")
-        without_corners = Thumbnail.objects.filter(corners=b"").values("item_id")
+        without_corners = Thumbnail.objects.filter(Q(corners=b"") | Q(repeated__isnull=True)).values("item_id")
         pending = (
             MediaItem.objects.filter(kind__in=[MediaKind.IMAGE, MediaKind.ANIMATION])
             .exclude(pk__in=done.exclude(item_id__in=without_corners))
