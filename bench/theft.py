@@ -140,13 +140,7 @@ def main() -> None:
         missed[kind_name] = []
         for query, item, name in queries:
             t0 = time.perf_counter()
-            near = index.nearest(
-                hashes=query.hashes,
-                gray=query.gray,
-                corners=query.corners,
-                repeated=query.repeated,
-                exclude_author_id=uploader.pk,
-            )
+            near = index.nearest_to(query, exclude_author_id=uploader.pk)
             lookups.append((time.perf_counter() - t0) * 1000)
             hit = any(one.item_id == item.pk for one in near)
             caught += hit
@@ -163,13 +157,7 @@ def main() -> None:
     names = {item.pk: name for _, name, _, item in items}
     for _, name, image, item in items:
         query = fingerprints.query(image)
-        near = index.nearest(
-            hashes=query.hashes,
-            gray=query.gray,
-            corners=query.corners,
-            repeated=query.repeated,
-            exclude_author_id=uploader.pk,
-        )
+        near = index.nearest_to(query, exclude_author_id=uploader.pk)
         wrong = [one for one in near if one.item_id != item.pk]
         false_pairs += len(wrong)
         false_works += bool(wrong)

@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from atelier.posts.models import PostState
 from atelier.protection.theft import fingerprints, keypoints, verify
-from atelier.protection.theft.index import nearest
+from atelier.protection.theft.index import nearest_to
 from atelier.protection.theft.models import RepostMatch, Thumbnail
 from tests.theft.test_reposts import encoded, posted
 
@@ -134,9 +134,7 @@ def test_a_cropped_chart_of_someone_elses_is_held_and_another_chart_is_not(
     stored = Thumbnail.objects.get(item=item)
     work = keypoints.unpacked(bytes(stored.corners))
     assert verify.matched(keypoints.unpacked(asked.corners), work, (stored.width, stored.height)) is None
-    (found,) = nearest(
-        hashes=asked.hashes, gray=asked.gray, corners=asked.corners, repeated=asked.repeated, exclude_author_id=thief.pk
-    )
+    (found,) = nearest_to(asked, exclude_author_id=thief.pk)
     assert found.item_id == item.pk and found.stored_window == fingerprints.KEYPOINT
     held, _ = posted(thief, encoded(copy, "JPEG", quality=85), django_capture_on_commit_callbacks)
     assert held.state == PostState.HELD
@@ -155,8 +153,7 @@ def test_a_work_hashed_before_repeated_corners_were_kept_is_compared_without_the
     _, item = posted(artist, encoded(chart), django_capture_on_commit_callbacks)
     Thumbnail.objects.filter(item=item).update(repeated=None)
     asked = fingerprints.query(cropped(chart))
-    lookup = {"hashes": asked.hashes, "gray": asked.gray, "corners": asked.corners, "repeated": asked.repeated}
-    assert nearest(**lookup, exclude_author_id=thief.pk) == []
+    assert nearest_to(asked, exclude_author_id=thief.pk) == []
     call_command("theft_backfill", stdout=StringIO())
-    (found,) = nearest(**lookup, exclude_author_id=thief.pk)
+    (found,) = nearest_to(asked, exclude_author_id=thief.pk)
     assert found.item_id == item.pk

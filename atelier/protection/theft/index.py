@@ -27,7 +27,7 @@ import psycopg
 from django.db import connection, transaction
 
 from atelier.protection.theft import keypoints, verify
-from atelier.protection.theft.fingerprints import KEYPOINT, MIRRORED, Hash
+from atelier.protection.theft.fingerprints import KEYPOINT, MIRRORED, Hash, Query
 from atelier.protection.theft.keypoints import GEOMETRY_SCALE
 from atelier.protection.theft.models import CHUNKS, Fingerprint, Thumbnail
 
@@ -139,6 +139,17 @@ def _words(values: list[bytes]) -> np.ndarray:
 def _distances(rows: np.ndarray, queries: np.ndarray) -> np.ndarray:
     """(rows, queries) Hamming distances of 256-bit values held as four 64-bit words each."""
     return np.bitwise_count(rows[:, None, :] ^ queries[None, :, :]).sum(axis=2, dtype=np.int32)
+
+
+def nearest_to(asked: Query, *, exclude_author_id: int | None = None) -> list[Near]:
+    """`nearest` for an upload as `fingerprints.query` prepared it: its hashes, picture and corners."""
+    return nearest(
+        hashes=asked.hashes,
+        gray=asked.gray,
+        corners=asked.corners,
+        repeated=asked.repeated,
+        exclude_author_id=exclude_author_id,
+    )
 
 
 def nearest(

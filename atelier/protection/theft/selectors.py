@@ -7,7 +7,7 @@ from PIL import Image
 
 from atelier.posts.models import Post, PostState
 from atelier.protection.theft import fingerprints
-from atelier.protection.theft.index import nearest
+from atelier.protection.theft.index import nearest_to
 from atelier.protection.theft.models import MatchStatus, RepostMatch
 
 SEARCH_RESULTS = 24
@@ -45,13 +45,7 @@ def search_by_image(*, viewer, image: Image.Image) -> list[Found]:
     """Public posts by other people whose works look like `image`. The index holds only public
     works' hashes, and each hit is checked against the post's state again here."""
     asked = fingerprints.query(image)
-    near = nearest(
-        hashes=asked.hashes,
-        gray=asked.gray,
-        corners=asked.corners,
-        repeated=asked.repeated,
-        exclude_author_id=viewer.pk,
-    )
+    near = nearest_to(asked, exclude_author_id=viewer.pk)
     closest: dict[int, int] = {}
     for one in near:
         closest.setdefault(one.post_id, one.distance)

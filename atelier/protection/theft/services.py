@@ -24,7 +24,7 @@ from atelier.notifications.services import notify_site
 from atelier.posts import media_checks
 from atelier.posts.models import Post, PostState
 from atelier.protection.theft import fingerprints
-from atelier.protection.theft.index import chunk_columns, corner_columns, nearest
+from atelier.protection.theft.index import chunk_columns, corner_columns, nearest_to
 from atelier.protection.theft.models import Fingerprint, MatchStatus, RepostMatch, Thumbnail
 
 logger = logging.getLogger(__name__)
@@ -105,13 +105,7 @@ def item_fingerprint_and_check(*, item_id: int) -> list[RepostMatch]:
         return []
     fingerprints_store(item=item, stored=fingerprints.stored(picture))
     asked = fingerprints.query(picture)
-    near = nearest(
-        hashes=asked.hashes,
-        gray=asked.gray,
-        corners=asked.corners,
-        repeated=asked.repeated,
-        exclude_author_id=item.post.author_id,
-    )
+    near = nearest_to(asked, exclude_author_id=item.post.author_id)
     return _hold_for(item, near)
 
 
