@@ -75,15 +75,7 @@ def matched(
         return None
     source = query_at[keep, :2].astype(np.float32)
     target = stored_at[nearest[keep], :2].astype(np.float32)
-    fit, inlying = cv2.estimateAffinePartial2D(
-        source,
-        target,
-        method=cv2.RANSAC,
-        ransacReprojThreshold=TOLERANCE * float(np.hypot(*stored_size)),
-        maxIters=RANSAC_ITERATIONS,
-        confidence=0.995,
-        refineIters=10,
-    )
+    fit, inlying = _ransac_fit(source, target, stored_size, iterations=RANSAC_ITERATIONS, confidence=0.995)
     if fit is None:
         return None
     inliers = int(inlying.sum())
@@ -121,15 +113,8 @@ def matched_repeated(
     asked, answered = asked[alike], answered[alike]
     if len(np.unique(asked)) < MIN_INLIERS:
         return None
-    fit, inlying = cv2.estimateAffinePartial2D(
-        query_at[asked, :2].astype(np.float32),
-        stored_at[answered, :2].astype(np.float32),
-        method=cv2.RANSAC,
-        ransacReprojThreshold=TOLERANCE * float(np.hypot(*stored_size)),
-        maxIters=REPEATED_ITERATIONS,
-        confidence=0.999,
-        refineIters=10,
-    )
+    source, target = query_at[asked, :2].astype(np.float32), stored_at[answered, :2].astype(np.float32)
+    fit, inlying = _ransac_fit(source, target, stored_size, iterations=REPEATED_ITERATIONS, confidence=0.999)
     if fit is None:
         return None
     inlying = inlying.ravel().astype(bool)
@@ -207,3 +192,17 @@ def _ncc(a: np.ndarray, b: np.ndarray) -> float:
     a, b = a - a.mean(), b - b.mean()
     norm = float(np.sqrt((a * a).sum() * (b * b).sum()))
     return float((a * b).sum()) / norm if norm > 0 else 0.0
+
+
+def _ransac_fit(source: np.ndarray, target: np.ndarray, stored_size, *, iterations: int, confidence: float):
+    """(2x3 similarity or None, inlier mask): the rotation, scale and shift most corner pairs agree on
+    to within TOLERANCE of the stored work's diagonal."""
+    return cv2.estimateAffinePartial2D(
+        source,
+        target,
+        method=cv2.RANSAC,
+        ransacReprojThreshold=TOLERANCE * float(np.hypot(*stored_size)),
+        maxIters=iterations,
+        confidence=confidence,
+        refineIters=10,
+    )
