@@ -7,10 +7,11 @@ connection and set of arms, not per lookup.
 
 PDQ rows match on their own, within MATCH_DISTANCE of a PDQ query hash. Keypoint rows (keypoints.py)
 only bring works up: the rows within KEYPOINT_DISTANCE of an upload's probe, grouped by stored item
-and side (upright or mirror), rank the works, and the MAX_GROUPS best are compared whole: all the
-upload's verification corners against all the work's (`Thumbnail.corners`, one more statement
-with the thumbnails), which must agree on one transform, and the upload must look like the stored
-thumbnail through it (verify.py). When too few distinctive corners agree, the REPEATED_GROUPS best
+and side (upright or mirror), rank the works by those of their shared probes that agree on one
+placement, and the MAX_GROUPS best works are compared whole, upright first whichever side the probes
+reached: all the upload's verification corners against all the work's (`Thumbnail.corners`, one
+more statement with the thumbnails), which must agree on one transform, and the upload must look
+like the stored thumbnail through it (verify.py). When too few distinctive corners agree, the REPEATED_GROUPS best
 ranked works are fitted again with the corners both sides left out as repeated (charts, pages,
 interfaces: verify.matched_repeated). Works PDQ already found are not compared again.
 
@@ -33,7 +34,7 @@ from atelier.protection.theft.models import CHUNKS, Fingerprint, Thumbnail
 
 MATCH_DISTANCE = 40  # of 256 bits: bench/theft.py sets it (recall per kind against false matches)
 KEYPOINT_DISTANCE = 56  # of 256 bits, between two ORB descriptors of one corner
-MAX_GROUPS = 12  # stored works (and sides) a keypoint lookup compares at most (bench/theft.py: lookup p95)
+MAX_GROUPS = 12  # stored works a keypoint lookup compares at most (bench/theft.py: lookup p95)
 REPEATED_GROUPS = 3  # of those, how many may also be fitted on their repeated corners (lookup p95)
 CANDIDATE_CAP = 5000  # a query that shares chunks with more rows than this is itself too plain to trust
 
@@ -211,25 +212,20 @@ def _corner_matches(
         groups[(rows[r][1], rows[r][5])].append((int(r), int(q)))
     # One shared probe is enough to be compared: a copy that is cropped, turned or framed keeps few
     # of the 32-bit probes whole (bench/theft.py: 9 copies in 10 shared at least one with their
-    # original, a third shared 9). The MAX_GROUPS works with the most telling shared corners are
-    # compared: an upload corner counts by how close its descriptor is (squared: a copy's own corners
-    # are much closer than a look-alike's), divided by the number of works it brings up, so the
-    # corner every chart or page has weighs little. (On every fourth work against all 716, crop: the
-    # original was among the first 12 for 141 copies of 178 this way, 120 by plain counts.)
-    closest: dict[tuple[int, int], dict[int, int]] = defaultdict(dict)
-    reach: dict[int, set[tuple[int, int]]] = defaultdict(set)
-    for key, pairs in groups.items():
-        for r, q in pairs:
-            closest[key][q] = min(closest[key].get(q, 256), int(bits[r, q]))
-            reach[q].add(key)
-    weight = {
-        key: sum((KEYPOINT_DISTANCE + 1 - b) ** 2 / len(reach[q]) for q, b in closest[key].items()) for key in groups
-    }
-    ranked = sorted(groups, key=lambda key: -weight[key])[:MAX_GROUPS]
+    # original, a third shared 9). The MAX_GROUPS works with the most telling shared probes are
+    # compared (`_ranked_groups`).
+    # Compared per work, upright first: a copy that is not mirrored can still share its few whole
+    # probes with the mirror's rows of a work whose shapes are near-symmetric (flat art, interfaces),
+    # and its upright corners, all of them, then decide (bench/theft.py --diagnose: 6 crops of 13
+    # lost in ranking were brought up by the mirror's rows only).
+    ranked: dict[int, list[int]] = {}
+    for item_id, window in _ranked_groups(groups, rows, bits, corners):
+        if item_id in ranked or len(ranked) < MAX_GROUPS:
+            ranked.setdefault(item_id, []).append(window)
     if not ranked:
         return []
     table = Thumbnail._meta.db_table
-    wanted = sorted({item_id for item_id, _ in ranked})
+    wanted = sorted(ranked)
     placeholders = ", ".join(["%s"] * len(wanted))
     with connection.cursor() as cursor:
         cursor.execute(
@@ -242,44 +238,114 @@ def _corner_matches(
     fallbacks = 0
     blurred: dict[tuple[int, int], np.ndarray] = {}  # the upload blurred to one thumbnail cell, by cell size
     made = []
-    for item_id, window in ranked:
+    for item_id, windows in ranked.items():
         thumbnail = thumbnails.get(item_id)
         if thumbnail is None:
             continue
-        size, pixels, pairs = (thumbnail[1], thumbnail[2]), bytes(thumbnail[3]), groups[(item_id, window)]
-        if window >= MIRRORED:
+        size, pixels = (thumbnail[1], thumbnail[2]), bytes(thumbnail[3])
+        upright = keypoints.unpacked(bytes(thumbnail[4])) if thumbnail[4] else None  # None: before `theft_backfill`
+        transform, window = (verify.matched(upload, upright, size), KEYPOINT) if upright else (None, KEYPOINT)
+        mirrored = next((w for w in windows if w >= MIRRORED), None)
+        mirror_rows = sorted({r for r, _ in groups[(item_id, mirrored)]}) if mirrored is not None else []
+        if transform is None and len(mirror_rows) >= verify.MIN_INLIERS:
             # The stored mirror's corners are only in its indexed rows: those the probes brought, and
             # the picture they are compared in is the mirror of the thumbnail. (A mirrored copy is
             # PDQ's to find; this catches a mirrored copy that is also cropped or turned.)
-            matched_rows = sorted({r for r, _ in pairs})
-            at = np.array([rows[r][6:10] for r in matched_rows], dtype=np.float64)
+            # Fewer rows than MIN_INLIERS cannot agree on a transform.
+            at = np.array([rows[r][6:10] for r in mirror_rows], dtype=np.float64)
             at[:, :3] /= GEOMETRY_SCALE
-            work = (at, np.ascontiguousarray(stored[matched_rows]).view(np.uint8))
-            pixels = np.frombuffer(pixels, dtype=np.uint8).reshape(-1, int(len(pixels) ** 0.5))[:, ::-1].tobytes()
-        elif thumbnail[4]:
-            work = keypoints.unpacked(bytes(thumbnail[4]))
-        else:
-            continue  # hashed before verification corners were kept: `theft_backfill` adds them
-        transform = verify.matched(upload, work, size)
-        if (
-            transform is None
-            and window < MIRRORED
-            and fallbacks < REPEATED_GROUPS
-            and (thumbnail[5] or packed_repeated)
-        ):
+            transform = verify.matched(upload, (at, np.ascontiguousarray(stored[mirror_rows]).view(np.uint8)), size)
+            if transform is not None:
+                window = mirrored
+                pixels = np.frombuffer(pixels, dtype=np.uint8).reshape(-1, int(len(pixels) ** 0.5))[:, ::-1].tobytes()
+        if transform is None and upright and fallbacks < REPEATED_GROUPS and (thumbnail[5] or packed_repeated):
             # Too few distinctive corners agree: a chart, a page, an interface. Their repeated
             # corners are fitted, for the few best-ranked works only (verify.matched_repeated).
             fallbacks += 1
             if upload_all is None:
                 upload_all = _joined(upload, keypoints.unpacked(packed_repeated))
             stored_repeated = bytes(thumbnail[5] or b"")  # NULL: hashed before they were kept
-            transform = verify.matched_repeated(upload_all, _joined(work, keypoints.unpacked(stored_repeated)), size)
+            transform = verify.matched_repeated(upload_all, _joined(upright, keypoints.unpacked(stored_repeated)), size)
         if transform is None or not verify.looks_alike(gray, pixels, size, transform, blurred):
             continue
+        pairs = [pair for w in windows for pair in groups[(item_id, w)]]
         r0 = pairs[0][0]
         mean_bits = round(float(np.mean([bits[r, q] for r, q in pairs])))
         made.append(Near(rows[r0][0], item_id, rows[r0][2], rows[r0][3], mean_bits, KEYPOINT, window))
     return made
+
+
+def _ranked_groups(groups, rows, bits, probes: list[Hash]) -> list[tuple[int, int]]:
+    """The groups (stored item, side) best first by the weight of their shared probes that agree on
+    one placement. An upload corner counts by how close its descriptor is (squared: a copy's own
+    corners are much closer than a look-alike's), divided by the number of works it brings up, so
+    the corner every chart or page has weighs little. Of a group's shared probes only those that
+    agree with its best-placed one count (`_agreeing`): a copy's shared corners sit where one crop,
+    turn and scale put them, while a work that shares many generic corners with the upload (pixel
+    art's grid, a font's letters) shares them scattered (bench/theft.py, crop recall)."""
+    if not groups:
+        return []
+    keys = list(groups)
+    group = np.repeat(np.arange(len(keys)), [len(groups[key]) for key in keys])
+    r, q = np.array([pair for key in keys for pair in groups[key]]).T
+    b = bits[r, q]
+    # Each upload corner once per group, at its closest stored corner there.
+    order = np.lexsort((b, q, group))
+    group, r, q, b = group[order], r[order], q[order], b[order]
+    first = np.ones(len(group), dtype=bool)
+    first[1:] = (group[1:] != group[:-1]) | (q[1:] != q[:-1])
+    group, r, q, b = group[first], r[first], q[first], b[first]
+    reach = np.bincount(q, minlength=len(probes))  # how many works each upload corner brings up
+    weight = (KEYPOINT_DISTANCE + 1 - b).astype(np.float64) ** 2 / reach[q]
+    stored_geometry = np.array([rows[one][6:10] for one in r], dtype=np.float64)
+    stored_geometry[:, :3] /= GEOMETRY_SCALE
+    asked_geometry = np.array([probe.corner for probe in probes], dtype=np.float64)[q]
+    agreeing = _agreeing(group, weight, stored_geometry, asked_geometry)
+    return [keys[g] for g in np.argsort(-agreeing, kind="stable")]
+
+
+AGREE_TURN = 30  # degrees: two shared probes' own turns and the turn of the line between them, within this
+AGREE_SCALE = 1.6  # the line between two probes scales as their sizes do, within this factor (ORB's sizes step by 1.3)
+AGREE_SPAN = 12  # pixels of the upload: closer probes say nothing of the turn between them
+
+
+def _agreeing(group: np.ndarray, weight: np.ndarray, stored: np.ndarray, asked: np.ndarray) -> np.ndarray:
+    """Per group, the largest weight of shared probes (one stored and one upload corner each, geometry
+    x, y, size, angle) that agree with one of them on a similarity: with that probe, each has turned
+    as both corners' orientations say, and the line between the two has turned and scaled alike. All
+    groups at once, pairs of probes within a group only (a few hundred groups a lookup)."""
+    order = np.argsort(group, kind="stable")
+    group, weight, stored, asked = group[order], weight[order], stored[order], asked[order]
+    count = np.bincount(group, minlength=group.max() + 1 if len(group) else 0)
+    start = np.concatenate([[0], np.cumsum(count)[:-1]])
+    # Every (i, j) of one group: i repeated over its group, j running over the same group.
+    i = np.repeat(np.arange(len(group)), count[group])
+    j = start[group[i]] + (np.arange(len(i)) - np.repeat(np.cumsum(count[group]) - count[group], count[group]))
+    turn = (stored[:, 3] - asked[:, 3]) % 360
+    size_ratio = stored[:, 2] / np.maximum(asked[:, 2], 1e-6)
+    line_stored, line_asked = stored[j, :2] - stored[i, :2], asked[j, :2] - asked[i, :2]
+    span = np.hypot(*line_asked.T)
+    line_scale = np.maximum(np.hypot(*line_stored.T), 1e-6) / np.maximum(span, 1e-6)
+    line_turn = np.degrees(
+        np.arctan2(line_stored[:, 1], line_stored[:, 0]) - np.arctan2(line_asked[:, 1], line_asked[:, 0])
+    )
+    agree = (
+        (span >= AGREE_SPAN)
+        & (_apart(line_turn, turn[i]) <= AGREE_TURN)
+        & (_apart(line_turn, turn[j]) <= AGREE_TURN)
+        & (np.abs(np.log(line_scale / size_ratio[i])) <= np.log(AGREE_SCALE))
+        & (np.abs(np.log(line_scale / size_ratio[j])) <= np.log(AGREE_SCALE))
+    )
+    with_i = weight.copy()
+    np.add.at(with_i, i[agree], weight[j[agree]])  # each probe's own weight and those agreeing with it
+    best = np.zeros(len(count))
+    np.maximum.at(best, group, with_i)
+    return best
+
+
+def _apart(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Degrees between two angles, 0–180."""
+    return np.abs((a - b + 180) % 360 - 180)
 
 
 def _joined(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
