@@ -73,8 +73,9 @@ def _draw(post_id: int, covers_version: int, *, item_id: int, decoded: DecodedOr
     """A cover that fails to decode is left out by `post_covers_render` itself, as in its own task;
     anything else (the store or the database away) hands the version to that task, which the broker
     keeps until a worker can run it."""
+    held = {item_id: decoded} if decoded is not None else None
     try:
-        post_covers_render(post_id=post_id, version=covers_version, decoded={item_id: decoded} if decoded else None)
+        post_covers_render(post_id=post_id, version=covers_version, decoded=held)
     except Exception:
         logger.exception("Covers of post %s (version %s) failed in the item's task: queued", post_id, covers_version)
         post_covers_queue(post_id, covers_version)
