@@ -33,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.surge_faults_covers import CoverLag, wait_queues_empty  # noqa: E402
 from bench.surge_faults_kills import (  # noqa: E402
     RETRY_RECEIVED,
     SETTLE_SECONDS,
@@ -122,10 +123,14 @@ def fault_fill_media_queue(stack: FaultStack, load: Load, baseline: PageLoadSumm
     queue takes what is left.
     The flood is waited out to its end, up to FLOOD_DEADLINE_SECONDS from its first upload (stated
     in the result): an upload not public or held by then is counted as still queued if its task is
-    in the broker, else as stuck."""
+    in the broker, else as stuck. Then, until every post has its thumbnail and cover (`covers`:
+    seconds each was public with a placeholder card, bench/surge_faults_covers) and the media queue
+    is empty."""
     deadline = float(os.environ.get("FLOOD_DEADLINE_SECONDS", "1800"))
+    covers = CoverLag(stack)
+    covers.start()
     load.mark("fill_media_queue")
-    began = time.monotonic()
+    began, began_wall = time.monotonic(), time.time()
     post_ids = [stack.make_upload(size=(320, 240)) for _ in range(UPLOADS_FLOOD)]
     queued_seconds = time.monotonic() - began
     load.mark("fill_media_queue_drain")
@@ -137,6 +142,9 @@ def fault_fill_media_queue(stack: FaultStack, load: Load, baseline: PageLoadSumm
     backlog_at_end = stack.queue_lengths()
     still_queued = min(outcome["stuck"], backlog_at_end["media"] + backlog_at_end["detection"])
     settled = outcome["public"] + outcome["held"]
+    covered = covers.finish(post_ids, began_wall=began_wall, timeout=max(60.0, deadline - drained_seconds))
+    emptied = wait_queues_empty(stack, timeout=max(60.0, deadline - drained_seconds))
+    covered["broker_queues_empty_seconds"] = round(emptied - began, 1) if emptied else None
     return {
         **outcome,
         "stuck": outcome["stuck"] - still_queued,
@@ -155,6 +163,7 @@ def fault_fill_media_queue(stack: FaultStack, load: Load, baseline: PageLoadSumm
         "page_p95_ms_while_draining": draining["p95_ms"],
         "p95_ratio_to_baseline": round(pages["p95_ms"] / max(baseline["p95_ms"], 0.1), 2),
         **pages,
+        "covers": covered,
     }
 
 

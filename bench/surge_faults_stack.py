@@ -102,7 +102,11 @@ class FaultStack:
         pg.mkdir()
         shutil.chown(pg, "postgres") if os.geteuid() == 0 else None
         _run_as_postgres(str(PG_BIN / "initdb"), "-D", str(pg / "data"), "-U", "postgres", "--auth=trust")
-        self.pg_options = f"-p {PG} -k {pg} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        # Commit times (pg_xact_commit_timestamp) date when a flood post went public and got its
+        # covers, as readers saw it (bench/surge_faults_covers).
+        self.pg_options = (
+            f"-p {PG} -k {pg} -c listen_addresses=127.0.0.1 -c max_connections=200 -c track_commit_timestamp=on"
+        )
         self._pg_ctl("start")
         _run_as_postgres(
             str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(PG), "-U", "postgres", "atelier_c_stack"

@@ -124,11 +124,18 @@ def render_decoded(
 ) -> StillRenditions:
     """`render_stills` from pixels decoded once for several steps (`shares_decode`). The decoded image
     is left as stored: orientation makes a new image, and the cascade only reads it."""
+    image = oriented_srgb(decoded)
+    return _render_cascade(image, long_sides, quality, image.size, xmp)
+
+
+def oriented_srgb(decoded: DecodedOriginal) -> Image.Image:
+    """What `open_for_renditions` gives, from a decode shared by several steps (`shares_decode`): the
+    stored image is left untouched (orientation makes a new one; sRGB already, it is returned as is)."""
     image = decoded.image
     transpose = _ORIENTATION.get(image.getexif().get(0x0112))
     if transpose is not None:
         image = image.transpose(transpose)
-    return _render_cascade(to_srgb(image), long_sides, quality, image.size, xmp)
+    return to_srgb(image)
 
 
 _ORIENTATION = {

@@ -3,6 +3,10 @@
 Each is cut from one item by a normalised crop the author chose (centred by default). An animated
 GIF gives an animated thumbnail and cover: an animated WebP, a muted looping MP4 (both smaller
 than the GIF) and a still poster for visitors who prefer reduced motion.
+
+They are drawn by their own task (`tasks.render_post_covers`), or, under MEDIA_DETECTION_ONE_PASS,
+by the task that made their item ready, from the original it decoded (`covers_inline`): either way
+by `post_covers_render`, for one version of the author's choices (`covers_schedule`).
 """
 
 import io
@@ -17,6 +21,7 @@ from PIL import Image
 
 from atelier.media import stills
 from atelier.media.crops import CropBox, centred_crop
+from atelier.media.decoding import DecodedOriginal
 from atelier.media.models import MediaItem, MediaKind
 from atelier.media.processing import save_renditions, signed_file
 from atelier.media.rendering import to_srgb
@@ -32,6 +37,7 @@ from atelier.media.stored_credentials import sign_stored_files, with_new_names
 from atelier.media.tasks import replaced_files_delete_later
 from atelier.media.xmp import post_xmp
 from atelier.posts import source_types, visibility
+from atelier.posts.covers_schedule import default_cover_item
 from atelier.posts.files import cover_names, place_post_files
 from atelier.posts.items import post_credentials
 from atelier.posts.models import Post, PostState
@@ -44,13 +50,10 @@ COVER_SPECS = {
 }
 
 
-def default_cover_item(post: Post) -> MediaItem | None:
-    """The first item that has pixels (embeds have none)."""
-    return next((item for item in post.items.all() if item.kind != MediaKind.EMBED and item.is_ready), None)
-
-
-def post_covers_render(*, post_id: int, version: int) -> bool:
-    """Build both covers for one version of the post's crop choices; stale versions are dropped."""
+def post_covers_render(*, post_id: int, version: int, decoded: dict[int, DecodedOriginal] | None = None) -> bool:
+    """Build both covers for one version of the post's crop choices; stale versions are dropped.
+    `decoded`: originals the calling task already holds decoded, by item id (`covers_inline`); an
+    item whose covers would come from a decode of that very file is cut from it instead."""
     post = Post.objects.filter(pk=post_id).prefetch_related("items").first()
     if post is None or post.covers_version != version or post.covers_built_version == version:
         return False
@@ -62,7 +65,7 @@ def post_covers_render(*, post_id: int, version: int) -> bool:
         crop_values = getattr(post, f"{kind}_crop") if getattr(post, f"{kind}_item_id") == item.pk else None
         try:
             if item.pk not in sources:  # the thumbnail and the cover usually come from one item: one decode
-                sources[item.pk] = _source_image(item)
+                sources[item.pk] = _source_image(item, (decoded or {}).get(item.pk))
             covers[kind] = _render_cover(post, item, sources[item.pk], kind, spec, crop_values)
         except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
             logger.exception("Could not render the %s of post %s", kind, post_id)
@@ -120,8 +123,13 @@ def post_covers_sign(*, post_id: int, version: int) -> bool:
     return True
 
 
-def _source_image(item: MediaItem) -> Image.Image:
-    """Oriented sRGB pixels to cut covers from: the original, or a video's largest poster."""
+def _source_image(item: MediaItem, decoded: DecodedOriginal | None = None) -> Image.Image:
+    """Oriented sRGB pixels to cut covers from: the original, or a video's largest poster. `decoded`:
+    the item's original as its task decoded it for renditions and detection; taken when it is the
+    decode this would make (a still's rendition source, in full: `stills.shares_decode`)."""
+    shared = decoded is not None and item.kind == MediaKind.IMAGE and stills.shares_decode(decoded)
+    if shared and item.rendition_source_name == item.original_name:
+        return stills.oriented_srgb(decoded)
     if item.kind == MediaKind.VIDEO:
         largest = max(item.renditions.get("sizes", []), key=lambda size: size["w"])
         with open_rendition(largest["name"]) as poster:

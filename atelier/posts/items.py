@@ -49,8 +49,13 @@ class PostItems:
         post_id = item.post_id
         visibility.refresh(post_id)
         visibility.announce_change(post_id)
-        post_covers_schedule(post_id, changed_item_id=item.pk)
+        self.covers_changed(post_id, item.pk)
         transaction.on_commit(lambda: place_post_files(post_id))
+
+    def covers_changed(self, post_id: int, item_id: int) -> None:
+        """The item's new pixels may change the post's covers: a new version is asked for if so,
+        drawn by its own task (`covers_inline.CoversDrawnHere` draws it in the item's task instead)."""
+        post_covers_schedule(post_id, changed_item_id=item_id)
 
     def files_public(self, item: MediaItem) -> bool:
         return Post.objects.filter(pk=item.post_id, state=PostState.PUBLIC).exists()
@@ -58,7 +63,7 @@ class PostItems:
     def renditions_replaced(self, item: MediaItem, *, pixels_changed: bool) -> None:
         post_id = item.post_id
         if pixels_changed:
-            post_covers_schedule(post_id, changed_item_id=item.pk)
+            self.covers_changed(post_id, item.pk)
         visibility.announce_change(post_id)
         transaction.on_commit(lambda: place_post_files(post_id))
 

@@ -41,8 +41,11 @@ def test_a_png_is_decoded_once_for_both_steps_with_the_same_verdict(settings, au
     assert not {"atelier.posts.tasks.process_media_item", "atelier.protection.detection.tasks.detect_media_item"} & set(
         tasks_run
     )
-    # The upload's validation and the covers decode for themselves in both; the two steps once here.
-    assert decodes_apart - decodes.count("zip") == 1
+    # The upload's validation decodes for itself in both; the two steps and the covers once here,
+    # drawn in the same task (posts.covers_inline) where apart they are a task of their own.
+    assert decodes_apart - decodes.count("zip") == 2
+    assert "atelier.posts.tasks.render_post_covers" in tasks_apart
+    assert "atelier.posts.tasks.render_post_covers" not in tasks_run
     for item in (apart, together):
         assert item.state == MediaState.READY and item.ai_check != CheckState.PENDING
     assert evidence(together) == evidence(apart) and "classifier" in evidence(together)

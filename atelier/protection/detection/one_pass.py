@@ -7,7 +7,8 @@ ISA-L inflating it (media.png_inflate), against about 90 ms for every detection 
 pixels (bench/results/detection_eval.json, "timing_12mp"): 235 ms decoding for itself, 90 on a shared decode.
 Where one worker serves both queues (the embedded default, MEDIA_DETECTION_ONE_PASS), one task
 decodes the original once and hands the same `DecodedOriginal` to both steps, the check first.
-Nothing is cached between tasks: the decode lives exactly as long as this call.
+Nothing is cached between tasks: the decode lives exactly as long as this call. The post's thumbnail
+and cover, when this item's readiness asks for them, are cut from it too (posts.covers_inline).
 
 A JPEG is not shared: each step decodes it at its own DCT scale (renditions at their largest size,
 detection at the classifier's), which costs a fraction of a full decode. A detection that fails here
@@ -22,7 +23,7 @@ from PIL import Image
 from atelier.media import decoding
 from atelier.media.models import MediaItem, MediaKind
 from atelier.media.storages import original_as_local_file
-from atelier.posts.items import media_item_process
+from atelier.posts.covers_inline import media_item_process_with_covers
 from atelier.protection.detection.services import media_item_check_failed, media_item_detect
 
 logger = logging.getLogger(__name__)
@@ -62,5 +63,7 @@ def media_item_render_and_detect(*, item_id: int, version: int) -> tuple[bool, b
                 logger.warning("Detection of item %s in one pass failed, handed to its task: %s", item_id, error)
                 media_item_check_failed(item_id=item_id)
                 detected = False
-            rendered = media_item_process(item_id=item_id, version=version, decoded=decoded)
+            # The covers too, when this item's readiness asks for them: from the same decode, in this
+            # task, rather than queued behind every upload waiting here (posts.covers_inline).
+            rendered = media_item_process_with_covers(item_id=item_id, version=version, decoded=decoded)
     return rendered, detected
