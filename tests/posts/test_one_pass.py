@@ -113,3 +113,34 @@ def test_one_pass_renditions_carry_the_verdicts_credentials_and_are_not_signed_a
     assert item.state == MediaState.READY and item.ai_check != CheckState.PENDING
     assert item.renditions.get("source") is not None  # the claim, stated as the files were made
     assert "atelier.posts.tasks.resign_media_item" not in tasks_run
+
+
+def test_a_second_delivery_of_a_finished_upload_decodes_and_checks_nothing_again(settings, draft, capture, decodes):
+    """The stalled-media sweep hands out again every upload that waited in the queue too long, so in
+    a flood most arrive twice; the second copy finds the work done before reading the original."""
+    from atelier.protection.detection.tasks import render_and_detect_media_item
+    from atelier.protection.theft.models import Fingerprint
+
+    settings.MEDIA_DETECTION_ONE_PASS = True
+    item = add_file(draft, encode(textured(), "PNG"), capture=capture)
+    assert item.state == MediaState.READY and item.ai_check != CheckState.PENDING
+    evidence_rows = set(SignalEvidence.objects.filter(item=item).values_list("pk", flat=True))
+    fingerprint_rows = set(Fingerprint.objects.filter(item=item).values_list("pk", flat=True))
+    decodes.clear()
+    assert render_and_detect_media_item(item.pk, item.version) is False
+    assert decodes == []
+    assert set(SignalEvidence.objects.filter(item=item).values_list("pk", flat=True)) == evidence_rows
+    assert set(Fingerprint.objects.filter(item=item).values_list("pk", flat=True)) == fingerprint_rows
+
+
+def test_a_second_delivery_of_an_upload_whose_check_was_lost_still_checks_it(settings, draft, capture, decodes):
+    """Rendered but with no verdict (its check was lost with a killed worker): the work is not done."""
+    from atelier.protection.detection.models import ItemVerdict
+    from atelier.protection.detection.tasks import render_and_detect_media_item
+
+    settings.MEDIA_DETECTION_ONE_PASS = True
+    item = add_file(draft, encode(textured(), "PNG"), capture=capture)
+    ItemVerdict.objects.filter(item=item).delete()
+    decodes.clear()
+    render_and_detect_media_item(item.pk, item.version)
+    assert decodes and ItemVerdict.objects.filter(item=item).exists()

@@ -22,8 +22,10 @@ from PIL import Image
 
 from atelier.media import decoding
 from atelier.media.models import MediaItem, MediaKind
+from atelier.media.states import MediaState
 from atelier.media.storages import original_as_local_file
 from atelier.posts.covers_inline import media_item_process_with_covers
+from atelier.protection.detection.models import ItemVerdict
 from atelier.protection.detection.services import media_item_check_failed, media_item_detect
 
 logger = logging.getLogger(__name__)
@@ -39,6 +41,16 @@ def shared_decode(path) -> decoding.DecodedOriginal | None:
         return decoding.decode_original(path)
     except (decoding.DecodeRefused, *decoding.DECODER_ERRORS):
         return None
+
+
+def already_done(*, item_id: int, version: int) -> bool:
+    """This version of the item is rendered and its check decided: a second delivery of the task
+    has nothing left to do. The stalled-media sweep hands out again every upload that waited in the
+    queue past MEDIA_STALLED_SECONDS, so under a flood most uploads arrive twice; the second copy
+    decoded, fingerprinted and classified the original again before finding it ready (302
+    duplicates in the 500-upload flood of bench/surge_faults.py)."""
+    ready = MediaItem.objects.filter(pk=item_id, version=version, state=MediaState.READY).exists()
+    return ready and ItemVerdict.objects.filter(item_id=item_id).exists()
 
 
 def media_item_render_and_detect(*, item_id: int, version: int) -> tuple[bool, bool]:

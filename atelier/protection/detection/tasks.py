@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 
 from atelier.protection.detection import sweep
-from atelier.protection.detection.one_pass import media_item_render_and_detect
+from atelier.protection.detection.one_pass import already_done, media_item_render_and_detect
 from atelier.protection.detection.services import media_item_check_failed, media_item_detect
 from atelier.protection.theft.services import item_fingerprint_and_check
 
@@ -62,6 +62,8 @@ def render_and_detect_media_item(item_id: int, version: int) -> bool:
     """On the `media` queue, where one worker serves media and detection (MEDIA_DETECTION_ONE_PASS):
     renditions and detection from one decode of the original (one_pass). A detection that did not
     finish goes to `detect_media_item`, with its retries and backoff."""
+    if already_done(item_id=item_id, version=version):
+        return False
     compare_with_public_works(item_id)
     rendered, detected = media_item_render_and_detect(item_id=item_id, version=version)
     if not detected:
