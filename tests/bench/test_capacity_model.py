@@ -109,6 +109,20 @@ def test_the_document_states_assumptions_prices_and_both_plans(tmp_path):
     assert f"| gunicorn processes (×4 threads) | {plans['100k']['gunicorn_processes']} |" in text
 
 
+def test_upload_to_public_is_every_post_the_surge_started_when_the_database_was_read():
+    journeys = {"upload_to_public": {"count": 28, "p50_s": 71.8, "p95_s": 151.8}}
+    settled = {"started": 111, "public": 111, "not_public": {}, "p50_s": 161.0, "p95_s": 185.6, "max_s": 188.9}
+    m, plans = cm.build(SURGE, ASSUMED)
+
+    from_locust = cm.render(SURGE | {"surge": {"journeys": journeys}}, m, ASSUMED, cm.Prices(), plans)
+    from_database = cm.render(
+        SURGE | {"surge": {"journeys": journeys, "uploads_settled": settled}}, m, ASSUMED, cm.Prices(), plans
+    )
+
+    assert "p95 151.8 s over 28 posts" in from_locust
+    assert "p50 161.0 s, p95 185.6 s over 111 of the 111 posts started" in from_database
+
+
 def test_the_mix_splits_the_rate_and_the_surge_multiplies_only_signups_and_uploads():
     mix = Mix()
     base, peak = mix.rates(40), mix.rates(40, 7)
