@@ -6,7 +6,8 @@ Made here, deterministically, from what packages ship and from code:
 - flat illustration: the country flags django-countries ships, enlarged, and shapes drawn in code;
 - pixel art: symmetric sprites on a grid, enlarged without smoothing;
 - screenshots: windows, buttons and text set in Pillow's built-in font;
-- renders: ray-cast shaded spheres over a checker floor (numpy);
+- renders: ray-cast shaded spheres over a patterned floor, each with its own camera, floor, sky and
+  light (numpy);
 - scans of text pages: set text with paper grain and a slight skew;
 - charts: bar and line charts drawn in code.
 
@@ -30,6 +31,7 @@ PHOTOS = (
     "microaneurysms.png", "horse.png",
 )  # fmt: skip
 CROPS_PER_PHOTO = 12
+RENDER_SCENES = 0x52454E44  # a render's own generator: seeded by (corpus seed, this, its index)
 KINDS = ("photo", "flag", "flat", "pixel", "screenshot", "render", "scan", "chart")
 
 
@@ -119,25 +121,36 @@ def _screenshot(rng) -> Image.Image:
     return image
 
 
-def _render(rng) -> Image.Image:
+def _render(rng, scene) -> Image.Image:
+    """Spheres on a patterned floor under a sky, ray-cast. `rng` draws the size and the spheres (the
+    same draws, in the same order, as every corpus so far: the kinds after renders stay the same);
+    `scene`, the render's own generator, sets the camera, the floor, the sky and the light, so no two
+    renders share one backdrop, as two artists' renders would not."""
     width, height = int(rng.integers(512, 1000)), int(rng.integers(384, 800))
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
-    direction = np.stack([(xs - width / 2) / height, (ys - height / 2) / height, np.ones_like(xs)], axis=-1)
-    direction /= np.linalg.norm(direction, axis=-1, keepdims=True)
+    rays = np.stack([(xs - width / 2) / height, (ys - height / 2) / height, np.ones_like(xs)], axis=-1)
+    rays /= np.linalg.norm(rays, axis=-1, keepdims=True)
+    yaw = scene.uniform(-np.pi, np.pi)
+    turn = _camera_turn(scene.uniform(-0.15, 0.35), yaw)
+    direction = rays @ turn.T
+    camera_height, tile = scene.uniform(0.8, 3.0), scene.uniform(0.4, 2.5)
     image = np.zeros((height, width, 3), dtype=np.float32)
     depth = np.full((height, width), np.inf, dtype=np.float32)
-    floor_t = np.where(direction[..., 1] > 1e-3, 1.5 / np.maximum(direction[..., 1], 1e-3), np.inf)
+    down = direction[..., 1]
+    floor_t = np.where(down > 1e-3, camera_height / np.maximum(down, 1e-3), np.inf)
     hit = floor_t < np.inf
     with np.errstate(invalid="ignore"):
-        tiles = np.floor(direction[..., 0] * floor_t) + np.floor(direction[..., 2] * floor_t)
-        checker = (tiles % 2).astype(np.float32)
-    image[hit] = (0.25 + 0.5 * checker[hit])[:, None] * np.array([0.9, 0.9, 0.85])
+        pattern = _floor_pattern(scene, direction[..., 0] * floor_t / tile, direction[..., 2] * floor_t / tile)
+    dark, bright = scene.uniform(0.05, 0.5, 3), scene.uniform(0.5, 1.0, 3)
+    image[hit] = dark + pattern[hit][:, None] * (bright - dark)
     depth[hit] = floor_t[hit]
-    light = np.array([-0.5, -1.0, -0.4], dtype=np.float32)
+    light = np.array([scene.uniform(-1, 1), -scene.uniform(0.3, 1.0), scene.uniform(-1, 1)], dtype=np.float32)
     light /= np.linalg.norm(light)
     for _ in range(int(rng.integers(1, 5))):
         centre = np.array([rng.uniform(-1.5, 1.5), rng.uniform(-0.2, 1.0), rng.uniform(4, 8)], dtype=np.float32)
         radius, colour = rng.uniform(0.4, 1.2), np.array(rng.uniform(0.2, 1.0, 3), dtype=np.float32)
+        # Where the level camera saw it before (floor 1.5 below), turned and scaled with this camera.
+        centre, radius = _camera_turn(0.0, yaw) @ centre * (camera_height / 1.5), radius * camera_height / 1.5
         b = direction @ centre
         disc = b * b - (centre @ centre - radius * radius)
         t = b - np.sqrt(np.maximum(disc, 0))
@@ -145,11 +158,34 @@ def _render(rng) -> Image.Image:
         normal = direction[mask] * t[mask, None] - centre
         normal /= np.linalg.norm(normal, axis=-1, keepdims=True)
         lambert = np.clip(-(normal @ light), 0, 1)[:, None]
-        image[mask] = colour * (0.15 + 0.85 * lambert) + 0.4 * lambert**20
+        image[mask] = colour * (0.25 + 0.75 * lambert) + 0.4 * lambert**20
         depth[mask] = t[mask]
     sky = ~np.isfinite(depth)
-    image[sky] = np.array([0.55, 0.7, 0.95]) * (1 - ys[sky, None] / height * 0.5)
+    horizon, zenith = scene.uniform(0.4, 1.0, 3), scene.uniform(0.0, 0.8, 3)
+    up = np.clip(-direction[sky, 1], 0, 1)[:, None] ** scene.uniform(0.4, 1.2)
+    image[sky] = horizon + up * (zenith - horizon)
     return Image.fromarray((np.clip(image, 0, 1) * 255).astype(np.uint8))
+
+
+def _camera_turn(pitch: float, yaw: float) -> np.ndarray:
+    """Camera to world: tilted down by `pitch`, then turned by `yaw` about the vertical."""
+    cp, sp, cy, sy = np.cos(pitch), np.sin(pitch), np.cos(yaw), np.sin(yaw)
+    tilt = np.array([[1, 0, 0], [0, cp, sp], [0, -sp, cp]], dtype=np.float32)
+    turn = np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]], dtype=np.float32)
+    return turn @ tilt
+
+
+def _floor_pattern(scene, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """0..1 over the floor: checks, stripes, rings or a grid of lines, one chosen per render."""
+    kind = int(scene.integers(0, 4))
+    if kind == 0:
+        return ((np.floor(u) + np.floor(v)) % 2).astype(np.float32)
+    if kind == 1:
+        return (np.floor(u + 0.5 * v) % 2).astype(np.float32)
+    if kind == 2:
+        return (np.floor(np.hypot(u - scene.uniform(-5, 5), v - scene.uniform(2, 12))) % 2).astype(np.float32)
+    width = scene.uniform(0.05, 0.2)
+    return ((np.abs(u - np.round(u)) < width) | (np.abs(v - np.round(v)) < width)).astype(np.float32)
 
 
 def _scan(rng) -> Image.Image:
@@ -200,7 +236,7 @@ def human_images(seed: int = 0) -> Iterator[tuple[str, str, Image.Image]]:
     for index in range(120):
         yield "screenshot", f"screenshot-{index}", _screenshot(rng)
     for index in range(120):
-        yield "render", f"render-{index}", _render(rng)
+        yield "render", f"render-{index}", _render(rng, np.random.default_rng((seed, RENDER_SCENES, index)))
     for index in range(60):
         yield "scan", f"scan-{index}", _scan(rng)
     for index in range(60):

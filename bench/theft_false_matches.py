@@ -1,10 +1,12 @@
 """What the false matches of bench/results/theft.json are: for each pair of distinct works that
 matched, the share of pixels the two have in common (grey levels within `SAME`) once brought to one
 height and centred, upright or mirrored, whichever is higher, against the same share for 200 random
-pairs. Measured (2026-12-05): the matched pairs are renders of one camera, floor and sky (140 of 156)
+pairs. Measured (2026-12-05): the matched pairs were renders of one camera, floor and sky (140 of 156)
 and charts on one template, sharing 75–85 % of their pixels; but random pairs of flat-background works
 share as much (p99 0.83), so this share does not separate near-duplicates from distinct works and
-the bench's distinct set is not de-duplicated by it. Writes bench/results/theft_false_matches.json.
+the bench's distinct set is not de-duplicated by it. Since 2026-12-06 each render of the corpus has
+its own camera, floor, sky and light (bench/human_corpus.py): 2 pairs are left, two renders of one
+striped floor seen head-on and a chart with a flat work. Writes bench/results/theft_false_matches.json.
 
     python bench/theft_false_matches.py
 """
