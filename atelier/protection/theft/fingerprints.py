@@ -214,7 +214,7 @@ def query(image: Image.Image) -> Query:
     gray = keypoints.grey(picture)
     distinctive, repeated = keypoints.detected_both(gray, keypoints.VERIFY_KEYPOINTS, keypoints.REPEATED_KEYPOINTS)
     return Query(
-        hashes=found + _corners(gray, keypoints.QUERY_KEYPOINTS),
+        hashes=found + _probes(gray, distinctive),
         gray=gray,
         corners=keypoints.packed(distinctive),
         repeated=keypoints.packed(repeated),
@@ -225,7 +225,20 @@ def query_hashes(image: Image.Image) -> list[Hash]:
     return query(image).hashes
 
 
+def _probes(gray: np.ndarray, distinctive: list[keypoints.Keypoint]) -> list[Hash]:
+    """An upload's keypoint probes: its strongest corners, as the stored side keeps them, and more from
+    its verification corners (`distinctive`) where those leave the picture bare (keypoints.spread_extra)."""
+    strongest = keypoints.detected(gray, keypoints.QUERY_KEYPOINTS)
+    return _as_hashes(
+        strongest + keypoints.spread_extra(strongest, distinctive, gray.shape, keypoints.QUERY_SPREAD_EXTRA)
+    )
+
+
 def _corners(gray: np.ndarray, count: int, offset: int = 0) -> list[Hash]:
+    return _as_hashes(keypoints.detected(gray, count), offset)
+
+
+def _as_hashes(found: list[keypoints.Keypoint], offset: int = 0) -> list[Hash]:
     return [
         Hash(
             window=KEYPOINT + offset,
@@ -233,7 +246,7 @@ def _corners(gray: np.ndarray, count: int, offset: int = 0) -> list[Hash]:
             quality=KEYPOINT_QUALITY,
             corner=(one.x, one.y, one.size, one.angle),
         )
-        for one in keypoints.detected(gray, count)
+        for one in found
     ]
 
 
