@@ -218,7 +218,8 @@ def main() -> int:
     )  # fmt: skip
     args = parser.parse_args()
     if args.quick:
-        args.rates, args.step_seconds, args.calibrate_seconds, args.surge = "10", 12, 6, "8,8,16,8"
+        # Long enough that the step and the 1× window keep seconds after SETTLE_SECONDS.
+        args.rates, args.step_seconds, args.calibrate_seconds, args.surge = "10", 16, 6, "16,8,16,8"
         args.people, args.image_posts, args.cloned_posts = 600, 6, 300
     started = time.time()
     out_dir = VAR.parent if args.quick else RESULTS  # a smoke run's figures stay out of bench/results
