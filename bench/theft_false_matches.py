@@ -5,8 +5,10 @@ pairs. Measured (2026-12-05): the matched pairs were renders of one camera, floo
 and charts on one template, sharing 75–85 % of their pixels; but random pairs of flat-background works
 share as much (p99 0.83), so this share does not separate near-duplicates from distinct works and
 the bench's distinct set is not de-duplicated by it. Since 2026-12-06 each render of the corpus has
-its own camera, floor, sky and light (bench/human_corpus.py): 2 pairs are left, two renders of one
-striped floor seen head-on and a chart with a flat work. Writes bench/results/theft_false_matches.json.
+its own camera, floor, sky and light (bench/human_corpus.py): 2 pairs were left, two renders of one
+striped floor seen head-on and a chart with a flat work, both PDQ matches whose pixels disagree;
+since pdq_confirm.py checks them (bench/theft_pdq_pixels.py) none is. Writes
+bench/results/theft_false_matches.json.
 
     python bench/theft_false_matches.py
 """

@@ -58,12 +58,18 @@ KEYPOINT = 32  # the code of an ORB keypoint's descriptor (KEYPOINT + MIRRORED: 
 KEYPOINT_QUALITY = 100  # ORB has no quality score comparable to PDQ's; kept so the column stays one
 
 
+Box = tuple[int, int, int, int]
+
+
 @dataclass(frozen=True)
 class Hash:
     window: int
     value: bytes  # 32 bytes, 256 bits
     quality: int
     corner: tuple[float, float, float, float] | None = None  # keypoint rows: x, y, size, angle
+    # PDQ hashes: the window hashed, (left, top, right, bottom) in the prepared picture, or in its
+    # mirror for a MIRRORED code; index.py compares the upload with the stored work through it.
+    box: Box | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,7 @@ class Stored:
     size: tuple[int, int] = (0, 0)  # of the prepared picture the keypoints are in
     corners: bytes = b""  # keypoints.packed: the upright picture's VERIFY_KEYPOINTS corners
     repeated: bytes = b""  # keypoints.packed: its REPEATED_KEYPOINTS corners left out as repeated
+    trimmed_box: Box | None = None  # the window of its TRIMMED_WHOLE hash (None: it has none)
 
 
 @dataclass(frozen=True)
@@ -105,27 +112,32 @@ def prepared(image: Image.Image) -> Image.Image | None:
     return image
 
 
-def trimmed_to_the_end(picture: Image.Image) -> Image.Image | None:
-    """`picture` trimmed again until no flat line is left at its edges (None when that changes
-    nothing). A screenshot's frame and the work's own white page are two frames: the first trim takes
-    the frame, this one the page, and the original, trimmed the same way, meets it there. Kept as a
-    second whole-picture hash, not instead of the first: the further passes cut into flat-edged
-    content and move with resizing noise (bench/theft.py, resize recall)."""
-    image = picture
+def trimmed_to_the_end(picture: Image.Image) -> Box | None:
+    """The window of `picture` left once it is trimmed again until no flat line is left at its edges
+    (None when that changes nothing). A screenshot's frame and the work's own white page are two
+    frames: the first trim takes the frame, this one the page, and the original, trimmed the same
+    way, meets it there. Kept as a second whole-picture hash, not instead of the first: the further
+    passes cut into flat-edged content and move with resizing noise (bench/theft.py, resize recall)."""
+    image, left, top = picture, 0, 0
     for _ in range(TRIM_PASSES):
-        trimmed = _trimmed(image)
-        if trimmed.size == image.size or min(trimmed.size) < MIN_SIDE:
+        box = _trim_box(image)
+        if box is None or box == (0, 0, *image.size) or min(box[2] - box[0], box[3] - box[1]) < MIN_SIDE:
             break
-        image = trimmed
-    return None if image.size == picture.size else image
+        image, left, top = image.crop(box), left + box[0], top + box[1]
+    return None if image.size == picture.size else (left, top, left + image.width, top + image.height)
 
 
 def _trimmed(image: Image.Image) -> Image.Image:
-    """Cut away a frame: a screenshot's margin and title bar, a mat. From each side, lines where most
-    pixels are one colour (give or take JPEG noise; each line its own colour, so a grey margin and
-    the work's own white background go together) are cut, up to MAX_TRIM of the side. The original
-    is trimmed the same way, so a work whose own background is flat at an edge is still compared
-    like for like."""
+    box = _trim_box(image)
+    return image if box is None else image.crop(box)
+
+
+def _trim_box(image: Image.Image) -> Box | None:
+    """The window left once a frame is cut away (None: no frame): a screenshot's margin and title
+    bar, a mat. From each side, lines where most pixels are one colour (give or take JPEG noise; each
+    line its own colour, so a grey margin and the work's own white background go together) are cut,
+    up to MAX_TRIM of the side. The original is trimmed the same way, so a work whose own background
+    is flat at an edge is still compared like for like."""
     grid = TRIM_GRID
     small = np.asarray(image.convert("L").resize((grid, grid), Image.Resampling.BILINEAR)).astype(np.int16)
     rows = np.abs(small - np.median(small, axis=1, keepdims=True)) <= FLAT_TOLERANCE
@@ -135,12 +147,11 @@ def _trimmed(image: Image.Image) -> Image.Image:
     top, bottom = _run(flat_rows, limit), _run(flat_rows[::-1], limit)
     left, right = _run(flat_cols, limit), _run(flat_cols[::-1], limit)
     if top + bottom + left + right == 0:
-        return image
+        return None
     scale_x, scale_y = image.width / grid, image.height / grid
-    box = (
+    return (
         round(left * scale_x), round(top * scale_y), round((grid - right) * scale_x), round((grid - bottom) * scale_y),
     )  # fmt: skip
-    return image.crop(box)
 
 
 def _run(flat: np.ndarray, limit: int) -> int:
@@ -157,22 +168,22 @@ def _pdq(image: Image.Image) -> tuple[bytes, int]:
     return np.packbits(bits.astype(np.uint8)).tobytes(), int(quality)
 
 
-def _window(image: Image.Image, code: int) -> Image.Image:
-    share, left_at, top_at = WINDOWS[code]
-    if share == 1.0:
-        return image
-    width, height = image.size
+def window_box(size: tuple[int, int], code: int) -> Box:
+    """Where window `code` (WINDOWS, without MIRRORED) lies in a picture of `size`."""
+    share, left_at, top_at = WINDOWS[code % MIRRORED]
+    width, height = size
     w, h = round(width * share), round(height * share)
     left, top = round((width - w) * left_at), round((height - h) * top_at)
-    return image.crop((left, top, left + w, top + h))
+    return (left, top, left + w, top + h)
 
 
 def _hashes(image: Image.Image, codes: tuple[int, ...], offset: int = 0) -> list[Hash]:
     found = []
     for code in codes:
-        value, quality = _pdq(_window(image, code))
+        box = window_box(image.size, code)
+        value, quality = _pdq(image if box == (0, 0, *image.size) else image.crop(box))
         if quality >= MIN_QUALITY:
-            found.append(Hash(window=code + offset, value=value, quality=quality))
+            found.append(Hash(window=code + offset, value=value, quality=quality, box=box))
     return found
 
 
@@ -187,10 +198,12 @@ def stored(image: Image.Image) -> Stored:
     gray = keypoints.grey(picture)
     corners = _corners(gray, keypoints.STORED_KEYPOINTS)
     corners += _corners(np.ascontiguousarray(gray[:, ::-1]), keypoints.STORED_KEYPOINTS, offset=MIRRORED)
-    found = whole + _hashes(picture, STORED[1:]) + _trimmed_whole(picture) + corners
+    trimmed = _trimmed_whole(picture)
+    found = whole + _hashes(picture, STORED[1:]) + trimmed + corners
     distinctive, repeated = keypoints.detected_both(gray, keypoints.VERIFY_KEYPOINTS, keypoints.REPEATED_KEYPOINTS)
     return Stored(
         hashes=found,
+        trimmed_box=trimmed[0].box if trimmed else None,
         thumbnail=keypoints.thumbnail(gray),
         size=picture.size,
         corners=keypoints.packed(distinctive),
@@ -251,11 +264,13 @@ def _as_hashes(found: list[keypoints.Keypoint], offset: int = 0) -> list[Hash]:
 
 
 def _trimmed_whole(picture: Image.Image, offset: int = 0) -> list[Hash]:
-    deeper = trimmed_to_the_end(picture)
-    if deeper is None:
+    box = trimmed_to_the_end(picture)
+    if box is None:
         return []
-    value, quality = _pdq(deeper)
-    return [Hash(window=TRIMMED_WHOLE + offset, value=value, quality=quality)] if quality >= MIN_QUALITY else []
+    value, quality = _pdq(picture.crop(box))
+    if quality < MIN_QUALITY:
+        return []
+    return [Hash(window=TRIMMED_WHOLE + offset, value=value, quality=quality, box=box)]
 
 
 def distance(a: bytes, b: bytes) -> int:

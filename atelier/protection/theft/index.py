@@ -5,15 +5,16 @@ multi-index OR), the distances in numpy on the rows it returns. A pair of chunks
 integer key (`models.pair_key`), each arm with one array, so the statement is planned once per
 connection and set of arms, not per lookup.
 
-PDQ rows match on their own, within MATCH_DISTANCE of a PDQ query hash. Keypoint rows (keypoints.py)
-only bring works up: the rows within KEYPOINT_DISTANCE of an upload's probe, grouped by stored item
-and side (upright or mirror), rank the works by those of their shared probes that agree on one
-placement, and the MAX_GROUPS best works are compared whole, upright first whichever side the probes
-reached: all the upload's verification corners against all the work's (`Thumbnail.corners`, one
-more statement with the thumbnails), which must agree on one transform, and the upload must look
-like the stored thumbnail through it (verify.py). When too few distinctive corners agree, the REPEATED_GROUPS best
-ranked works are fitted again with the corners both sides left out as repeated (charts, pages,
-interfaces: verify.matched_repeated). Works PDQ already found are not compared again.
+PDQ rows match within MATCH_DISTANCE of a PDQ query hash, where the pixels agree (pdq_confirm.py).
+Keypoint rows (keypoints.py) only bring works up: the rows within KEYPOINT_DISTANCE of an upload's
+probe, grouped by stored item and side (upright or mirror), rank the works by those of their shared
+probes that agree on one placement, and the MAX_GROUPS best works are compared whole, upright first
+whichever side the probes reached: all the upload's verification corners against all the work's
+(`Thumbnail.corners`, one more statement with the thumbnails), which must agree on one transform,
+and the upload must look like the stored thumbnail through it (verify.py). When too few distinctive
+corners agree, the REPEATED_GROUPS best ranked works are fitted again with the corners both sides
+left out as repeated (charts, pages, interfaces: verify.matched_repeated). Works PDQ already found
+are not compared again.
 
 The statements go through the DB-API cursor and return plain tuples: at 1M hashes PostgreSQL
 answers in a few milliseconds, and building querysets and model rows used to cost ten times that
@@ -27,10 +28,11 @@ import numpy as np
 import psycopg
 from django.db import connection, transaction
 
-from atelier.protection.theft import keypoints, verify
+from atelier.protection.theft import keypoints, pdq_confirm, verify
 from atelier.protection.theft.fingerprints import KEYPOINT, MIRRORED, Hash, Query
 from atelier.protection.theft.keypoints import GEOMETRY_SCALE
-from atelier.protection.theft.models import CHUNKS, Fingerprint, Thumbnail
+from atelier.protection.theft.models import CHUNKS, Fingerprint
+from atelier.protection.theft.thumbnails import thumbnails_of
 
 MATCH_DISTANCE = 40  # of 256 bits: bench/theft.py sets it (recall per kind against false matches)
 KEYPOINT_DISTANCE = 56  # of 256 bits, between two ORB descriptors of one corner
@@ -174,25 +176,30 @@ def nearest(
         return []
     stored = _words([bytes(row[4]) for row in rows])
     stored_is_corner = np.array([is_keypoint(row[5]) for row in rows])
+    if gray is not None and (corners is None or repeated is None):
+        distinctive, left_out = keypoints.detected_both(gray, keypoints.VERIFY_KEYPOINTS, keypoints.REPEATED_KEYPOINTS)
+        corners, repeated = keypoints.packed(distinctive), keypoints.packed(left_out)
     found: dict[int, Near] = {}
     pdq = [one for one in hashes if not is_keypoint(one.window)]
     if pdq:
         bits = _distances(stored, _words([one.value for one in pdq]))
         bits[stored_is_corner] = 256
-        for r, q in zip(*np.nonzero(bits <= max_distance), strict=True):
+        close = sorted(
+            ((r, q, int(bits[r, q])) for r, q in zip(*np.nonzero(bits <= max_distance), strict=True)),
+            key=lambda pair: pair[2],
+        )
+        # Without the picture (a caller holding hashes only) PDQ is taken at its word.
+        standing = pdq_confirm.confirmed(rows, pdq, close, gray, corners) if gray is not None else None
+        for r, q, distance in close:
             pk, item_id, post_id, author_id, _, window, *_ = rows[r]
-            if item_id not in found or bits[r, q] < found[item_id].distance:
-                found[item_id] = Near(pk, item_id, post_id, author_id, int(bits[r, q]), pdq[q].window, window)
+            if item_id not in found and (standing is None or (r, q) in standing):
+                found[item_id] = Near(pk, item_id, post_id, author_id, distance, pdq[q].window, window)
     probes = [one for one in hashes if is_keypoint(one.window)]
     if probes and gray is not None and stored_is_corner.any():
-        # Works PDQ already found need no keypoint comparison.
+        # Works PDQ already found need no keypoint comparison; those whose pixels disagreed with it
+        # still may be found by their corners.
         unfound = stored_is_corner & ~np.isin([row[1] for row in rows], list(found))
         if unfound.any():
-            if corners is None or repeated is None:
-                distinctive, left_out = keypoints.detected_both(
-                    gray, keypoints.VERIFY_KEYPOINTS, keypoints.REPEATED_KEYPOINTS
-                )
-                corners, repeated = keypoints.packed(distinctive), keypoints.packed(left_out)
             for near in _corner_matches(rows, stored, unfound, probes, (gray, corners, repeated)):
                 found[near.item_id] = near
     return sorted(found.values(), key=lambda near: near.distance)
@@ -224,15 +231,7 @@ def _corner_matches(
             ranked.setdefault(item_id, []).append(window)
     if not ranked:
         return []
-    table = Thumbnail._meta.db_table
-    wanted = sorted(ranked)
-    placeholders = ", ".join(["%s"] * len(wanted))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT item_id, width, height, pixels, corners, repeated FROM {table} WHERE item_id IN ({placeholders})",  # noqa: S608 (numbers are parameters)
-            wanted,
-        )
-        thumbnails = {row[0]: row for row in cursor.fetchall()}
+    thumbnails = thumbnails_of(ranked)
     upload = keypoints.unpacked(packed_corners)
     upload_all = None  # with the repeated corners, unpacked once the first fallback needs them
     fallbacks = 0

@@ -103,6 +103,13 @@ class Thumbnail(models.Model):
     # keypoints.packed: the corners left out as repeated, for verify.matched_repeated (charts, pages);
     # empty: none were; NULL: hashed before they were kept (`theft_backfill` fills them in).
     repeated = models.BinaryField(null=True, blank=True, default=None)
+    # The window of the item's TRIMMED_WHOLE hash in the prepared picture (fingerprints.trimmed_to_the_end),
+    # through which a PDQ match with it is verified; NULL with no such hash, or hashed before it was
+    # kept (`theft_backfill` fills it in).
+    trimmed_left = models.PositiveSmallIntegerField(null=True, blank=True)
+    trimmed_top = models.PositiveSmallIntegerField(null=True, blank=True)
+    trimmed_right = models.PositiveSmallIntegerField(null=True, blank=True)
+    trimmed_bottom = models.PositiveSmallIntegerField(null=True, blank=True)
 
     def __str__(self):
         return f"thumbnail of item {self.item_id}"

@@ -5,7 +5,8 @@ original artist's answer, and which fingerprints may be matched.
 repost holds its item through `posts.media_checks` (the hand-over every check uses), so its post is
 held before anyone sees it, whether it is still a draft or already checking. A match never
 removes anything: it holds the post for a moderator (a crafted collision costs its maker a review,
-never the artist their post).
+never the artist their post; one whose pixels do not agree with the work, beyond a few bits of PDQ,
+is not a match at all: pdq_confirm.py).
 """
 
 import logging
@@ -63,6 +64,7 @@ def fingerprints_store(*, item: MediaItem, stored: fingerprints.Stored) -> int:
                 pixels=stored.thumbnail,
                 corners=stored.corners,
                 repeated=stored.repeated,
+                **_trimmed_columns(stored.trimmed_box),
             )
         public = Post.objects.filter(pk=item.post_id, state=PostState.PUBLIC).exists()
         Fingerprint.objects.bulk_create(
@@ -80,6 +82,11 @@ def fingerprints_store(*, item: MediaItem, stored: fingerprints.Stored) -> int:
             for one in hashes
         )
     return len(hashes)
+
+
+def _trimmed_columns(box: fingerprints.Box | None) -> dict[str, int | None]:
+    names = ("trimmed_left", "trimmed_top", "trimmed_right", "trimmed_bottom")
+    return dict(zip(names, box or (None,) * 4, strict=True))
 
 
 def item_fingerprint(*, item_id: int) -> int:

@@ -128,6 +128,24 @@ def matched_repeated(
     return Transform(matrix=fit[:, :2].astype(np.float64), shift=fit[:, 2].astype(np.float64), inliers=inliers)
 
 
+def window_transform(
+    query_box: tuple[int, int, int, int], stored_box: tuple[int, int, int, int], mirrored_width: int | None = None
+) -> Transform:
+    """What a PDQ match between two windows says of where the upload lies on the stored work: the
+    upload's window laid on the stored one (each side scaled on its own: a copy resized without its
+    aspect still matches). `mirrored_width`: the upload's width when its window is of its mirror."""
+    qx0, qy0, qx1, qy1 = query_box
+    sx0, sy0, sx1, sy1 = stored_box
+    scale_x, scale_y = (sx1 - sx0) / max(qx1 - qx0, 1), (sy1 - sy0) / max(qy1 - qy0, 1)
+    if mirrored_width is None:
+        matrix = np.array([[scale_x, 0.0], [0.0, scale_y]])
+        shift = np.array([sx0 - scale_x * qx0, sy0 - scale_y * qy0])
+    else:  # the mirror's column u is the upload's mirrored_width - 1 - u
+        matrix = np.array([[-scale_x, 0.0], [0.0, scale_y]])
+        shift = np.array([sx0 + scale_x * (mirrored_width - 1 - qx0), sy0 - scale_y * qy0])
+    return Transform(matrix=matrix, shift=shift, inliers=0)
+
+
 def _commonest_turn(turns: np.ndarray) -> float:
     """The centre of the TURN_WINDOW-wide arc holding the most of `turns` (degrees)."""
     ordered = np.sort(turns)

@@ -1,0 +1,76 @@
+"""Whether a PDQ match is the work it says, not a look-alike at PDQ's level of detail.
+
+A PDQ hash is the signs of a 16×16 block of a 64×64 picture's frequencies, so two distinct works
+with one layout can land within MATCH_DISTANCE: in bench/theft.py two renders of striped floors seen
+head-on (20 and 34 bits) and a bar chart and a flat poster (36 bits) were the only false matches
+left among 716 works. Their pixels do not agree: the upload, laid on the stored work as the two
+matched windows say (verify.window_transform), correlates with its thumbnail at 0.79, 0.80 and 0.17.
+
+So a match beyond TRUSTED_BITS stands only when the pixels agree (PDQ_MIN_NCC) through the windows,
+or through the transform the two works' corners agree on (verify.matched): a trimmed frame or a
+tint can shift the windows a few pixels, and copies that correlate at 0.58–0.9 through the windows
+correlate at 0.98–1.0 through their corners. The threshold sits in the gap between the distinct
+pairs (0.80 at most) and the copies that are not stamped (0.896 at least, 4,000 copies PDQ found,
+bench/theft.py's corpus, the better of the two transforms).
+
+Within TRUSTED_BITS PDQ is taken at its word: no two distinct works came within 20 bits, while a
+stamp on a page or a screenshot leaves PDQ within 4 bits and drags the correlation down to
+0.6–0.85 (the stamp is most of what differs on a white page). A picture crafted to collide that
+closely is held for a moderator, as every match is, never removed.
+"""
+
+import numpy as np
+
+from atelier.protection.theft import keypoints, verify
+from atelier.protection.theft.fingerprints import MIRRORED, TRIMMED_WHOLE, Box, Hash, window_box
+from atelier.protection.theft.thumbnails import CORNERS, HEIGHT, PIXELS, TRIMMED, WIDTH, thumbnails_of
+
+TRUSTED_BITS = 10  # of 256: nearer than this, PDQ alone decides
+PDQ_MIN_NCC = 0.85
+
+
+def confirmed(rows, pdq: list[Hash], close: list[tuple[int, int, int]], gray: np.ndarray, corners: bytes) -> set:
+    """Of the PDQ matches `close` ((row, query hash, bits), closest first), the (row, query hash) of
+    the first that stands for each item. `rows` are the candidate rows (index.py: id, item_id, …,
+    window), `pdq` the upload's PDQ hashes, `gray` its prepared picture, `corners` its verification
+    corners (keypoints.packed). A work without a thumbnail, or hashed before its trimmed window was
+    kept (until `theft_backfill`), is taken on PDQ's word."""
+    thumbnails = thumbnails_of({rows[r][1] for r, _, bits in close if bits > TRUSTED_BITS})
+    blurred: dict[tuple[int, int], np.ndarray] = {}
+    upload = None
+    standing, decided, cornered = set(), set(), set()
+    for r, q, bits in close:
+        item_id = rows[r][1]
+        if item_id in decided:
+            continue
+        thumbnail = thumbnails.get(item_id)
+        box = _stored_box(thumbnail, rows[r][5]) if thumbnail else None
+        agree = bits <= TRUSTED_BITS or box is None
+        if not agree:
+            mirrored = gray.shape[1] if pdq[q].window >= MIRRORED else None
+            through = verify.window_transform(pdq[q].box, box, mirrored)
+            agree = _alike(gray, thumbnail, through, blurred)
+        if not agree and item_id not in cornered and thumbnail[CORNERS] and corners:
+            cornered.add(item_id)  # once per item: the corners do not depend on the window
+            upload = keypoints.unpacked(corners) if upload is None else upload
+            size = (thumbnail[WIDTH], thumbnail[HEIGHT])
+            through = verify.matched(upload, keypoints.unpacked(bytes(thumbnail[CORNERS])), size)
+            agree = through is not None and _alike(gray, thumbnail, through, blurred)
+        if agree:
+            standing.add((r, q))
+            decided.add(item_id)
+    return standing
+
+
+def _alike(gray, thumbnail, through: verify.Transform, blurred) -> bool:
+    size = (thumbnail[WIDTH], thumbnail[HEIGHT])
+    score = verify.resemblance(gray, bytes(thumbnail[PIXELS]), size, through, blurred)
+    return score is not None and score >= PDQ_MIN_NCC
+
+
+def _stored_box(thumbnail: tuple, window: int) -> Box | None:
+    """Where a stored PDQ hash's window lies in the work's prepared picture (None: not kept)."""
+    if window % MIRRORED != TRIMMED_WHOLE:
+        return window_box((thumbnail[WIDTH], thumbnail[HEIGHT]), window)
+    box = thumbnail[TRIMMED : TRIMMED + 4]
+    return None if None in box else tuple(box)

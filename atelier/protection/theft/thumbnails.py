@@ -1,0 +1,21 @@
+"""The `Thumbnail` rows a lookup compares an upload through (verify.py), read in one statement as
+plain tuples: index.py asks for the works its keypoints ranked, pdq_confirm.py for those PDQ found."""
+
+from django.db import connection
+
+from atelier.protection.theft.models import Thumbnail
+
+ITEM, WIDTH, HEIGHT, PIXELS, CORNERS, REPEATED, TRIMMED = range(7)  # TRIMMED: left, top, right, bottom from there
+_COLUMNS = "item_id, width, height, pixels, corners, repeated, trimmed_left, trimmed_top, trimmed_right, trimmed_bottom"
+
+
+def thumbnails_of(item_ids) -> dict[int, tuple]:
+    """item_id → its row (the columns above, in that order), for the items that have a thumbnail."""
+    if not item_ids:
+        return {}
+    wanted = sorted(item_ids)
+    placeholders = ", ".join(["%s"] * len(wanted))
+    sql = f"SELECT {_COLUMNS} FROM {Thumbnail._meta.db_table} WHERE item_id IN ({placeholders})"  # noqa: S608 (numbers are parameters)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, wanted)
+        return {row[ITEM]: row for row in cursor.fetchall()}
