@@ -12,7 +12,7 @@ from atelier.posts.models import PostState
 from atelier.protection.theft import fingerprints, pdq_confirm, verify
 from atelier.protection.theft.index import MATCH_DISTANCE, nearest_to
 from atelier.protection.theft.models import RepostMatch, Thumbnail
-from tests.theft.test_frames import on_white, screenshot
+from tests.theft.test_frames import closest, on_white, screenshot
 from tests.theft.test_reposts import encoded, posted
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("isolated_media")]
@@ -46,17 +46,8 @@ def collider(checker_share: float = 0.5) -> Image.Image:
     return grey_picture((1 - checker_share) * smooth_field() + checker_share * checker)
 
 
-def pdq_distance(a: Image.Image, b: Image.Image) -> int:
-    return min(
-        fingerprints.distance(asked.value, kept.value)
-        for asked in fingerprints.query_hashes(a)
-        for kept in fingerprints.stored_hashes(b)
-        if asked.corner is None and kept.corner is None
-    )
-
-
 def test_a_picture_made_to_collide_with_a_work_is_close_to_pdq_but_unlike_it():
-    assert pdq_confirm.TRUSTED_BITS < pdq_distance(collider(), WORK) <= MATCH_DISTANCE
+    assert pdq_confirm.TRUSTED_BITS < closest(collider(), WORK) <= MATCH_DISTANCE
     kept, asked = fingerprints.stored(WORK), fingerprints.query(collider())
     through = verify.window_transform((0, 0, *asked.gray.shape[::-1]), (0, 0, *kept.size))
     assert verify.resemblance(asked.gray, kept.thumbnail, kept.size, through) < 0.5
@@ -79,7 +70,7 @@ def test_a_collision_within_the_trusted_bits_is_held_for_a_moderator_not_removed
     make_user, django_capture_on_commit_callbacks
 ):
     near_collider = collider(checker_share=0.3)
-    assert pdq_distance(near_collider, WORK) <= pdq_confirm.TRUSTED_BITS
+    assert closest(near_collider, WORK) <= pdq_confirm.TRUSTED_BITS
     artist, thief = make_user("ines"), make_user("bram")
     original, _ = posted(artist, encoded(WORK), django_capture_on_commit_callbacks)
     crafted, _ = posted(thief, encoded(near_collider), django_capture_on_commit_callbacks)
