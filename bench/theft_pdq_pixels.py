@@ -87,8 +87,7 @@ def _pdq_matches(asked, stored) -> list[dict]:
             bits = fingerprints.distance(one.value, other.value)
             if bits > index.MATCH_DISTANCE:
                 continue
-            box = stored.trimmed_box if other.window == fingerprints.TRIMMED_WHOLE else None
-            box = box or fingerprints.window_box(stored.size, other.window)
+            box = fingerprints.stored_window_box(stored.size, other.window, stored.trimmed_box)
             mirrored = asked.gray.shape[1] if one.window >= fingerprints.MIRRORED else None
             windows = verify.resemblance(
                 asked.gray, stored.thumbnail, stored.size, verify.window_transform(one.box, box, mirrored)

@@ -177,6 +177,13 @@ def window_box(size: tuple[int, int], code: int) -> Box:
     return (left, top, left + w, top + h)
 
 
+def stored_window_box(size: tuple[int, int], window: int, trimmed_box: Box | None) -> Box | None:
+    """Where a stored PDQ hash's window lies in the work's prepared picture of `size`: the fixed
+    windows from WINDOWS, the trimmed whole from `trimmed_box` (`Stored.trimmed_box`; None when it
+    was not kept)."""
+    return trimmed_box if window % MIRRORED == TRIMMED_WHOLE else window_box(size, window)
+
+
 def _hashes(image: Image.Image, codes: tuple[int, ...], offset: int = 0) -> list[Hash]:
     found = []
     for code in codes:

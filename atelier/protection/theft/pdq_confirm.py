@@ -23,7 +23,7 @@ closely is held for a moderator, as every match is, never removed.
 import numpy as np
 
 from atelier.protection.theft import keypoints, verify
-from atelier.protection.theft.fingerprints import MIRRORED, TRIMMED_WHOLE, Box, Hash, window_box
+from atelier.protection.theft.fingerprints import MIRRORED, Hash, stored_window_box
 from atelier.protection.theft.thumbnails import CORNERS, HEIGHT, PIXELS, TRIMMED, WIDTH, thumbnails_of
 
 TRUSTED_BITS = 10  # of 256: nearer than this, PDQ alone decides
@@ -45,7 +45,11 @@ def confirmed(rows, pdq: list[Hash], close: list[tuple[int, int, int]], gray: np
         if item_id in decided:
             continue
         thumbnail = thumbnails.get(item_id)
-        box = _stored_box(thumbnail, rows[r][5]) if thumbnail else None
+        box = None
+        if thumbnail:
+            trimmed = thumbnail[TRIMMED : TRIMMED + 4]
+            size = (thumbnail[WIDTH], thumbnail[HEIGHT])
+            box = stored_window_box(size, rows[r][5], None if None in trimmed else tuple(trimmed))
         agree = bits <= TRUSTED_BITS or box is None
         if not agree:
             mirrored = gray.shape[1] if pdq[q].window >= MIRRORED else None
@@ -54,7 +58,6 @@ def confirmed(rows, pdq: list[Hash], close: list[tuple[int, int, int]], gray: np
         if not agree and item_id not in cornered and thumbnail[CORNERS] and corners:
             cornered.add(item_id)  # once per item: the corners do not depend on the window
             upload = keypoints.unpacked(corners) if upload is None else upload
-            size = (thumbnail[WIDTH], thumbnail[HEIGHT])
             through = verify.matched(upload, keypoints.unpacked(bytes(thumbnail[CORNERS])), size)
             agree = through is not None and _alike(gray, thumbnail, through, blurred)
         if agree:
@@ -67,11 +70,3 @@ def _alike(gray, thumbnail, through: verify.Transform, blurred) -> bool:
     size = (thumbnail[WIDTH], thumbnail[HEIGHT])
     score = verify.resemblance(gray, bytes(thumbnail[PIXELS]), size, through, blurred)
     return score is not None and score >= PDQ_MIN_NCC
-
-
-def _stored_box(thumbnail: tuple, window: int) -> Box | None:
-    """Where a stored PDQ hash's window lies in the work's prepared picture (None: not kept)."""
-    if window % MIRRORED != TRIMMED_WHOLE:
-        return window_box((thumbnail[WIDTH], thumbnail[HEIGHT]), window)
-    box = thumbnail[TRIMMED : TRIMMED + 4]
-    return None if None in box else tuple(box)
