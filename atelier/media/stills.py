@@ -31,6 +31,11 @@ WEBP_QUALITY = 82
 _FAST_METHOD_ABOVE_PIXELS = 1_000_000
 _FAST_METHOD = 0
 _DEFAULT_METHOD = 4
+# A thumbnail's or cover's WebP is only the fallback behind its AVIF (`<source type="image/avif">`),
+# which every current browser takes: it is encoded at method 0 too. On the surge's pictures at 640 and
+# 960 px that is 4x less encode time than method 4 (5.9 against 22.5 ms, 12.2 against 51.0 ms) for 6-8%
+# more bytes and 0.003-0.004 less SSIM, paid only by browsers without AVIF.
+_FALLBACK_METHOD = 0
 
 # Large steps are the expensive ones: Hamming there costs half of Lanczos at the same SSIM against
 # a Lanczos reference (bench). Small steps are cheap, and Lanczos keeps the small sizes as sharp as
@@ -237,7 +242,10 @@ def encode_webp_fast(
 ) -> EncodedRendition:
     """WebP (and AVIF when asked) from pixels only: no EXIF or ICC of the source is written, and XMP
     only when `xmp` is given (our own statement, never the source's)."""
-    method = _FAST_METHOD if image.width * image.height > _FAST_METHOD_ABOVE_PIXELS else _DEFAULT_METHOD
+    if with_avif:
+        method = _FALLBACK_METHOD
+    else:
+        method = _FAST_METHOD if image.width * image.height > _FAST_METHOD_ABOVE_PIXELS else _DEFAULT_METHOD
     metadata = {"xmp": xmp} if xmp else {}
     buffer = io.BytesIO()
     image.save(buffer, format="WEBP", quality=quality, method=method, **metadata)
