@@ -194,51 +194,81 @@ def _hashes(image: Image.Image, codes: tuple[int, ...], offset: int = 0) -> list
     return found
 
 
-def stored(image: Image.Image) -> Stored:
-    """What the index keeps for a work (no hashes: too small or too flat to tell apart)."""
+@dataclass(frozen=True)
+class _Seen:
+    """The prepared picture and what the stored and the asking side both read off it: computed once
+    when an upload is both stored and looked up (`stored_and_query`)."""
+
+    picture: Image.Image
+    upright: list[Hash]  # PDQ of the QUERIED windows (whole, centre) of the picture itself
+    trimmed: list[Hash]  # its TRIMMED_WHOLE hash, when it has one
+    gray: np.ndarray
+    distinctive: list[keypoints.Keypoint]  # VERIFY_KEYPOINTS corners
+    repeated: list[keypoints.Keypoint]  # REPEATED_KEYPOINTS corners left out as repeated
+
+
+def _seen(image: Image.Image) -> _Seen | None:
     picture = prepared(image)
     if picture is None:
-        return Stored(hashes=[])
-    whole = _hashes(picture, (WHOLE,))
-    if not whole:
-        return Stored(hashes=[])
+        return None
     gray = keypoints.grey(picture)
-    corners = _corners(gray, keypoints.STORED_KEYPOINTS)
-    corners += _corners(np.ascontiguousarray(gray[:, ::-1]), keypoints.STORED_KEYPOINTS, offset=MIRRORED)
-    trimmed = _trimmed_whole(picture)
-    found = whole + _hashes(picture, STORED[1:]) + trimmed + corners
     distinctive, repeated = keypoints.detected_both(gray, keypoints.VERIFY_KEYPOINTS, keypoints.REPEATED_KEYPOINTS)
-    return Stored(
-        hashes=found,
-        trimmed_box=trimmed[0].box if trimmed else None,
-        thumbnail=keypoints.thumbnail(gray),
-        size=picture.size,
-        corners=keypoints.packed(distinctive),
-        repeated=keypoints.packed(repeated),
-    )
+    return _Seen(picture, _hashes(picture, QUERIED), _trimmed_whole(picture), gray, distinctive, repeated)
 
 
-def stored_hashes(image: Image.Image) -> list[Hash]:
-    return stored(image).hashes
+def stored(image: Image.Image) -> Stored:
+    """What the index keeps for a work (no hashes: too small or too flat to tell apart)."""
+    return _stored_from(_seen(image))
 
 
 def query(image: Image.Image) -> Query:
     """What an upload (or an image search) is looked up with: PDQ of the upload and its mirror, and
     the upload's own keypoints (the stored side holds the mirror's)."""
-    picture = prepared(image)
-    if picture is None:
-        return Query(hashes=[])
-    mirror = ImageOps.mirror(picture)
-    found = _hashes(picture, QUERIED) + _hashes(mirror, QUERIED, offset=MIRRORED)
-    found += _trimmed_whole(picture) + _trimmed_whole(mirror, offset=MIRRORED)
-    gray = keypoints.grey(picture)
-    distinctive, repeated = keypoints.detected_both(gray, keypoints.VERIFY_KEYPOINTS, keypoints.REPEATED_KEYPOINTS)
-    return Query(
-        hashes=found + _probes(gray, distinctive),
-        gray=gray,
-        corners=keypoints.packed(distinctive),
-        repeated=keypoints.packed(repeated),
+    return _query_from(_seen(image))
+
+
+def stored_and_query(image: Image.Image) -> tuple[Stored, Query]:
+    """`stored(image), query(image)`, equal to those, from one preparation: an upload is both kept and
+    looked up, and the two sides share its picture, three PDQ hashes and its keypoints."""
+    seen = _seen(image)
+    return _stored_from(seen), _query_from(seen)
+
+
+def _stored_from(seen: _Seen | None) -> Stored:
+    whole = [one for one in seen.upright if one.window == WHOLE] if seen else []
+    if not whole:
+        return Stored(hashes=[])
+    picture, gray = seen.picture, seen.gray
+    windows = [one for one in seen.upright if one.window != WHOLE]
+    windows += _hashes(picture, tuple(code for code in STORED if code not in QUERIED))
+    corners = _corners(gray, keypoints.STORED_KEYPOINTS)
+    corners += _corners(np.ascontiguousarray(gray[:, ::-1]), keypoints.STORED_KEYPOINTS, offset=MIRRORED)
+    return Stored(
+        hashes=whole + windows + seen.trimmed + corners,
+        trimmed_box=seen.trimmed[0].box if seen.trimmed else None,
+        thumbnail=keypoints.thumbnail(gray),
+        size=picture.size,
+        corners=keypoints.packed(seen.distinctive),
+        repeated=keypoints.packed(seen.repeated),
     )
+
+
+def _query_from(seen: _Seen | None) -> Query:
+    if seen is None:
+        return Query(hashes=[])
+    mirror = ImageOps.mirror(seen.picture)
+    found = seen.upright + _hashes(mirror, QUERIED, offset=MIRRORED)
+    found += seen.trimmed + _trimmed_whole(mirror, offset=MIRRORED)
+    return Query(
+        hashes=found + _probes(seen.gray, seen.distinctive),
+        gray=seen.gray,
+        corners=keypoints.packed(seen.distinctive),
+        repeated=keypoints.packed(seen.repeated),
+    )
+
+
+def stored_hashes(image: Image.Image) -> list[Hash]:
+    return stored(image).hashes
 
 
 def query_hashes(image: Image.Image) -> list[Hash]:

@@ -110,8 +110,8 @@ def item_fingerprint_and_check(*, item_id: int) -> list[RepostMatch]:
         picture = open_picture(path)
     if picture is None:
         return []
-    fingerprints_store(item=item, stored=fingerprints.stored(picture))
-    asked = fingerprints.query(picture)
+    kept, asked = fingerprints.stored_and_query(picture)
+    fingerprints_store(item=item, stored=kept)
     near = nearest_to(asked, exclude_author_id=item.post.author_id)
     return _hold_for(item, near)
 
