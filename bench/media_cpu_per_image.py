@@ -15,7 +15,9 @@ broker is Celery's in-memory one) and then run one by one, as the workers would,
 - `renders_first`: the media queue drains before detection runs (renditions wait for no verdict,
   so each is signed afterwards by `resign_media_item`, and covers are drawn again once public);
 - `verdicts_first`: detection drains first (the surge's case when the media queue is the longer
-  one: renditions are signed as they are made).
+  one: renditions are signed as they are made);
+- `one_pass`: production's default (MEDIA_DETECTION_ONE_PASS): one media task fingerprints and checks
+  each upload, then renders it from the same decode, so the art-theft and AI checks count as media CPU.
 Only tasks routed to the `media` queue are counted. CPU is process time (every thread: WebP and
 AVIF encodes run in a pool), with the garbage collector off and BLAS/OpenMP at one thread.
 Stages inside the tasks are timed with each call's thread CPU time (a wrapper around Pillow's
@@ -44,7 +46,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 HERE = Path(__file__).resolve().parents[1]
 WIDTHS = (960, 1024, 1088, 1152)  # bench/surge_locust.fresh_picture
 HEIGHT = 720
-ORDERS = ("renders_first", "verdicts_first")
+ORDERS = ("renders_first", "verdicts_first", "one_pass")
 PROFILE = None  # a cProfile.Profile with --profile (main thread only: encodes show as waits)
 _SEEDS = itertools.count(1)  # each picture its own: the same one by two artists is held as a repost
 
@@ -136,6 +138,13 @@ class Queues:
 
 
 def run_order(order: str, posts: int, clock: StageClock, queues: Queues) -> dict:
+    from django.test import override_settings
+
+    with override_settings(MEDIA_DETECTION_ONE_PASS=order == "one_pass"):
+        return _run_order(order, posts, clock, queues)
+
+
+def _run_order(order: str, posts: int, clock: StageClock, queues: Queues) -> dict:
     from celery import current_app
 
     from atelier.accounts.models import User
