@@ -195,7 +195,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a ~2-minute smoke: small seed, short phases")
     parser.add_argument(
-        "--rates", default="5,10,15,20,30,40,50,60,70,80,100", help="page rates of the step search, ascending"
+        "--rates", default="5,10,15,20,30,40,50,60,70,80,100,120,140", help="page rates of the step search, ascending"
     )
     parser.add_argument("--step-seconds", type=int, default=30)
     parser.add_argument("--calibrate-seconds", type=int, default=20)
