@@ -11,7 +11,6 @@ ms, status, outcome) for the orchestrator, which computes percentiles over time;
 by the anti-scraping budgets, counted apart from errors.
 """
 
-import email
 import html
 import json
 import os
@@ -31,6 +30,7 @@ from locust import events, task
 from locust.contrib.fasthttp import FastHttpUser
 from requests.cookies import create_cookie
 
+from bench.surge_mailbox import Mailbox
 from bench.surge_mix import ANONYMOUS_PAGES, IMAGES_PER_PAGE, SEARCH_WORDS, SIGNED_IN_PAGES, Mix, surge_factor
 from bench.surge_pictures import distinct_picture
 
@@ -40,7 +40,6 @@ MIX = Mix(**RUN.get("mix", {}))
 STARTED = time.time()
 AGENT = PLAN.get("user_agent", "Mozilla/5.0")
 MEDIA_SRC = re.compile(r'src="(/media/[^"]+)"')
-VERIFY_LINK = re.compile(r"/accounts/verify/[^/\s]+/")
 TICK_SECONDS = 0.25
 _addresses = iter(PLAN.get("addresses", []))
 _log = open(RUN["log"], "a", buffering=1) if RUN.get("log") else None  # noqa: SIM115 - lives with the process
@@ -303,40 +302,6 @@ class Artist(Person):
                 return journey("upload_to_public", time.time() - (accepted or published), held)
             time.sleep(1)
         journey("upload_to_public", time.time() - (accepted or published), "not public after 180 s")
-
-
-class Mailbox:
-    """The site's outgoing mail as EMAIL_FILE_PATH's file backend writes it: recipient → link."""
-
-    def __init__(self, folder: str):
-        self.folder = Path(folder) if folder else None
-        self.seen: set[str] = set()
-        self.links: dict[str, str] = {}
-
-    def scan(self) -> None:
-        for entry in os.scandir(self.folder):
-            if entry.name in self.seen:
-                continue
-            # A file appears before the backend has written it: read it again until it has a link,
-            # or until it is old enough to be some other mail.
-            if time.time() - entry.stat().st_mtime > 10:
-                self.seen.add(entry.name)
-            for raw in Path(entry.path).read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
-                message = email.message_from_bytes(raw.strip())
-                bodies = [part.get_payload(decode=True) or b"" for part in message.walk() if not part.is_multipart()]
-                link = VERIFY_LINK.search(b"".join(bodies).decode(errors="replace"))
-                if link and message["To"]:
-                    self.links[message["To"].strip().lower()] = link.group(0)
-                    self.seen.add(entry.name)
-
-    def wait_for(self, address: str, timeout: float) -> str | None:
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            self.scan()
-            if address in self.links:
-                return self.links[address]
-            time.sleep(0.5)
-        return None
 
 
 def fresh_picture() -> bytes:
