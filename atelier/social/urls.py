@@ -14,6 +14,7 @@ urlpatterns = [
     path("posts/<int:post_id>/like", views.like, name="like"),
     path("posts/<int:post_id>/unlike", views.unlike, name="unlike"),
     path("posts/<int:post_id>/comments", views.comment_create, name="comment_create"),
+    path("posts/<int:post_id>/comments/older", views.comments_older, name="comments_older"),
     path("comments/<int:comment_id>/delete", views.comment_delete, name="comment_delete"),
     path("settings/blocked-and-muted/", views.settings_blocks, name="settings"),
 ]

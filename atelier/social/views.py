@@ -7,11 +7,13 @@ with the fragment it changed. Rules live in services; anything hidden from the a
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from atelier.accounts.selectors import profile_for_page
+from atelier.core.cursors import InvalidCursor
 from atelier.posts.selectors import post_for_page
 from atelier.social import services
 from atelier.social.forms import CommentForm
@@ -120,6 +122,21 @@ def _comments_response(request, post_id: int, *, form=None, status: int = 200):
         context = {"post": post, "thread": post_thread(post=post, viewer=request.user), "comment_form": form}
         return render(request, "social/includes/comments.html#comment-thread", context, status=status)
     return redirect(f"{post_for_page(post_id=post_id, viewer=request.user).get_absolute_url()}#comments")
+
+
+@require_GET
+def comments_older(request, post_id: int):
+    """The next page of a post's comments, older than the cursor `before`: under htmx the comments
+    that replace the "Older comments" link, otherwise a page of them with its own link on."""
+    post = post_for_page(post_id=post_id, viewer=request.user)
+    if not post.is_public:
+        raise Http404("No comments here.")
+    try:
+        thread = post_thread(post=post, viewer=request.user, before=request.GET.get("before") or None)
+    except InvalidCursor as error:
+        return _problem(request, str(error), status=400, post=post)
+    template = "social/includes/comments.html#comment-items" if request.htmx else "social/comments_older.html"
+    return render(request, template, {"post": post, "thread": thread})
 
 
 @login_required

@@ -1,11 +1,15 @@
 """Likes and comments on a post page: visibility, blocks, sanitising, mentions, deletion, limits, queries."""
 
+import re
+from urllib.parse import unquote
+
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from atelier.core.cursors import encode_cursor
 from atelier.posts import services as post_services
 from atelier.posts.models import Post, PostState
 from atelier.social import services
@@ -228,3 +232,82 @@ def test_likes_and_comments_refresh_the_stored_engagement_on_commit(post, reader
         comment(post, reader)
     post.refresh_from_db()
     assert (post.like_count, post.comment_count) == (1, 1)
+
+
+# --- a long conversation, a page at a time
+
+
+def older_url(post, cursor: str) -> str:
+    return f"{reverse('social:comments_older', kwargs={'post_id': post.pk})}?before={cursor}"
+
+
+def older_link(html: str) -> str | None:
+    """The "Older comments" link's cursor, None when there is no link."""
+    found = re.search(r'hx-get="[^"]*\?before=([^"]+)"', html)
+    return found and unquote(found.group(1))
+
+
+@pytest.fixture
+def long_thread(post, make_user, monkeypatch):
+    """Nine top-level comments, each with a reply, shown four at a time."""
+    monkeypatch.setattr("atelier.social.selectors.COMMENTS_PER_PAGE", 4)
+    for number in range(9):
+        top = comment(post, make_user(f"fan{number}"), f"Comment number {number}.")
+        comment(post, post.author, f"Reply to {number}.", parent=top)
+    return post
+
+
+def shown_numbers(html: str) -> list[int]:
+    return [int(n) for n in re.findall(r"Comment number (\d+)\.", html)]
+
+
+def test_a_long_thread_shows_the_newest_comments_first_and_the_rest_a_page_at_a_time(long_thread):
+    viewer = Client()
+    page = viewer.get(long_thread.get_absolute_url()).content.decode()
+    assert shown_numbers(page) == [8, 7, 6, 5] and page.count("Reply to") == 4
+    cursor = older_link(page)
+    seen = shown_numbers(page)
+    while cursor:
+        response = viewer.get(older_url(long_thread, cursor), headers=HTMX)
+        assert response.status_code == 200
+        fragment = response.content.decode()
+        assert fragment.lstrip().startswith('<li class="comment"') and "<section" not in fragment
+        seen += shown_numbers(fragment)
+        cursor = older_link(fragment)
+    assert seen == [8, 7, 6, 5, 4, 3, 2, 1, 0]
+
+
+def test_older_comments_without_javascript_are_a_page_with_its_own_link_on(long_thread):
+    cursor = older_link(Client().get(long_thread.get_absolute_url()).content.decode())
+    page = Client().get(older_url(long_thread, cursor)).content.decode()
+    assert "<html" in page and shown_numbers(page) == [4, 3, 2, 1]
+    assert f'href="{long_thread.get_absolute_url()}#comments"' in page and older_link(page)
+
+
+def test_a_new_comment_shows_at_the_top_of_a_long_thread(long_thread, reader_client):
+    response = reader_client.post(comment_url(long_thread), {"body": "Comment number 99."}, headers=HTMX)
+    assert response.status_code == 200 and shown_numbers(response.content.decode()) == [99, 8, 7, 6]
+
+
+def test_a_broken_or_foreign_cursor_is_a_clear_400_and_a_hidden_post_a_404(long_thread, author, reader, reader_client):
+    page = Client().get(long_thread.get_absolute_url()).content.decode()
+    cursor = older_link(page)
+    tampered = Client().get(older_url(long_thread, cursor[:-3] + "abc"))
+    assert tampered.status_code == 400 and "broken or too old" in tampered.content.decode()
+    assert Client().get(older_url(long_thread, "not-a-cursor"), headers=HTMX).status_code == 400
+    foreign = encode_cursor("discover", {"position": [1, 2]})  # a feed's cursor, not a thread's
+    assert Client().get(older_url(long_thread, foreign)).status_code == 400
+    Block.objects.create(blocker=author, blocked=reader)
+    assert reader_client.get(older_url(long_thread, cursor)).status_code == 404
+    long_thread.state = PostState.DRAFT
+    long_thread.save(update_fields=["state"])
+    assert Client().get(older_url(long_thread, cursor)).status_code == 404
+
+
+def test_hidden_people_stay_hidden_on_older_pages(long_thread, make_user):
+    viewer = make_user("viewer")
+    hidden = Comment.objects.get(body="Comment number 1.").author
+    Mute.objects.create(muter=viewer, muted=hidden)
+    client = client_for(viewer)
+    cursor = older_link(client.get(long_thread.get_absolute_url()).content.decode())
+    assert shown_numbers(client.get(older_url(long_thread, cursor)).content.decode()) == [4, 3, 2, 0]
