@@ -57,7 +57,10 @@ def post_likes(*, post: Post, viewer) -> PostLikes:
 # 333 ms of CPU a view at 461 comments (bench/surge's seeded post, 222 kB of HTML); a page of 30 keeps
 # the post page's cost flat however long the conversation grows.
 COMMENTS_PER_PAGE = 30
+# Replies shown under each of them; more come a page at a time from `comment_replies`.
+REPLIES_PER_PAGE = 10
 _COMMENTS_CURSOR = "comments"
+_REPLIES_CURSOR = "replies"
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,7 @@ class CommentPage:
     """Top-level comments, newest first, each with `visible_replies` (oldest first); `older` is the
     cursor of the next, older page (None: this is the oldest)."""
 
-    comments: list[Comment]
+    comments: list[Comment]  # each with `visible_replies` and `more_replies` (a cursor, or None)
     older: str | None
 
 
@@ -74,25 +77,61 @@ def post_thread(*, post: Post, viewer, before: str | None = None) -> CommentPage
     its author looks for it); `before`: a cursor from an earlier page. Four queries in all (comments,
     their avatars, replies, theirs). Raises InvalidCursor for a cursor altered or too old."""
     position = decode_cursor(_COMMENTS_CURSOR, before, max_age=30 * 24 * 3600)
-    replies = Prefetch("replies", queryset=_visible_comments(viewer), to_attr="visible_replies")
+    # The first replies of each comment, one more than shown to tell whether there are others (a
+    # sliced prefetch: one query with a window function, whatever the number of comments).
+    first_replies = _visible_comments(viewer).order_by("created_at", "pk")[: REPLIES_PER_PAGE + 1]
+    replies = Prefetch("replies", queryset=first_replies, to_attr="visible_replies")
     top = _visible_comments(viewer).filter(post=post, parent__isnull=True).order_by("-created_at", "-pk")
     if position is not None:
         at, pk = _position(position)
         top = top.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk))
-    found = list(top.prefetch_related(replies)[: COMMENTS_PER_PAGE + 1])
-    shown = found[:COMMENTS_PER_PAGE]
-    older = None
-    if len(found) > COMMENTS_PER_PAGE:
-        last = shown[-1]
-        older = encode_cursor(_COMMENTS_CURSOR, {"at": last.created_at.isoformat(), "pk": last.pk})
+    shown, older = _page(
+        list(top.prefetch_related(replies)[: COMMENTS_PER_PAGE + 1]), COMMENTS_PER_PAGE, _COMMENTS_CURSOR
+    )
+    for comment in shown:
+        comment.visible_replies, comment.more_replies = _page(
+            comment.visible_replies, REPLIES_PER_PAGE, _REPLIES_CURSOR
+        )
     return CommentPage(comments=shown, older=older)
+
+
+@dataclass(frozen=True)
+class ReplyPage:
+    comment: Comment  # the top-level comment replied to
+    replies: list[Comment]  # oldest first
+    more: str | None  # the cursor of the next replies (None: these are the last)
+
+
+def top_comment_for_page(*, comment_id: int, viewer) -> Comment | None:
+    """A top-level comment the viewer may read (its post's visibility is the caller's to check)."""
+    return _visible_comments(viewer).filter(pk=comment_id, parent__isnull=True).first()
+
+
+def comment_replies(*, comment: Comment, viewer, after: str | None) -> ReplyPage:
+    """The replies to `comment` the viewer may read after the cursor `after`, oldest first, a page at a
+    time (two queries: replies, their avatars). Raises InvalidCursor for a cursor altered or too old."""
+    position = decode_cursor(_REPLIES_CURSOR, after, max_age=30 * 24 * 3600)
+    replies = _visible_comments(viewer).filter(parent=comment).order_by("created_at", "pk")
+    if position is not None:
+        at, pk = _position(position)
+        replies = replies.filter(Q(created_at__gt=at) | Q(created_at=at, pk__gt=pk))
+    shown, more = _page(list(replies[: REPLIES_PER_PAGE + 1]), REPLIES_PER_PAGE, _REPLIES_CURSOR)
+    return ReplyPage(comment=comment, replies=shown, more=more)
+
+
+def _page(found: list[Comment], size: int, kind: str) -> tuple[list[Comment], str | None]:
+    """The first `size` of `found` (fetched one longer) and the cursor after the last, if more were found."""
+    if len(found) <= size:
+        return found, None
+    last = found[size - 1]
+    return found[:size], encode_cursor(kind, {"at": last.created_at.isoformat(), "pk": last.pk})
 
 
 def _position(position: dict) -> tuple[datetime, int]:
     try:
         return datetime.fromisoformat(position["at"]), int(position["pk"])
     except (KeyError, TypeError, ValueError):
-        raise InvalidCursor("This link to older comments is broken. Open the post again.") from None
+        raise InvalidCursor("This link to more comments is broken. Open the post again.") from None
 
 
 @dataclass(frozen=True)

@@ -16,5 +16,6 @@ urlpatterns = [
     path("posts/<int:post_id>/comments", views.comment_create, name="comment_create"),
     path("posts/<int:post_id>/comments/older", views.comments_older, name="comments_older"),
     path("comments/<int:comment_id>/delete", views.comment_delete, name="comment_delete"),
+    path("comments/<int:comment_id>/replies", views.replies_more, name="replies_more"),
     path("settings/blocked-and-muted/", views.settings_blocks, name="settings"),
 ]

@@ -17,7 +17,14 @@ from atelier.core.cursors import InvalidCursor
 from atelier.posts.selectors import post_for_page
 from atelier.social import services
 from atelier.social.forms import CommentForm
-from atelier.social.selectors import blocks_and_mutes, post_likes, post_thread, profile_social
+from atelier.social.selectors import (
+    blocks_and_mutes,
+    comment_replies,
+    post_likes,
+    post_thread,
+    profile_social,
+    top_comment_for_page,
+)
 
 _PERSON_ACTIONS = {
     "follow": (lambda actor, target: services.follow_create(follower=actor, followee=target), "You follow {}."),
@@ -137,6 +144,25 @@ def comments_older(request, post_id: int):
         return _problem(request, str(error), status=400, post=post)
     template = "social/includes/comments.html#comment-items" if request.htmx else "social/comments_older.html"
     return render(request, template, {"post": post, "thread": thread})
+
+
+@require_GET
+def replies_more(request, comment_id: int):
+    """The next replies to a comment, after the cursor `after`: under htmx the replies that replace the
+    "More replies" link, otherwise a page of them. A comment the viewer may not read is a 404."""
+    comment = top_comment_for_page(comment_id=comment_id, viewer=request.user)
+    if comment is None:
+        raise Http404("No such comment.")
+    post = post_for_page(post_id=comment.post_id, viewer=request.user)
+    if not post.is_public:
+        raise Http404("No comments here.")
+    try:
+        page = comment_replies(comment=comment, viewer=request.user, after=request.GET.get("after") or None)
+    except InvalidCursor as error:
+        return _problem(request, str(error), status=400, post=post)
+    context = {"post": post, "parent": comment, "replies": page.replies, "more": page.more}
+    template = "social/includes/comments.html#reply-items" if request.htmx else "social/comment_replies.html"
+    return render(request, template, context)
 
 
 @login_required

@@ -9,6 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from atelier.accounts.models import User
 from atelier.core.cursors import encode_cursor
 from atelier.posts import services as post_services
 from atelier.posts.models import Post, PostState
@@ -311,3 +312,67 @@ def test_hidden_people_stay_hidden_on_older_pages(long_thread, make_user):
     client = client_for(viewer)
     cursor = older_link(client.get(long_thread.get_absolute_url()).content.decode())
     assert shown_numbers(client.get(older_url(long_thread, cursor)).content.decode()) == [4, 3, 2, 0]
+
+
+def replies_url(parent, cursor: str) -> str:
+    return f"{reverse('social:replies_more', kwargs={'comment_id': parent.pk})}?after={cursor}"
+
+
+def more_replies_link(html: str) -> str | None:
+    found = re.search(r'hx-get="/comments/\d+/replies\?after=([^"]+)"', html)
+    return found and unquote(found.group(1))
+
+
+def shown_replies(html: str) -> list[int]:
+    return [int(n) for n in re.findall(r"Reply number (\d+)\.", html)]
+
+
+@pytest.fixture
+def busy_comment(post, make_user, monkeypatch):
+    """One comment with seven replies, shown three at a time."""
+    monkeypatch.setattr("atelier.social.selectors.REPLIES_PER_PAGE", 3)
+    top = comment(post, make_user("asker"), "Which brushes?")
+    for number in range(7):
+        comment(post, make_user(f"answer{number}"), f"Reply number {number}.", parent=top)
+    return top
+
+
+def test_a_long_reply_chain_shows_its_first_replies_and_the_rest_a_page_at_a_time(post, busy_comment):
+    viewer = Client()
+    page = viewer.get(post.get_absolute_url()).content.decode()
+    assert shown_replies(page) == [0, 1, 2]
+    seen, cursor = shown_replies(page), more_replies_link(page)
+    while cursor:
+        response = viewer.get(replies_url(busy_comment, cursor), headers=HTMX)
+        assert response.status_code == 200
+        fragment = response.content.decode()
+        assert fragment.lstrip().startswith('<li class="comment comment-reply"')
+        seen += shown_replies(fragment)
+        cursor = more_replies_link(fragment)
+    assert seen == [0, 1, 2, 3, 4, 5, 6]
+    plain = viewer.get(replies_url(busy_comment, more_replies_link(page))).content.decode()
+    assert "<html" in plain and shown_replies(plain) == [3, 4, 5]
+
+
+def test_the_post_page_runs_the_same_queries_however_many_replies(post, busy_comment, make_user):
+    few = count_queries(Client(), post.get_absolute_url())
+    for number in range(7, 20):
+        comment(post, make_user(f"late{number}"), f"Reply number {number}.", parent=busy_comment)
+    assert count_queries(Client(), post.get_absolute_url()) == few
+
+
+def test_more_replies_refuses_what_the_viewer_may_not_read(post, author, busy_comment, make_user):
+    cursor = more_replies_link(Client().get(post.get_absolute_url()).content.decode())
+    assert Client().get(replies_url(busy_comment, "tampered")).status_code == 400
+    reply = Comment.objects.filter(parent=busy_comment).first()
+    assert Client().get(replies_url(reply, cursor)).status_code == 404  # a reply has no replies page
+    viewer = make_user("viewer")
+    Mute.objects.create(muter=viewer, muted=busy_comment.author)
+    assert client_for(viewer).get(replies_url(busy_comment, cursor)).status_code == 404
+    hidden = Comment.objects.get(body="Reply number 4.").author
+    Mute.objects.create(muter=make_user("other"), muted=hidden)
+    other = client_for(User.objects.get(handle="other"))
+    assert shown_replies(other.get(replies_url(busy_comment, cursor)).content.decode()) == [3, 5, 6]
+    post.state = PostState.DRAFT
+    post.save(update_fields=["state"])
+    assert Client().get(replies_url(busy_comment, cursor)).status_code == 404
