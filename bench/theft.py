@@ -63,6 +63,7 @@ def main() -> None:
     parser.add_argument("--kinds", default=None, help="only these kinds of copy, comma-separated (a quick run)")
     args = parser.parse_args()
 
+    _ensure_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()
@@ -201,6 +202,22 @@ def main() -> None:
     print(f"wrote {args.out}")
 
 
+def _ensure_database(url: str) -> None:
+    """Creates the bench's PostgreSQL database when it is not there yet (a fresh machine)."""
+    from urllib.parse import urlsplit
+
+    import psycopg
+
+    parts = urlsplit(url)
+    if not parts.scheme.startswith("postgres"):
+        return
+    name = parts.path.lstrip("/")
+    server = dict(host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres", dbname="postgres")
+    with psycopg.connect(**server, password=parts.password, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name)))
+
+
 def _where_lost(query, item, kept, uploader_id: int) -> dict:
     """Where a missed copy was lost: its original's rows absent from the candidates statement's rows
     (retrieval; `capped` when the statement hit CANDIDATE_CAP), present but not among the works
@@ -219,6 +236,7 @@ def _where_lost(query, item, kept, uploader_id: int) -> dict:
             index._distances(index._words([bytes(r[4]) for r in own]), index._words(probes)) <= index.KEYPOINT_DISTANCE
         ).any()
     )
+    rank = _rank_of(rows, probes and [one for one in query.hashes if index.is_keypoint(one.window)], item.pk)
     transform = None
     if query.corners and kept.corners:
         transform = verify.matched(keypoints.unpacked(query.corners), keypoints.unpacked(kept.corners), kept.size)
@@ -236,7 +254,28 @@ def _where_lost(query, item, kept, uploader_id: int) -> dict:
     else:
         stage = "retrieval:not_ranked"
     return {"stage": stage, "rows": len(rows), "inliers": None if transform is None else transform.inliers,
-            "resemblance": None if score is None else round(score, 3)}  # fmt: skip
+            "resemblance": None if score is None else round(score, 3), "rank": rank}  # fmt: skip
+
+
+def _rank_of(rows, probes, item_id: int) -> int | None:
+    """Where the keypoint ranking put the original among the works it brings up (0: first; the lookup
+    compares the first index.MAX_GROUPS), or None when no probe brought it up."""
+    from atelier.protection.theft import index
+
+    if not rows or not probes:
+        return None
+    stored = index._words([bytes(row[4]) for row in rows])
+    bits = index._distances(stored, index._words([one.value for one in probes]))
+    bits[~np.array([index.is_keypoint(row[5]) for row in rows])] = 256
+    r, q = np.nonzero(bits <= index.KEYPOINT_DISTANCE)
+    if not len(r):
+        return None
+    items = np.array([row[1] for row in rows])
+    keys, group = np.unique(items[r] * 256 + np.array([row[5] for row in rows])[r], return_inverse=True)
+    order = list(
+        dict.fromkeys(int(keys[g]) // 256 for g in index._ranked_groups(group.ravel(), r, q, bits, rows, probes))
+    )
+    return order.index(item_id) if item_id in order else None
 
 
 def _lost_summary(lost: dict) -> dict:

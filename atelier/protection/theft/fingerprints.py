@@ -93,6 +93,9 @@ class Query:
     gray: np.ndarray | None = None
     corners: bytes = b""  # keypoints.packed: VERIFY_KEYPOINTS corners of `gray`, compared in verify.py
     repeated: bytes = b""  # keypoints.packed: REPEATED_KEYPOINTS corners of `gray` left out as repeated
+    # keypoints.packed: VERIFY_KEYPOINTS corners of `gray` at each of keypoints.RESCALES, in `gray`'s
+    # pixels; verify.matched compares them beside `corners`
+    rescaled: bytes = b""
 
 
 def prepared(image: Image.Image) -> Image.Image | None:
@@ -259,11 +262,16 @@ def _query_from(seen: _Seen | None) -> Query:
     mirror = ImageOps.mirror(seen.picture)
     found = seen.upright + _hashes(mirror, QUERIED, offset=MIRRORED)
     found += seen.trimmed + _trimmed_whole(mirror, offset=MIRRORED)
+    rescaled_probes, rescaled_corners = [], []
+    for scale in keypoints.RESCALES:
+        rescaled_probes += keypoints.rescaled(seen.gray, keypoints.RESCALED_KEYPOINTS, scale)
+        rescaled_corners += keypoints.rescaled(seen.gray, keypoints.RESCALED_VERIFY_KEYPOINTS, scale)
     return Query(
-        hashes=found + _probes(seen.gray, seen.distinctive),
+        hashes=found + _probes(seen.gray, seen.distinctive, rescaled_probes),
         gray=seen.gray,
         corners=keypoints.packed(seen.distinctive),
         repeated=keypoints.packed(seen.repeated),
+        rescaled=keypoints.packed(rescaled_corners),
     )
 
 
@@ -275,13 +283,19 @@ def query_hashes(image: Image.Image) -> list[Hash]:
     return query(image).hashes
 
 
-def _probes(gray: np.ndarray, distinctive: list[keypoints.Keypoint]) -> list[Hash]:
-    """An upload's keypoint probes: its strongest corners, as the stored side keeps them, and more from
-    its verification corners (`distinctive`) where those leave the picture bare (keypoints.spread_extra)."""
+def _probes(gray: np.ndarray, distinctive: list[keypoints.Keypoint], rescaled: list[keypoints.Keypoint]) -> list[Hash]:
+    """An upload's keypoint probes: its strongest corners, as the stored side keeps them, more from
+    its verification corners (`distinctive`) where those leave the picture bare (keypoints.spread_extra),
+    and the strongest of the picture at keypoints.RESCALES (`rescaled`) not already among them.
+    Each set from its own ORB pass, as the stored side's strongest come from theirs."""
     strongest = keypoints.detected(gray, keypoints.QUERY_KEYPOINTS)
-    return _as_hashes(
-        strongest + keypoints.spread_extra(strongest, distinctive, gray.shape, keypoints.QUERY_SPREAD_EXTRA)
-    )
+    found = strongest + keypoints.spread_extra(strongest, distinctive, gray.shape, keypoints.QUERY_SPREAD_EXTRA)
+    have = {one.descriptor for one in found}
+    for one in rescaled:
+        if one.descriptor not in have:
+            have.add(one.descriptor)
+            found.append(one)
+    return _as_hashes(found)
 
 
 def _corners(gray: np.ndarray, count: int, offset: int = 0) -> list[Hash]:

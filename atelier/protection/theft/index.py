@@ -21,7 +21,6 @@ answers in a few milliseconds, and building querysets and model rows used to cos
 (bench/theft.py, lookup p95).
 """
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +38,7 @@ KEYPOINT_DISTANCE = 56  # of 256 bits, between two ORB descriptors of one corner
 MAX_GROUPS = 12  # stored works a keypoint lookup compares at most (bench/theft.py: lookup p95)
 REPEATED_GROUPS = 3  # of those, how many may also be fitted on their repeated corners (lookup p95)
 CANDIDATE_CAP = 5000  # a query that shares chunks with more rows than this is itself too plain to trust
+_SIDES = 256  # window codes are below this: an (item, window) pair is item * _SIDES + window
 
 
 def chunks_of(value: bytes) -> list[int]:
@@ -155,6 +155,7 @@ def nearest_to(asked: Query, *, exclude_author_id: int | None = None) -> list[Ne
         gray=asked.gray,
         corners=asked.corners,
         repeated=asked.repeated,
+        rescaled=asked.rescaled,
         exclude_author_id=exclude_author_id,
     )
 
@@ -165,13 +166,15 @@ def nearest(
     gray: np.ndarray | None = None,
     corners: bytes | None = None,
     repeated: bytes | None = None,
+    rescaled: bytes | None = None,
     max_distance: int = MATCH_DISTANCE,
     exclude_author_id: int | None = None,
 ) -> list[Near]:
     """Matchable works near `hashes`, closest first, one per item. Keypoint hashes count only with
     `gray`, the prepared upload they were found in, and `corners`, its verification corners
-    (`fingerprints.Query.corners`, and `repeated`, those left out as repeated; found in `gray` here
-    when not given): verify.py compares them with the stored work's."""
+    (`fingerprints.Query.corners`, `repeated`, those left out as repeated, and `rescaled`, those of
+    the upload at keypoints.RESCALES; found in `gray` here when not given): verify.py compares
+    them with the stored work's."""
     if not hashes:
         return []
     sql, params = _candidates_sql(hashes, exclude_author_id)
@@ -183,6 +186,14 @@ def nearest(
     if gray is not None and (corners is None or repeated is None):
         distinctive, left_out = keypoints.detected_both(gray, keypoints.VERIFY_KEYPOINTS, keypoints.REPEATED_KEYPOINTS)
         corners, repeated = keypoints.packed(distinctive), keypoints.packed(left_out)
+    if gray is not None and rescaled is None:
+        rescaled = b"".join(
+            keypoints.packed(keypoints.rescaled(gray, keypoints.RESCALED_VERIFY_KEYPOINTS, scale))
+            for scale in keypoints.RESCALES
+        )
+    # What verify.matched compares: the upload's corners at every scale (packed values are rows of
+    # one corner each, so two of them joined are one).
+    matching = (corners or b"") + (rescaled or b"")
     found: dict[int, Near] = {}
     pdq = [one for one in hashes if not is_keypoint(one.window)]
     if pdq:
@@ -193,7 +204,7 @@ def nearest(
             key=lambda pair: pair[2],
         )
         # Without the picture (a caller holding hashes only) PDQ is taken at its word.
-        standing = pdq_confirm.confirmed(rows, pdq, close, gray, corners) if gray is not None else None
+        standing = pdq_confirm.confirmed(rows, pdq, close, gray, matching) if gray is not None else None
         for r, q, distance in close:
             pk, item_id, post_id, author_id, _, window, *_ = rows[r]
             if item_id not in found and (standing is None or (r, q) in standing):
@@ -204,23 +215,39 @@ def nearest(
         # still may be found by their corners.
         unfound = stored_is_corner & ~np.isin([row[1] for row in rows], list(found))
         if unfound.any():
-            for near in _corner_matches(rows, stored, unfound, probes, (gray, corners, repeated)):
+            for near in _corner_matches(rows, stored, unfound, probes, (gray, corners, repeated, matching)):
                 found[near.item_id] = near
     return sorted(found.values(), key=lambda near: near.distance)
 
 
 def _corner_matches(
-    rows, stored, stored_is_corner, corners: list[Hash], asked: tuple[np.ndarray, bytes, bytes]
+    rows, stored, stored_is_corner, corners: list[Hash], asked: tuple[np.ndarray, bytes, bytes, bytes]
 ) -> list[Near]:
     """Stored works sharing a keypoint with the upload whose corners agree with the upload's on a
     transform, and that look alike through it (verify.py). `asked` is the prepared upload in grey,
-    its verification corners and those left out as repeated (keypoints.packed)."""
-    gray, packed_corners, packed_repeated = asked
-    bits = _distances(stored, _words([one.value for one in corners]))
-    bits[~stored_is_corner] = 256
-    groups: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
-    for r, q in zip(*np.nonzero(bits <= KEYPOINT_DISTANCE), strict=True):
-        groups[(rows[r][1], rows[r][5])].append((int(r), int(q)))
+    its verification corners, those left out as repeated, and the corners verify.matched compares
+    (its own and the rescaled ones; keypoints.packed each)."""
+    gray, packed_corners, packed_repeated, packed_matching = asked
+    bits = np.full((len(rows), len(corners)), 256, dtype=np.int32)
+    bits[stored_is_corner] = _distances(stored[stored_is_corner], _words([one.value for one in corners]))
+    # Every (stored row, upload corner) pair within KEYPOINT_DISTANCE, grouped by stored item and
+    # side, in numpy: a lookup has 1,800 such pairs at the median and 9,000 at p95, and a Python
+    # loop over them cost 3 ms and 11 ms (bench/theft.py, crop copies).
+    r, q = np.nonzero(bits <= KEYPOINT_DISTANCE)
+    if not len(r):
+        return []
+    item_of = np.fromiter((row[1] for row in rows), dtype=np.int64, count=len(rows))
+    window_of = np.fromiter((row[5] for row in rows), dtype=np.int64, count=len(rows))
+    keys, group = np.unique(item_of[r] * _SIDES + window_of[r], return_inverse=True)
+    group = group.ravel()
+    by_group = np.argsort(group, kind="stable")
+    bounds = np.searchsorted(group[by_group], np.arange(len(keys) + 1))
+
+    def pairs_of(g: int) -> tuple[np.ndarray, np.ndarray]:
+        """The (stored rows, upload corners) of group `g`."""
+        at = by_group[bounds[g] : bounds[g + 1]]
+        return r[at], q[at]
+
     # One shared probe is enough to be compared: a copy that is cropped, turned or framed keeps few
     # of the 32-bit probes whole (bench/theft.py: 9 copies in 10 shared at least one with their
     # original, a third shared 9). The MAX_GROUPS works with the most telling shared probes are
@@ -229,14 +256,19 @@ def _corner_matches(
     # probes with the mirror's rows of a work whose shapes are near-symmetric (flat art, interfaces),
     # and its upright corners, all of them, then decide (bench/theft.py --diagnose: 6 crops of 13
     # lost in ranking were brought up by the mirror's rows only).
-    ranked: dict[int, list[int]] = {}
-    for item_id, window in _ranked_groups(groups, rows, bits, corners):
+    ranked: dict[int, dict[int, int]] = {}  # item → its sides (window → group), best ranked first
+    for g in _ranked_groups(group, r, q, bits, rows, corners):
+        item_id, window = divmod(int(keys[g]), _SIDES)
         if item_id in ranked or len(ranked) < MAX_GROUPS:
-            ranked.setdefault(item_id, []).append(window)
+            ranked.setdefault(item_id, {})[window] = int(g)
     if not ranked:
         return []
     thumbnails = thumbnails_of(ranked)
     upload = keypoints.unpacked(packed_corners)
+    # Every scale for `matched`, which keeps only corners that are each other's nearest; not for
+    # `matched_repeated`, which keeps every near pair: with twice the corners, two bar charts of one
+    # layout fitted a transform (bench/theft.py, a false match).
+    matching = keypoints.unpacked(packed_matching)
     upload_all = None  # with the repeated corners, unpacked once the first fallback needs them
     fallbacks = 0
     blurred: dict[tuple[int, int], np.ndarray] = {}  # the upload blurred to one thumbnail cell, by cell size
@@ -247,17 +279,17 @@ def _corner_matches(
             continue
         size, pixels = (thumbnail[1], thumbnail[2]), bytes(thumbnail[3])
         upright = keypoints.unpacked(bytes(thumbnail[4])) if thumbnail[4] else None  # None: before `theft_backfill`
-        transform, window = (verify.matched(upload, upright, size), KEYPOINT) if upright else (None, KEYPOINT)
+        transform, window = (verify.matched(matching, upright, size), KEYPOINT) if upright else (None, KEYPOINT)
         mirrored = next((w for w in windows if w >= MIRRORED), None)
-        mirror_rows = sorted({r for r, _ in groups[(item_id, mirrored)]}) if mirrored is not None else []
+        mirror_rows = np.unique(pairs_of(windows[mirrored])[0]) if mirrored is not None else []
         if transform is None and len(mirror_rows) >= verify.MIN_INLIERS:
             # The stored mirror's corners are only in its indexed rows: those the probes brought, and
             # the picture they are compared in is the mirror of the thumbnail. (A mirrored copy is
             # PDQ's to find; this catches a mirrored copy that is also cropped or turned.)
             # Fewer rows than MIN_INLIERS cannot agree on a transform.
-            at = np.array([rows[r][6:10] for r in mirror_rows], dtype=np.float64)
+            at = np.array([rows[one][6:10] for one in mirror_rows], dtype=np.float64)
             at[:, :3] /= GEOMETRY_SCALE
-            transform = verify.matched(upload, (at, np.ascontiguousarray(stored[mirror_rows]).view(np.uint8)), size)
+            transform = verify.matched(matching, (at, np.ascontiguousarray(stored[mirror_rows]).view(np.uint8)), size)
             if transform is not None:
                 window = mirrored
                 pixels = np.frombuffer(pixels, dtype=np.uint8).reshape(-1, int(len(pixels) ** 0.5))[:, ::-1].tobytes()
@@ -271,26 +303,22 @@ def _corner_matches(
             transform = verify.matched_repeated(upload_all, _joined(upright, keypoints.unpacked(stored_repeated)), size)
         if transform is None or not verify.looks_alike(gray, pixels, size, transform, blurred):
             continue
-        pairs = [pair for w in windows for pair in groups[(item_id, w)]]
-        r0 = pairs[0][0]
-        mean_bits = round(float(np.mean([bits[r, q] for r, q in pairs])))
-        made.append(Near(rows[r0][0], item_id, rows[r0][2], rows[r0][3], mean_bits, KEYPOINT, window))
+        shared_rows, shared_corners = map(np.concatenate, zip(*(pairs_of(g) for g in windows.values()), strict=True))
+        first = rows[shared_rows[0]]
+        mean_bits = round(float(bits[shared_rows, shared_corners].mean()))
+        made.append(Near(first[0], item_id, first[2], first[3], mean_bits, KEYPOINT, window))
     return made
 
 
-def _ranked_groups(groups, rows, bits, probes: list[Hash]) -> list[tuple[int, int]]:
-    """The groups (stored item, side) best first by the weight of their shared probes that agree on
+def _ranked_groups(group, r, q, bits, rows, probes: list[Hash]) -> np.ndarray:
+    """The groups (stored item, side; `group` numbers them for each pair of stored row `r` and upload
+    corner `q`) best first by the weight of their shared probes that agree on
     one placement. An upload corner counts by how close its descriptor is (squared: a copy's own
     corners are much closer than a look-alike's), divided by the number of works it brings up, so
     the corner every chart or page has weighs little. Of a group's shared probes only those that
     agree with its best-placed one count (`_agreeing`): a copy's shared corners sit where one crop,
     turn and scale put them, while a work that shares many generic corners with the upload (pixel
     art's grid, a font's letters) shares them scattered (bench/theft.py, crop recall)."""
-    if not groups:
-        return []
-    keys = list(groups)
-    group = np.repeat(np.arange(len(keys)), [len(groups[key]) for key in keys])
-    r, q = np.array([pair for key in keys for pair in groups[key]]).T
     b = bits[r, q]
     # Each upload corner once per group, at its closest stored corner there.
     order = np.lexsort((b, q, group))
@@ -312,7 +340,7 @@ def _ranked_groups(groups, rows, bits, probes: list[Hash]) -> list[tuple[int, in
     stored_geometry[:, :3] /= GEOMETRY_SCALE
     asked_geometry = np.array([probe.corner for probe in probes], dtype=np.float64)[q]
     agreeing = _agreeing(group, weight, stored_geometry, asked_geometry)
-    return [keys[g] for g in np.argsort(-agreeing, kind="stable")]
+    return np.argsort(-agreeing, kind="stable")
 
 
 AGREE_TURN = 30  # degrees: two shared probes' own turns and the turn of the line between them, within this

@@ -34,8 +34,9 @@ def confirmed(rows, pdq: list[Hash], close: list[tuple[int, int, int]], gray: np
     """Of the PDQ matches `close` ((row, query hash, bits), closest first), the (row, query hash) of
     the first that stands for each item. `rows` are the candidate rows (index.py: id, item_id, …,
     window), `pdq` the upload's PDQ hashes, `gray` its prepared picture, `corners` its verification
-    corners (keypoints.packed). A work without a thumbnail, or hashed before its trimmed window was
-    kept (until `theft_backfill`), is taken on PDQ's word."""
+    corners (keypoints.packed; at every scale, as index.nearest joins them). A work without a
+    thumbnail, or hashed before its trimmed window was kept (until `theft_backfill`), is taken on
+    PDQ's word."""
     thumbnails = thumbnails_of({rows[r][1] for r, _, bits in close if bits > TRUSTED_BITS})
     blurred: dict[tuple[int, int], np.ndarray] = {}
     upload = None
