@@ -28,7 +28,6 @@ import os
 import statistics
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -77,6 +76,7 @@ def main() -> None:
     from atelier.protection.theft import fingerprints, index
     from atelier.protection.theft.models import Fingerprint, Thumbnail
     from atelier.protection.theft.services import fingerprints_store
+    from bench.theft_diagnose import lost_summary, where_lost
     from bench.theft_variants import KINDS
 
     Fingerprint.objects.all().delete()
@@ -149,7 +149,7 @@ def main() -> None:
                 missed[kind_name].append(name)
                 if args.diagnose:
                     lost.setdefault(kind_name, []).append(
-                        {"work": name, **_where_lost(query, item, stored_of[item.pk], uploader.pk)}
+                        {"work": name, **where_lost(query, item, stored_of[item.pk], uploader.pk)}
                     )
         recall[kind_name] = round(caught / max(1, len(queries)), 4)
         print(f"  {kind_name:9s} recall {recall[kind_name]:.3f}  ({caught}/{len(queries)})")
@@ -186,7 +186,7 @@ def main() -> None:
         "false_match_pairs": false_pairs,
         "false_matches": false_named,
         "missed": missed,
-        **({"lost_at": _lost_summary(lost), "lost": lost} if args.diagnose else {}),
+        **({"lost_at": lost_summary(lost), "lost": lost} if args.diagnose else {}),
         "pairs_compared": pairs,
         "lookup_ms": {"p50": round(p50, 2), "p95": round(p95, 2), "n": len(lookups)},
         "exhaustive_scan_ms": round(baseline, 1),
@@ -216,70 +216,6 @@ def _ensure_database(url: str) -> None:
     with psycopg.connect(**server, password=parts.password, autocommit=True) as conn:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
             conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name)))
-
-
-def _where_lost(query, item, kept, uploader_id: int) -> dict:
-    """Where a missed copy was lost: its original's rows absent from the candidates statement's rows
-    (retrieval; `capped` when the statement hit CANDIDATE_CAP), present but not among the works
-    compared (or not among the REPEATED_GROUPS given the second fit), or rejected by verify.py
-    against its original (no transform, either fit, or too little resemblance)."""
-    from atelier.protection.theft import index, keypoints, verify
-
-    if not query.hashes:
-        return {"stage": "unhashable", "rows": 0, "inliers": None, "resemblance": None}
-    sql, params = index._candidates_sql(query.hashes, uploader_id)
-    rows = index._fetched(sql, params)
-    own = [row for row in rows if row[1] == item.pk]
-    probes = [one.value for one in query.hashes if index.is_keypoint(one.window)]
-    near_probe = bool(own and probes) and bool(
-        (
-            index._distances(index._words([bytes(r[4]) for r in own]), index._words(probes)) <= index.KEYPOINT_DISTANCE
-        ).any()
-    )
-    rank = _rank_of(rows, probes and [one for one in query.hashes if index.is_keypoint(one.window)], item.pk)
-    transform = None
-    if query.corners and kept.corners:
-        transform = verify.matched(keypoints.unpacked(query.corners), keypoints.unpacked(kept.corners), kept.size)
-    if transform is None:  # as the lookup tries it for its best-ranked works
-        asked = index._joined(keypoints.unpacked(query.corners), keypoints.unpacked(query.repeated))
-        work = index._joined(keypoints.unpacked(kept.corners), keypoints.unpacked(kept.repeated))
-        transform = verify.matched_repeated(asked, work, kept.size)
-    score = None if transform is None else verify.resemblance(query.gray, kept.thumbnail, kept.size, transform)
-    if transform is None:
-        stage = "verify:no_transform"
-    elif score is None or score < verify.MIN_NCC:
-        stage = "verify:unlike"
-    elif not near_probe:
-        stage = "retrieval:capped" if len(rows) >= index.CANDIDATE_CAP else "retrieval:no_probe"
-    else:
-        stage = "retrieval:not_ranked"
-    return {"stage": stage, "rows": len(rows), "inliers": None if transform is None else transform.inliers,
-            "resemblance": None if score is None else round(score, 3), "rank": rank}  # fmt: skip
-
-
-def _rank_of(rows, probes, item_id: int) -> int | None:
-    """Where the keypoint ranking put the original among the works it brings up (0: first; the lookup
-    compares the first index.MAX_GROUPS), or None when no probe brought it up."""
-    from atelier.protection.theft import index
-
-    if not rows or not probes:
-        return None
-    stored = index._words([bytes(row[4]) for row in rows])
-    bits = index._distances(stored, index._words([one.value for one in probes]))
-    bits[~np.array([index.is_keypoint(row[5]) for row in rows])] = 256
-    r, q = np.nonzero(bits <= index.KEYPOINT_DISTANCE)
-    if not len(r):
-        return None
-    items = np.array([row[1] for row in rows])
-    keys, group = np.unique(items[r] * 256 + np.array([row[5] for row in rows])[r], return_inverse=True)
-    order = list(
-        dict.fromkeys(int(keys[g]) // 256 for g in index._ranked_groups(group.ravel(), r, q, bits, rows, probes))
-    )
-    return order.index(item_id) if item_id in order else None
-
-
-def _lost_summary(lost: dict) -> dict:
-    return {kind: dict(Counter(one["stage"] for one in rows)) for kind, rows in lost.items()}
 
 
 def _mixed_descriptors(rng, corner_chunks, count: int) -> np.ndarray:
