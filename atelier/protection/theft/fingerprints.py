@@ -93,7 +93,7 @@ class Query:
     gray: np.ndarray | None = None
     corners: bytes = b""  # keypoints.packed: VERIFY_KEYPOINTS corners of `gray`, compared in verify.py
     repeated: bytes = b""  # keypoints.packed: REPEATED_KEYPOINTS corners of `gray` left out as repeated
-    # keypoints.packed: VERIFY_KEYPOINTS corners of `gray` at each of keypoints.RESCALES, in `gray`'s
+    # keypoints.packed: RESCALED_VERIFY_KEYPOINTS corners of `gray` at each of keypoints.RESCALES, in `gray`'s
     # pixels; verify.matched compares them beside `corners`
     rescaled: bytes = b""
 
