@@ -44,17 +44,23 @@ sys.path.insert(0, str(ROOT))
 from bench import surge_probes as probes  # noqa: E402
 from bench.feeds_measure import machine  # noqa: E402
 from bench.surge_mix import Mix, percentile  # noqa: E402
+from bench.surge_pictures import fill_pool, phase_took  # noqa: E402
 from bench.surge_report import plot, read_log, summarize, timeline  # noqa: E402
 from bench.surge_stack import AGENT, BASELINE, DATABASE, EDGE, VAR, get, start_stack  # noqa: E402
 from deploy.stack import split_address, wait_for_port  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
+# The artists' pictures, drawn before the run (bench/surge_pictures.py) and kept between runs.
+PICTURE_POOL = ROOT / "var" / "surge-pictures"
 # People arrive over SPAWN_SECONDS, and a phase's page figures start SETTLE_SECONDS after its first
 # request. Started all in one second, every person's first page (cold session, cold timeline) landed
 # at once: a 30-pages/s step measured p95 241 ms whole and 44 ms from its 5th second on, and the step
 # search stopped at 20 on a herd no steady rate brings (2026-12-06, this host).
 SPAWN_SECONDS = 5
 SETTLE_SECONDS = 6
+# wrk slices of the in-memory baseline on each side of the step search, after a discarded warm-up
+# slice and with the queues drained: three slices with none of that ranged 168–274 req/s in one run.
+BASELINE_SLICES = 5
 
 
 class Run:
@@ -64,6 +70,8 @@ class Run:
         self.args, self.env, self.stack = args, env, stack
         self.meter = probes.CpuMeter(stack.pid, DATABASE)
         self.mix = Mix()
+        self.next_picture = 0  # the next phase's first picture of the pool
+        self.pictures_drawn_in_locust = 0  # past the pool's end
 
     def locust(
         self, label: str, *, rate: float, seconds: int, surge=None, classes=(), mix=None, peak=1.0, settle=0
@@ -75,6 +83,7 @@ class Run:
         log = VAR / f"{label}.log"
         run = {"rate": rate, "surge": surge or [], "users": users, "mix": mix.__dict__, "log": str(log)}
         run["mail"] = str(VAR / "mail")
+        run["pictures"] = {"pool": str(PICTURE_POOL), "from": self.next_picture}
         count = sum(users[c] for c in users if not classes or c in [k.lower() for k in classes])
         names = {"anonymous": "AnonymousVisitor", "signed_in": "SignedInReader", "newcomer": "Newcomer"}
         names["artist"] = "Artist"
@@ -99,9 +108,18 @@ class Run:
         summary["cpu_s"] = self.meter.delta(cpu_before, self.meter.snapshot())
         summary["cpu_s"]["locust"] = round(probes.self_cpu() - own_before, 3)
         summary["failed_urls"] = failed_urls(Path(f"{log}.errors"))
+        summary["pictures"] = self.pictures_taken(log, rows, users)
         pages = summary["pages"]
         print(f"[{label}] pages {pages}", flush=True)
         return summary
+
+    def pictures_taken(self, log: Path, rows: list, users: dict) -> dict:
+        """What the phase took of the pool; the next phase starts past it."""
+        uploads = sum(1 for row in rows if row[1] == "upload:tus_create")
+        taken = phase_took(Path(f"{log}.pictures"), uploads=uploads, artists=users.get("artist", 0))
+        self.next_picture += taken["pooled"] + taken["drawn"]
+        self.pictures_drawn_in_locust += taken["drawn"]
+        return taken
 
     def drain(self, timeout: float = 180) -> float:
         """Wait until the media and detection queues are empty and no post is checking."""
@@ -195,13 +213,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a ~2-minute smoke: small seed, short phases")
     parser.add_argument(
-        "--rates", default="5,10,15,20,30,40,50,60,70,80,100,120,140", help="page rates of the step search, ascending"
+        "--rates",
+        default="5,10,15,20,30,40,50,60,70,80,100,110,120,130,140,160",
+        help="page rates of the step search, ascending",
     )
     parser.add_argument("--step-seconds", type=int, default=30)
     parser.add_argument("--calibrate-seconds", type=int, default=20)
     parser.add_argument("--surge", default="40,60,90,30", help="seconds at 1×, ramp up, at 7×, back at 1×")
     parser.add_argument("--peak", type=float, default=7.0)
     parser.add_argument("--people", type=int, default=3000)
+    parser.add_argument("--pictures", type=int, default=1500, help="the artists' pictures drawn before the run")
     parser.add_argument("--image-posts", type=int, default=30)
     parser.add_argument("--cloned-posts", type=int, default=3000)
     parser.add_argument("--web-processes", type=int, default=3)
@@ -220,9 +241,12 @@ def main() -> int:
     if args.quick:
         # Long enough that the step and the 1× window keep seconds after SETTLE_SECONDS.
         args.rates, args.step_seconds, args.calibrate_seconds, args.surge = "10", 16, 6, "16,8,16,8"
-        args.people, args.image_posts, args.cloned_posts = 600, 6, 300
+        args.people, args.image_posts, args.cloned_posts, args.pictures = 600, 6, 300, 120
     started = time.time()
     out_dir = VAR.parent if args.quick else RESULTS  # a smoke run's figures stay out of bench/results
+    drawing = time.time()
+    pictures = {"pool": args.pictures, "drawn_before_the_run": fill_pool(PICTURE_POOL, args.pictures)}
+    pictures["seconds"] = round(time.time() - drawing, 1)
     load_before = os.getloadavg()
     env, stack = start_stack(args)
     baseline = None
@@ -246,10 +270,11 @@ def main() -> int:
             time.sleep(1)
         pass_header = {"User-Agent": AGENT, "Cookie": f"atelier_pass={plan['passes']['127.0.0.1']}"}
         baseline_url = f"http://{BASELINE}/bench/memory/"
-        slices = 2 if args.quick else 3
+        slices = 2 if args.quick else BASELINE_SLICES
         run = Run(args, env, stack)
         sampler = probes.QueueSampler(env["REDIS_URL"], env["DATABASE_URL"])
         sampler.start()
+        run.drain()  # the seed's own uploads rendered first: the baseline has the box to itself
         baseline_before = probes.baseline_rates(baseline_url, slices=slices, seconds=4, headers=pass_header)
         # Every process loads its templates and connections before anything is counted.
         run.locust("warm-up", rate=8, seconds=args.calibrate_seconds)
@@ -264,8 +289,8 @@ def main() -> int:
             if not step["meets_goal"]:
                 break
             base_rate = rate
+        run.drain()  # the failed step's backlog of uploads rendered first, as before the steps
         baseline_after = probes.baseline_rates(baseline_url, slices=slices, seconds=4, headers=pass_header)
-        run.drain()
         rate = base_rate or float(args.rates.split(",")[0])
         hold1, ramp, hold7, back = (int(x) for x in args.surge.split(","))
         marks = {"ramp starts": hold1, f"{args.peak:g}× reached": hold1 + ramp, "back to 1×": hold1 + ramp + hold7}
@@ -326,11 +351,13 @@ def main() -> int:
             "load": "locust, one process (the box has 2 cores shared by the stack and the load generator), "
             "FastHttpUser (geventhttpclient), each simulated person on its own loopback /24 with a browser UA "
             f"and the day's pass; people arrive over {SPAWN_SECONDS} s, each step and the surge measured from "
-            f"{SETTLE_SECONDS} s after their first request (the whole surge's CPU all the same)",
+            f"{SETTLE_SECONDS} s after their first request (the whole surge's CPU all the same); the artists' "
+            "pictures drawn before the run (bench/surge_pictures.fill_pool), not by the load generator during it",
             "mix": Mix().__dict__,
             "pages": "every request but images, tus transfers and attaching a file (reported apart as upload_requests)",
             "baseline": "bench/feeds.py's /bench/memory/ (feeds/feed.html, 24 in-memory cards) under gunicorn, 2 sync "
-            "workers, wrk -t2 -c12, 4 s slices before and after the step search; ratio = base page rate / mean",
+            "workers, wrk -t2 -c12, a 2 s warm-up then 4 s slices before and after the step search, each side with the "
+            "queues drained; ratio = base page rate / mean of the two sides' medians",
             "cpu": "utime+stime deltas from /proc per process kind of the stack's tree plus this database's "
             "PostgreSQL backends; per class from each class run alone (calibration), workers waited for",
         },
@@ -351,6 +378,7 @@ def main() -> int:
         "best_step_ratio_to_baseline": round(max(s["pages"]["rps"] for s in steps) / base_rps, 3),
         "surge": surge,
         "storage": storage,
+        "pictures": pictures | {"taken": run.next_picture, "drawn_in_locust": run.pictures_drawn_in_locust},
         "image_view_bytes": surge["images"].get("mean_bytes"),
         "total_seconds": round(time.time() - started),
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),

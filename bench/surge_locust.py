@@ -32,7 +32,7 @@ from requests.cookies import create_cookie
 
 from bench.surge_mailbox import Mailbox
 from bench.surge_mix import ANONYMOUS_PAGES, IMAGES_PER_PAGE, SEARCH_WORDS, SIGNED_IN_PAGES, Mix, surge_factor
-from bench.surge_pictures import distinct_picture
+from bench.surge_pictures import HEIGHT, WIDTHS, distinct_picture, pooled_picture
 
 PLAN = json.loads(Path(os.environ["SURGE_PLAN"]).read_text())["plan"] if os.environ.get("SURGE_PLAN") else {}
 RUN = json.loads(os.environ.get("SURGE_RUN", "{}"))
@@ -305,14 +305,30 @@ class Artist(Person):
 
 
 def fresh_picture() -> bytes:
-    """A picture nobody has posted yet (bench.surge_pictures: its own random composition, seeded from
-    the OS, so no two phases' processes draw the same one). The same picture uploaded by two artists
-    is, to the site's art-theft check, one work reposted by a stranger: held for review, never
-    public. Drawn (~65 ms of CPU) in gevent's thread pool, so the other simulated people's requests
-    go on meanwhile."""
-    width = random.choice((960, 1024, 1088, 1152))  # noqa: S311
-    return gevent.get_hub().threadpool.apply(distinct_picture, (width, 720))
+    """A picture nobody has posted yet. The same picture uploaded by two artists is, to the site's
+    art-theft check, one work reposted by a stranger: held for review, never public. The next of this
+    phase's range of the pool the orchestrator drew (bench.surge_pictures.fill_pool; it starts the
+    next phase past every number this one took); past the pool's end one is drawn here (~65 ms of
+    CPU, in gevent's thread pool so the other simulated people's requests go on meanwhile), seeded
+    from the OS, so no two processes draw the same one."""
+    number = next(_picture_numbers)
+    data = pooled_picture(Path(PICTURES["pool"]), number) if PICTURES else None
+    _pictures_taken["pooled" if data is not None else "drawn"] += 1
+    if data is not None:
+        return data
+    width = random.choice(WIDTHS)  # noqa: S311
+    return gevent.get_hub().threadpool.apply(distinct_picture, (width, HEIGHT))
 
 
+@events.quit.add_listener
+def record_pictures_taken(**kwargs):
+    """How many pool numbers this phase took, for the orchestrator to start the next past them."""
+    if _log:
+        Path(RUN["log"] + ".pictures").write_text(json.dumps(_pictures_taken))
+
+
+PICTURES = RUN.get("pictures", {})  # {"pool": directory, "from": this phase's first number}
+_picture_numbers = count(PICTURES.get("from", 0))
+_pictures_taken = {"pooled": 0, "drawn": 0}
 MAIL = Mailbox(RUN.get("mail", ""))
 _readers, _artists = count(), count()

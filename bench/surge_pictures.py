@@ -13,15 +13,26 @@ large soft shapes and the coarse noise. Two pictures then differ as two unrelate
 distance near 128 of 256, far above the theft check's match distance of 40), not only in grain.
 The file still compresses like a photo (noise at several scales, 4:4:4 chroma, quality 90) and
 costs about the same to decode as before.
+
+Drawing one costs ~65 ms of CPU, and the load generator shares the box with the stack: drawn inside
+the measured phases it was a fifth of locust's samples (py-spy over a step at 100 pages/s). A real
+artist's picture is drawn on their own computer, so the surge draws a pool of them first
+(`fill_pool`, into var/surge/pictures, kept between runs: each run has a fresh database, so no run
+sees another's uploads) and every phase takes its own range of it (`pooled_picture`).
 """
 
 import io
+import json
 import secrets
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 SHAPES = 6
+WIDTHS = (960, 1024, 1088, 1152)  # the artists' pictures: one of these wide, HEIGHT high
+HEIGHT = 720
 
 
 def distinct_picture(width: int, height: int, *, seed: int | None = None) -> bytes:
@@ -78,3 +89,43 @@ def _shapes(rng: np.random.Generator, width: int, height: int) -> Image.Image:
         colour = tuple(int(v) for v in rng.integers(0, 256, 3))
         (draw.ellipse if rng.random() < 0.5 else draw.rectangle)((x0, y0, x1, y1), fill=colour)
     return image.filter(ImageFilter.GaussianBlur(max(2, min(width, height) // 60)))
+
+
+def pool_file(pool: Path, number: int) -> Path:
+    return pool / f"{number:06d}.jpg"
+
+
+def fill_pool(pool: Path, count: int, *, processes: int = 2) -> int:
+    """Pictures 0 … count-1 in `pool`, drawing those missing (each as `distinct_picture` draws it, its
+    width by its number); how many were drawn. Written under a temporary name first: a run stopped
+    halfway leaves no half-written picture behind."""
+    pool.mkdir(parents=True, exist_ok=True)
+    missing = [n for n in range(count) if not pool_file(pool, n).exists()]
+    with ProcessPoolExecutor(processes) as executor:
+        for number, data in zip(missing, executor.map(_drawn, missing, chunksize=16), strict=True):
+            part = pool_file(pool, number).with_suffix(".part")
+            part.write_bytes(data)
+            part.replace(pool_file(pool, number))
+    return len(missing)
+
+
+def pooled_picture(pool: Path, number: int) -> bytes | None:
+    """Picture `number` of the pool, or None past its end (the caller draws one then)."""
+    try:
+        return pool_file(pool, number).read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def phase_took(written: Path, *, uploads: int, artists: int) -> dict:
+    """How many numbers of the pool a phase took: what its locust process wrote on quitting
+    (bench/surge_locust.record_pictures_taken). Without that file (a process that died), every
+    picture it uploaded and one more per artist, who may have taken one for an upload cut off at the
+    end: the next phase must never take a number again (its upload would be held as a repost)."""
+    if written.exists():
+        return json.loads(written.read_text())
+    return {"pooled": uploads + artists, "drawn": 0, "estimated": True}
+
+
+def _drawn(number: int) -> bytes:
+    return distinct_picture(WIDTHS[number % len(WIDTHS)], HEIGHT)

@@ -27,15 +27,6 @@ def _children(pid: int) -> list[int]:
         return []
 
 
-def descendants(root: int) -> list[int]:
-    found, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo += _children(pid)
-    return found
-
-
 def kind_of(pid: int) -> str | None:
     """gunicorn / celery-<queues> / beat / nginx / seaweedfs, from the command line."""
     try:
@@ -56,13 +47,14 @@ def kind_of(pid: int) -> str | None:
     return None
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of one process (its own, not its reaped children's)."""
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """utime + stime of one process, and cutime + cstime: the whole lives of its children it has
+    reaped (a gunicorn worker recycled after max-requests, a Celery child that exited)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICKS
+        return 0.0, 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS, (int(fields[13]) + int(fields[14])) / TICKS
 
 
 def postgres_pids(database: str) -> list[int]:
@@ -72,24 +64,48 @@ def postgres_pids(database: str) -> list[int]:
 
 
 class CpuMeter:
-    """CPU seconds by process kind between two snapshots. Processes that exit in between lose their
-    last seconds (gunicorn's max-requests recycling), which a delta per pid keeps small."""
+    """CPU seconds by process kind between two snapshots, counting processes that exit in between.
 
-    def __init__(self, stack_pid: int, database: str):
+    gunicorn recycles each worker after ~10,000 requests, and a surge serves far more: a worker that
+    exits between the snapshots is gone from the second one, and a meter reading only the live
+    processes lost all it had spent since the first (the committed surge.json of 2026-12-06 gave
+    gunicorn 54 s of CPU for 32,852 pages, 1.6 ms a page against 7–10 ms in every step). Its whole
+    life is then in its parent's reaped children (`cpu_seconds`), so for a process gone since the
+    first snapshot its parent's growth in those counts it, less what it had spent by the first
+    snapshot, when that parent is one of ours (otherwise it loses its last seconds, as before).
+    PostgreSQL's backends are the postmaster's children, not ours: one that ends between the
+    snapshots (a recycled worker's connection) also loses its last seconds.
+    `database` None: no PostgreSQL backends (a test's process tree)."""
+
+    def __init__(self, stack_pid: int, database: str | None):
         self.stack_pid, self.database = stack_pid, database
 
-    def snapshot(self) -> dict[int, tuple[str, float]]:
-        pids = {pid: kind_of(pid) for pid in descendants(self.stack_pid)}
-        shot = {pid: (kind, cpu_seconds(pid)) for pid, kind in pids.items() if kind}
-        for pid in postgres_pids(self.database):
-            shot[pid] = ("postgres", cpu_seconds(pid))
+    def snapshot(self) -> dict[int, tuple[str, float, float, int]]:
+        """pid → (kind, own CPU seconds, reaped children's, parent pid)."""
+        parents, todo = {self.stack_pid: 0}, [self.stack_pid]
+        while todo:
+            pid = todo.pop()
+            for child in _children(pid):
+                parents[child] = pid
+                todo.append(child)
+        shot = {}
+        for pid, parent in parents.items():
+            kind = kind_of(pid)
+            if kind:
+                shot[pid] = (kind, *cpu_seconds(pid), parent)
+        for pid in postgres_pids(self.database) if self.database else []:
+            shot[pid] = ("postgres", *cpu_seconds(pid), 0)
         return shot
 
     @staticmethod
     def delta(before: dict, after: dict) -> dict[str, float]:
         out: dict[str, float] = {}
-        for pid, (kind, seconds) in after.items():
-            out[kind] = out.get(kind, 0.0) + seconds - before.get(pid, (kind, 0.0))[1]
+        for pid, (kind, own, reaped, _) in after.items():
+            _, own_before, reaped_before, _ = before.get(pid, (kind, 0.0, 0.0, 0))
+            out[kind] = out.get(kind, 0.0) + (own - own_before) + (reaped - reaped_before)
+        for pid, (kind, own_before, reaped_before, parent) in before.items():
+            if pid not in after and parent in after:  # its whole life is in its parent's reaped counts
+                out[kind] = out.get(kind, 0.0) - own_before - reaped_before
         return {kind: round(value, 3) for kind, value in sorted(out.items())}
 
 
@@ -205,5 +221,8 @@ def wrk_rate(url: str, seconds: int, headers: dict | None = None) -> float:
 
 
 def baseline_rates(url: str, *, slices: int, seconds: int, headers: dict) -> dict:
+    """The median of `slices` wrk runs of `seconds`, after one short run whose rate is dropped: the
+    first slice after minutes of other load ran 20–35 % below the next (bench/results/surge.json)."""
+    wrk_rate(url, 2, headers)
     rates = [wrk_rate(url, seconds, headers) for _ in range(slices)]
     return {"rps": round(statistics.median(rates), 1), "slices": [round(r, 1) for r in rates]}

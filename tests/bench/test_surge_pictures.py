@@ -52,3 +52,32 @@ def test_the_same_seed_draws_the_same_picture_and_another_a_different_one():
 
     assert distinct_picture(320, 200, seed=7) == distinct_picture(320, 200, seed=7)
     assert distinct_picture(320, 200, seed=7) != distinct_picture(320, 200, seed=8)
+
+
+def test_the_pool_is_drawn_once_and_each_number_is_its_own_picture(tmp_path):
+    """The surge draws its artists' pictures before the run (`fill_pool`) and each phase takes its own
+    range of numbers: every number a different picture, a second fill draws only what is missing, no
+    half-written file is left as a picture, and past the pool's end there is nothing to read (the
+    locust process then draws one itself)."""
+    from bench.surge_pictures import HEIGHT, WIDTHS, fill_pool, pool_file, pooled_picture
+
+    pool = tmp_path / "pictures"
+    assert fill_pool(pool, 5, processes=1) == 5
+    pictures = [pooled_picture(pool, n) for n in range(5)]
+    assert len(set(pictures)) == 5
+    assert [Image.open(io.BytesIO(data)).size for data in pictures[:2]] == [(WIDTHS[0], HEIGHT), (WIDTHS[1], HEIGHT)]
+    pool_file(pool, 3).unlink()  # a run stopped before drawing it
+    pool_file(pool, 3).with_suffix(".part").write_bytes(b"half a JPEG")
+    assert fill_pool(pool, 5, processes=1) == 1
+    assert pooled_picture(pool, 3) not in pictures and pooled_picture(pool, 0) == pictures[0]
+    assert sorted(path.name for path in pool.iterdir()) == [f"{n:06d}.jpg" for n in range(5)]
+    assert pooled_picture(pool, 5) is None
+
+
+def test_a_phase_whose_count_is_lost_is_taken_to_have_used_one_more_per_artist(tmp_path):
+    from bench.surge_pictures import phase_took
+
+    written = tmp_path / "step-10.log.pictures"
+    assert phase_took(written, uploads=7, artists=3) == {"pooled": 10, "drawn": 0, "estimated": True}
+    written.write_text('{"pooled": 8, "drawn": 1}')
+    assert phase_took(written, uploads=7, artists=3) == {"pooled": 8, "drawn": 1}
