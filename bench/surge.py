@@ -140,7 +140,9 @@ class Run:
             "anonymous": ({}, 20),
             "signed_in": ({}, 12),
             "newcomer": ({"signups_per_page": 0.05}, 10),
-            "artist": ({"uploads_per_page": 0.02}, 10),
+            # ~12 posts: docs/capacity.md sizes the media workers on this phase's CPU per image,
+            # which came from 2–3 posts at 0.02 (783, 978 and 1,107 ms an image in three runs).
+            "artist": ({"uploads_per_page": 0.06}, 10),
         }
         for kind, (mix, rate) in plans.items():
             before = self.meter.snapshot()
