@@ -45,6 +45,7 @@ def seed(*, people: int, image_posts: int, cloned_posts: int, readers: int, arti
     from atelier.feeds.feed_cache import forget_posts
     from atelier.media.models import MediaItem
     from atelier.posts import services
+    from atelier.posts.covers_schedule import COVER_KINDS
     from atelier.posts.models import Post, PostState, discover_base_for
     from atelier.protection.shield.passes import mint_pass
     from atelier.social.models import Comment, Follow, Like
@@ -96,8 +97,14 @@ def seed(*, people: int, image_posts: int, cloned_posts: int, readers: int, arti
     # Public, and covers built: the extra posts copy the cover names, which a later render would replace.
     # And every item signed for its source (`media_item_resign` renames the files it signs): the
     # copies made below would otherwise name files the rename deleted, answering 404 for good.
+    # The covers too (`covers.post_covers_sign` renames covers drawn before the checks settled): the
+    # copies named the unsigned covers, deleted MEDIA_REPLACED_FILES_GRACE_SECONDS after the rename,
+    # and from then on every page showing a copy asked for missing files (572–1,069 image 404s in
+    # each surge of 2026-12-06, all in the surge phase, the first more than 10 minutes after seeding).
     unfinished = Q(state=PostState.CHECKING) | ~Q(covers_built_version=F("covers_version"))
     unfinished |= Q(items__renditions__source__isnull=True)
+    for kind in COVER_KINDS:
+        unfinished |= Q(**{f"covers__{kind}__source": None}) | Q(**{f"covers__{kind}__source__isnull": True})
     while Post.objects.filter(unfinished, pk__in=made).exists() and time.monotonic() < deadline:
         time.sleep(2)
     public = list(Post.objects.filter(pk__in=made, state=PostState.PUBLIC))
