@@ -44,7 +44,7 @@ for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
 HERE = Path(__file__).resolve().parents[1]
-WIDTHS = (960, 1024, 1088, 1152)  # bench/surge_locust.fresh_picture
+WIDTHS = (960, 1024, 1088, 1152)  # bench/surge_pictures.WIDTHS, in the checkout measured
 HEIGHT = 720
 ORDERS = ("renders_first", "verdicts_first", "one_pass")
 PROFILE = None  # a cProfile.Profile with --profile (main thread only: encodes show as waits)

@@ -17,7 +17,7 @@ costs about the same to decode as before.
 Drawing one costs ~65 ms of CPU, and the load generator shares the box with the stack: drawn inside
 the measured phases it was a fifth of locust's samples (py-spy over a step at 100 pages/s). A real
 artist's picture is drawn on their own computer, so the surge draws a pool of them first
-(`fill_pool`, into var/surge/pictures, kept between runs: each run has a fresh database, so no run
+(`fill_pool`, into var/surge-pictures, kept between runs: each run has a fresh database, so no run
 sees another's uploads) and every phase takes its own range of it (`pooled_picture`).
 """
 
@@ -101,6 +101,8 @@ def fill_pool(pool: Path, count: int, *, processes: int = 2) -> int:
     halfway leaves no half-written picture behind."""
     pool.mkdir(parents=True, exist_ok=True)
     missing = [n for n in range(count) if not pool_file(pool, n).exists()]
+    if not missing:  # the usual case after the first run on a machine: no processes to start
+        return 0
     with ProcessPoolExecutor(processes) as executor:
         for number, data in zip(missing, executor.map(_drawn, missing, chunksize=16), strict=True):
             part = pool_file(pool, number).with_suffix(".part")
