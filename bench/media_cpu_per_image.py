@@ -121,6 +121,11 @@ def instrument(clock: StageClock) -> None:
         clock.wrap(backend, "exists", "storage_exists")
         clock.wrap(backend, "delete", "storage_delete")
         clock.wrap(backend, "listdir", "storage_list")
+    try:  # the server-side copy that moves a rendition on S3 (checkouts from before it have none)
+        from atelier.media.object_storage import ObjectStorage
+    except ImportError:
+        return
+    clock.wrap(ObjectStorage, "copied_from", "storage_copy")
 
 
 class Queues:

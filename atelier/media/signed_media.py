@@ -25,7 +25,8 @@ from urllib.parse import quote, unquote, urlsplit
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
-from storages.backends.s3 import S3Storage
+
+from atelier.media.object_storage import ObjectStorage
 
 
 def current_window(now: float | None = None) -> int:
@@ -91,7 +92,7 @@ class SignedFileSystemStorage(FileSystemStorage):
         return f"{super().url(name)}?{signed_query(name)}"
 
 
-class SignedS3Storage(S3Storage):
+class SignedS3Storage(ObjectStorage):
     """A public S3 prefix whose files are reached through the edge at MEDIA_URL, never the bucket.
 
     nginx (or a CDN running the same rule) checks the signature, refuses AI crawlers, adds the

@@ -34,7 +34,9 @@ def build_storages(*, env: Mapping[str, str], media_root: Path, media_url: str) 
         "region_name": env.get("AWS_S3_REGION_NAME") or None,
         "access_key": env.get("AWS_ACCESS_KEY_ID") or None,
         "secret_key": env.get("AWS_SECRET_ACCESS_KEY") or None,
-        "file_overwrite": False,
+        # No HEAD before each save to find a free name: every name the site stores carries a random
+        # token or is meant to replace what is there (atelier/media/object_storage.py lists them).
+        "file_overwrite": True,
         # Signature V4: the only kind newer AWS regions and most S3-compatible services accept.
         "signature_version": "s3v4",
     }
@@ -57,7 +59,7 @@ def build_storages(*, env: Mapping[str, str], media_root: Path, media_url: str) 
             },
         },
         "originals": {
-            "BACKEND": "storages.backends.s3.S3Storage",
+            "BACKEND": "atelier.media.object_storage.ObjectStorage",
             "OPTIONS": {
                 **common,
                 "bucket_name": env.get("AWS_PRIVATE_BUCKET_NAME") or bucket,
@@ -70,7 +72,7 @@ def build_storages(*, env: Mapping[str, str], media_root: Path, media_url: str) 
         },
         # Renditions of posts that are not public: private objects beside the originals.
         "withheld": {
-            "BACKEND": "storages.backends.s3.S3Storage",
+            "BACKEND": "atelier.media.object_storage.ObjectStorage",
             "OPTIONS": {
                 **common,
                 "bucket_name": env.get("AWS_PRIVATE_BUCKET_NAME") or bucket,
