@@ -107,8 +107,9 @@ def post_covers_sign(*, post_id: int, version: int) -> bool:
         **post.covers,
         **{kind: {**with_new_names(cover, renamed), "source": source} for kind, cover in unsigned.items()},
     }
-    if post.state == PostState.PUBLIC:
-        files_make_public(renamed.values())  # before the row names them, as in post_covers_render
+    # A public post's signed files were saved straight into public storage (`save_rendition`), before
+    # the row names them; moving them there again asked the store once a file for nothing (on S3, a
+    # failed copy each: 8.7 requests an image, bench/media_cpu_per_image.py --s3-port).
     with transaction.atomic():
         locked = Post.objects.select_for_update().filter(pk=post_id, covers_version=version).first()
         if locked is None or locked.covers != post.covers:
