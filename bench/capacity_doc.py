@@ -105,8 +105,9 @@ def document(*, surge: dict, measured: dict, assumptions: dict, prices: dict, pl
         "",
         "## The configuration change from 100k to 700k",
         "",
-        f"- **App servers**: {small['app_servers']} → {large['app_servers']} behind the load balancer (nginx's "
-        f"`upstream`), `WEB_PROCESSES` {small['gunicorn_processes']} → {large['gunicorn_processes']} in total. "
+        f"- **App servers**: {_change(small['app_servers'], large['app_servers'])} behind the load balancer "
+        f"(nginx's `upstream`), `WEB_PROCESSES` {small['gunicorn_processes']} → {large['gunicorn_processes']} "
+        "in total. "
         "Sessions, rate limits and tus uploads already live in Redis/PostgreSQL/S3, so any instance serves "
         "any request.",
         f"- **Worker pools**: `CELERY_MEDIA_CONCURRENCY` {small['media_concurrency']} → {large['media_concurrency']}, "
@@ -165,3 +166,8 @@ def document(*, surge: dict, measured: dict, assumptions: dict, prices: dict, pl
         "in RAM for the per-page cost to hold, hence the memory row.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _change(small, large) -> str:
+    """ "1 → 2", or "1 (as at 100k)" when the count does not change."""
+    return f"{small} (as at 100k)" if small == large else f"{small} → {large}"
