@@ -110,9 +110,10 @@ def document(*, surge: dict, measured: dict, assumptions: dict, prices: dict, pl
         "in total. "
         "Sessions, rate limits and tus uploads already live in Redis/PostgreSQL/S3, so any instance serves "
         "any request.",
-        f"- **Worker pools**: `CELERY_MEDIA_CONCURRENCY` {small['media_concurrency']} → {large['media_concurrency']}, "
-        f"`CELERY_DETECTION_CONCURRENCY` {small['detection_concurrency']} → {large['detection_concurrency']} "
-        f"({small['worker_servers']} → {large['worker_servers']} worker servers); one beat.",
+        f"- **Worker pools**: `CELERY_MEDIA_CONCURRENCY` "
+        f"{_change(small['media_concurrency'], large['media_concurrency'])}, `CELERY_DETECTION_CONCURRENCY` "
+        f"{_change(small['detection_concurrency'], large['detection_concurrency'])} "
+        f"(worker servers: {_change(small['worker_servers'], large['worker_servers'])}); one beat.",
         "- **PgBouncer** in transaction mode in front of PostgreSQL: "
         + (
             f"needed at 700k ({large['db_connections_at_peak']} connections at peak, one per gunicorn thread and "
@@ -169,5 +170,5 @@ def document(*, surge: dict, measured: dict, assumptions: dict, prices: dict, pl
 
 
 def _change(small, large) -> str:
-    """ "1 → 2", or "1 (as at 100k)" when the count does not change."""
-    return f"{small} (as at 100k)" if small == large else f"{small} → {large}"
+    """A count at 100k and at 700k: "1 → 2", or "1 at both sizes" when it does not change."""
+    return f"{small} at both sizes" if small == large else f"{small} → {large}"
