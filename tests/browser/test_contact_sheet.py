@@ -244,7 +244,10 @@ def test_journeys_make_a_contact_sheet(chromium, live_server, community, viewpor
     log_in_with_second_factor(moderator, community["moderator"])
     moderator.goto("/moderation/")
     shot(moderator, "Moderator: queue")
+    # A plain link: the shot waits for the case page, not the queue it is leaving (its document
+    # can be half swapped when the shot measures it: a flaky "documentElement is null").
     page.locator(".case-link").first.click()
+    page.wait_for_url(re.compile(r"/moderation/cases?/\d+"))
     shot(moderator, "Case")
     moderator.assert_clean_console()
     page.context.close()
