@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
@@ -128,7 +129,9 @@ def _comments_response(request, post_id: int, *, form=None, status: int = 200):
         post = post_for_page(post_id=post_id, viewer=request.user)
         context = {"post": post, "thread": post_thread(post=post, viewer=request.user), "comment_form": form}
         return render(request, "social/includes/comments.html#comment-thread", context, status=status)
-    return redirect(f"{post_for_page(post_id=post_id, viewer=request.user).get_absolute_url()}#comments")
+    # The caller has already found the post visible to this person: the address alone is needed here,
+    # not the post page's selector again (about half of a comment's CPU, profiled on the surge's data).
+    return redirect(reverse("posts:detail", kwargs={"post_id": post_id}) + "#comments")
 
 
 @require_GET
