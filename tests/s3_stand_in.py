@@ -1,6 +1,7 @@
 """A local stand-in for S3: moto's server, which speaks S3's real HTTP protocol (and enforces
 object ACLs for anonymous requests), plus the production storage settings pointed at it."""
 
+import contextlib
 import socket
 
 import boto3
@@ -22,6 +23,18 @@ def start_server() -> tuple[ThreadedMotoServer, str]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
     server.start()
     return server, f"http://127.0.0.1:{server._port}"
+
+
+@contextlib.contextmanager
+def served(bucket: str):
+    """moto's server with `bucket` made, for a module's tests (a module-scoped fixture yields from
+    this); its endpoint. Stopped afterwards."""
+    server, endpoint = start_server()
+    client(endpoint).create_bucket(Bucket=bucket)
+    try:
+        yield endpoint
+    finally:
+        server.stop()
 
 
 def client(endpoint: str):

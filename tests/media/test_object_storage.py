@@ -11,24 +11,15 @@ from django.core.files.base import ContentFile
 from atelier.media import object_storage
 from atelier.media.storages import files_make_public, files_withhold, public_storage, withheld_storage
 from tests import s3_stand_in
-from tests.edge.conftest import start_object_store, use_object_store
+from tests.edge.conftest import object_store, use_object_store  # noqa: F401 - the session's SeaweedFS
 
 BUCKET = "object-storage-test"
 
 
 @pytest.fixture(scope="module")
 def moto_endpoint():
-    server, endpoint = s3_stand_in.start_server()
-    s3_stand_in.client(endpoint).create_bucket(Bucket=BUCKET)
-    yield endpoint
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def seaweedfs(tmp_path_factory):
-    store = start_object_store(tmp_path_factory.mktemp("object-storage-seaweedfs"))
-    yield store
-    store.stop()
+    with s3_stand_in.served(BUCKET) as endpoint:
+        yield endpoint
 
 
 @pytest.fixture(params=["moto", "seaweedfs"])
@@ -39,7 +30,7 @@ def on_s3(request, settings, tmp_path):
             settings, endpoint=request.getfixturevalue("moto_endpoint"), bucket=BUCKET, media_root=tmp_path
         )
     else:
-        use_object_store(settings, request.getfixturevalue("seaweedfs"), tmp_path)
+        use_object_store(settings, request.getfixturevalue("object_store"), tmp_path)
     return request.param
 
 

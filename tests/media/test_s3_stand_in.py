@@ -23,10 +23,8 @@ BUCKET = "atelier-media"
 
 @pytest.fixture(scope="module")
 def s3_endpoint():
-    server, endpoint = s3_stand_in.start_server()
-    s3_stand_in.client(endpoint).create_bucket(Bucket=BUCKET)
-    yield endpoint
-    server.stop()
+    with s3_stand_in.served(BUCKET) as endpoint:
+        yield endpoint
 
 
 @pytest.fixture

@@ -203,10 +203,8 @@ def test_content_credentials_state_what_the_evidence_says(author, capture, tmp_p
 
 @pytest.fixture(scope="module")
 def s3_endpoint():
-    server, endpoint = s3_stand_in.start_server()
-    s3_stand_in.client(endpoint).create_bucket(Bucket=BUCKET)
-    yield endpoint
-    server.stop()
+    with s3_stand_in.served(BUCKET) as endpoint:
+        yield endpoint
 
 
 def _anonymous_get(url: str) -> int:
