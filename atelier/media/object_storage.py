@@ -19,8 +19,8 @@ CPU an image in boto3 on them, about a quarter of its media CPU. Three habits ma
 
 Both methods work on keys as `S3Storage` itself names them (`_normalize_name`, the storage's
 `location` prefix joined to the name, refusing `..`), so a copied or read object is the one `save`
-wrote: tests/media/test_object_storage.py checks that against an S3 stand-in, and
-tests/stack/ against SeaweedFS.
+wrote: tests/media/test_object_storage.py checks that on moto's S3 server and on SeaweedFS, and
+tests/stack/ runs the whole site on SeaweedFS through it.
 """
 
 import shutil
