@@ -24,7 +24,7 @@ def where_lost(query, item, kept, uploader_id: int) -> dict:
             index._distances(index._words([bytes(r[4]) for r in own]), index._words(probes)) <= index.KEYPOINT_DISTANCE
         ).any()
     )
-    rank = rank_of(rows, probes and [one for one in query.hashes if index.is_keypoint(one.window)], item.pk)
+    rank = rank_of(rows, probes and [one for one in query.hashes if index.is_keypoint(one.window)], item.pk, query.gray)
     transform = None
     if query.corners and kept.corners:
         # At every scale, as the lookup compares them (index.nearest).
@@ -37,7 +37,7 @@ def where_lost(query, item, kept, uploader_id: int) -> dict:
     score = None if transform is None else verify.resemblance(query.gray, kept.thumbnail, kept.size, transform)
     if transform is None:
         stage = "verify:no_transform"
-    elif score is None or score < verify.MIN_NCC:
+    elif not verify.looks_alike(query.gray, kept.thumbnail, kept.size, transform):  # a stamp left out too
         stage = "verify:unlike"
     elif not near_probe:
         stage = "retrieval:capped" if len(rows) >= index.CANDIDATE_CAP else "retrieval:no_probe"
@@ -47,10 +47,12 @@ def where_lost(query, item, kept, uploader_id: int) -> dict:
             "resemblance": None if score is None else round(score, 3), "rank": rank}  # fmt: skip
 
 
-def rank_of(rows, probes, item_id: int) -> int | None:
-    """Where the keypoint ranking put the original among the works it brings up (0: first; the lookup
-    compares the first index.MAX_GROUPS), or None when no probe brought it up."""
-    from atelier.protection.theft import index
+def rank_of(rows, probes, item_id: int, gray) -> int | None:
+    """Where the keypoint ranking (ranking.py, both steps) put the original among the works it brings
+    up (0: first; the lookup compares the first index.MAX_GROUPS), or None when no probe brought it up."""
+    from atelier.protection.theft import index, ranking
+    from atelier.protection.theft.keypoints import GEOMETRY_SCALE
+    from atelier.protection.theft.thumbnails import pixels_of
 
     if not rows or not probes:
         return None
@@ -62,9 +64,25 @@ def rank_of(rows, probes, item_id: int) -> int | None:
         return None
     items = np.array([row[1] for row in rows])
     keys, group = np.unique(items[r] * 256 + np.array([row[5] for row in rows])[r], return_inverse=True)
-    order = list(
-        dict.fromkeys(int(keys[g]) // 256 for g in index._ranked_groups(group.ravel(), r, q, bits, rows, probes))
-    )
+
+    def stored_geometry_of(stored_rows):
+        at = np.array([rows[one][6:10] for one in stored_rows], dtype=np.float64).reshape(-1, 4)
+        at[:, :3] /= GEOMETRY_SCALE
+        return at
+
+    asked = np.array([one.corner for one in probes], dtype=np.float64)
+    by_probes = ranking.ranked_groups(group.ravel(), r, q, bits, stored_geometry_of, asked, index.KEYPOINT_DISTANCE)
+    pictures = pixels_of({int(keys[g]) // 256 for g in by_probes.order[: ranking.SHORTLIST]})
+
+    def thumbnail_of(g):
+        item, window = divmod(int(keys[g]), 256)
+        if item not in pictures:
+            return None
+        width, height, pixels = pictures[item]
+        return (index._mirrored(pixels) if window >= index.MIRRORED else pixels), (width, height)
+
+    ordered = ranking.by_resemblance(by_probes.order, by_probes.placements, thumbnail_of, gray, None)
+    order = list(dict.fromkeys(int(keys[g]) // 256 for g in ordered))
     return order.index(item_id) if item_id in order else None
 
 

@@ -8,8 +8,9 @@ connection and set of arms, not per lookup.
 PDQ rows match within MATCH_DISTANCE of a PDQ query hash, where the pixels agree (pdq_confirm.py).
 Keypoint rows (keypoints.py) only bring works up: the rows within KEYPOINT_DISTANCE of an upload's
 probe, grouped by stored item and side (upright or mirror), rank the works by those of their shared
-probes that agree on one placement, and the MAX_GROUPS best works are compared whole, upright first
-whichever side the probes reached: all the upload's verification corners against all the work's
+probes that agree on one placement and then by how the upload looks on them there (ranking.py),
+and the MAX_GROUPS best works are compared whole, upright first whichever side the probes reached:
+all the upload's verification corners against all the work's
 (`Thumbnail.corners`, one more statement with the thumbnails), which must agree on one transform,
 and the upload must look like the stored thumbnail through it (verify.py). When too few distinctive
 corners agree, the REPEATED_GROUPS best ranked works are fitted again with the corners both sides
@@ -27,11 +28,11 @@ import numpy as np
 import psycopg
 from django.db import connection, transaction
 
-from atelier.protection.theft import keypoints, pdq_confirm, verify
+from atelier.protection.theft import keypoints, pdq_confirm, ranking, verify
 from atelier.protection.theft.fingerprints import KEYPOINT, MIRRORED, Hash, Query
 from atelier.protection.theft.keypoints import GEOMETRY_SCALE
 from atelier.protection.theft.models import CHUNKS, Fingerprint
-from atelier.protection.theft.thumbnails import thumbnails_of
+from atelier.protection.theft.thumbnails import pixels_of, thumbnails_of
 
 MATCH_DISTANCE = 40  # of 256 bits: bench/theft.py sets it (recall per kind against false matches)
 KEYPOINT_DISTANCE = 56  # of 256 bits, between two ORB descriptors of one corner
@@ -250,14 +251,34 @@ def _corner_matches(
 
     # One shared probe is enough to be compared: a copy that is cropped, turned or framed keeps few
     # of the 32-bit probes whole (bench/theft.py: 9 copies in 10 shared at least one with their
-    # original, a third shared 9). The MAX_GROUPS works with the most telling shared probes are
-    # compared (`_ranked_groups`).
+    # original, a third shared 9). The MAX_GROUPS works ranked best are compared (ranking.py: by
+    # their shared probes, then the best of those by how the upload looks on them).
     # Compared per work, upright first: a copy that is not mirrored can still share its few whole
     # probes with the mirror's rows of a work whose shapes are near-symmetric (flat art, interfaces),
     # and its upright corners, all of them, then decide (bench/theft.py --diagnose: 6 crops of 13
     # lost in ranking were brought up by the mirror's rows only).
+    def stored_geometry_of(stored_rows: np.ndarray) -> np.ndarray:
+        at = np.array([rows[one][6:10] for one in stored_rows], dtype=np.float64).reshape(-1, 4)
+        at[:, :3] /= GEOMETRY_SCALE
+        return at
+
+    asked_geometry = np.array([probe.corner for probe in corners], dtype=np.float64)
+    by_probes = ranking.ranked_groups(group, r, q, bits, stored_geometry_of, asked_geometry, KEYPOINT_DISTANCE)
+    shortlist = {int(keys[g]) // _SIDES for g in by_probes.order[: ranking.SHORTLIST]}
+    pictures = pixels_of(shortlist)
+
+    def thumbnail_of(g: int) -> tuple[bytes, tuple[int, int]] | None:
+        """The thumbnail of group `g`'s side of its work (mirrored for the mirror's rows)."""
+        item_id, window = divmod(int(keys[g]), _SIDES)
+        if item_id not in pictures:
+            return None
+        width, height, pixels = pictures[item_id]
+        return (_mirrored(pixels) if window >= MIRRORED else pixels), (width, height)
+
+    summed = verify.summed_area(gray)  # the upload's, for every comparison of this lookup
+    order = ranking.by_resemblance(by_probes.order, by_probes.placements, thumbnail_of, gray, summed)
     ranked: dict[int, dict[int, int]] = {}  # item → its sides (window → group), best ranked first
-    for g in _ranked_groups(group, r, q, bits, rows, corners):
+    for g in order:
         item_id, window = divmod(int(keys[g]), _SIDES)
         if item_id in ranked or len(ranked) < MAX_GROUPS:
             ranked.setdefault(item_id, {})[window] = int(g)
@@ -271,7 +292,6 @@ def _corner_matches(
     matching = keypoints.unpacked(packed_matching)
     upload_all = None  # with the repeated corners, unpacked once the first fallback needs them
     fallbacks = 0
-    blurred: dict[tuple[int, int], np.ndarray] = {}  # the upload blurred to one thumbnail cell, by cell size
     made = []
     for item_id, windows in ranked.items():
         thumbnail = thumbnails.get(item_id)
@@ -292,7 +312,7 @@ def _corner_matches(
             transform = verify.matched(matching, (at, np.ascontiguousarray(stored[mirror_rows]).view(np.uint8)), size)
             if transform is not None:
                 window = mirrored
-                pixels = np.frombuffer(pixels, dtype=np.uint8).reshape(-1, int(len(pixels) ** 0.5))[:, ::-1].tobytes()
+                pixels = _mirrored(pixels)
         if transform is None and upright and fallbacks < REPEATED_GROUPS and (thumbnail[5] or packed_repeated):
             # Too few distinctive corners agree: a chart, a page, an interface. Their repeated
             # corners are fitted, for the few best-ranked works only (verify.matched_repeated).
@@ -301,7 +321,7 @@ def _corner_matches(
                 upload_all = _joined(upload, keypoints.unpacked(packed_repeated))
             stored_repeated = bytes(thumbnail[5] or b"")  # NULL: hashed before they were kept
             transform = verify.matched_repeated(upload_all, _joined(upright, keypoints.unpacked(stored_repeated)), size)
-        if transform is None or not verify.looks_alike(gray, pixels, size, transform, blurred):
+        if transform is None or not verify.looks_alike(gray, pixels, size, transform, summed):
             continue
         shared_rows, shared_corners = map(np.concatenate, zip(*(pairs_of(g) for g in windows.values()), strict=True))
         first = rows[shared_rows[0]]
@@ -310,82 +330,9 @@ def _corner_matches(
     return made
 
 
-def _ranked_groups(group, r, q, bits, rows, probes: list[Hash]) -> np.ndarray:
-    """The groups (stored item, side; `group` numbers them for each pair of stored row `r` and upload
-    corner `q`) best first by the weight of their shared probes that agree on
-    one placement. An upload corner counts by how close its descriptor is (squared: a copy's own
-    corners are much closer than a look-alike's), divided by the number of works it brings up, so
-    the corner every chart or page has weighs little. Of a group's shared probes only those that
-    agree with its best-placed one count (`_agreeing`): a copy's shared corners sit where one crop,
-    turn and scale put them, while a work that shares many generic corners with the upload (pixel
-    art's grid, a font's letters) shares them scattered (bench/theft.py, crop recall)."""
-    b = bits[r, q]
-    # Each upload corner once per group, at its closest stored corner there.
-    order = np.lexsort((b, q, group))
-    group, r, q, b = group[order], r[order], q[order], b[order]
-    first = np.ones(len(group), dtype=bool)
-    first[1:] = (group[1:] != group[:-1]) | (q[1:] != q[:-1])
-    group, r, q, b = group[first], r[first], q[first], b[first]
-    reach = np.bincount(q, minlength=len(probes))  # how many works each upload corner brings up
-    weight = (KEYPOINT_DISTANCE + 1 - b).astype(np.float64) ** 2 / reach[q]
-    # A group's AGREE_PROBES heaviest probes are enough to rank it: the works sharing hundreds (charts,
-    # pages) would otherwise cost the square of that in `_agreeing`.
-    order = np.lexsort((-weight, group))
-    group, r, q, weight = group[order], r[order], q[order], weight[order]
-    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
-    within = np.arange(len(group)) - np.repeat(starts, np.diff(np.r_[starts, len(group)]))
-    kept = within < AGREE_PROBES
-    group, r, q, weight = group[kept], r[kept], q[kept], weight[kept]
-    stored_geometry = np.array([rows[one][6:10] for one in r], dtype=np.float64)
-    stored_geometry[:, :3] /= GEOMETRY_SCALE
-    asked_geometry = np.array([probe.corner for probe in probes], dtype=np.float64)[q]
-    agreeing = _agreeing(group, weight, stored_geometry, asked_geometry)
-    return np.argsort(-agreeing, kind="stable")
-
-
-AGREE_TURN = 30  # degrees: two shared probes' own turns and the turn of the line between them, within this
-AGREE_SCALE = 1.6  # the line between two probes scales as their sizes do, within this factor (ORB's sizes step by 1.3)
-AGREE_PROBES = 24  # of a group's shared probes, the heaviest, whose agreement ranks it
-AGREE_SPAN = 12  # pixels of the upload: closer probes say nothing of the turn between them
-
-
-def _agreeing(group: np.ndarray, weight: np.ndarray, stored: np.ndarray, asked: np.ndarray) -> np.ndarray:
-    """Per group, the largest weight of shared probes (one stored and one upload corner each, geometry
-    x, y, size, angle) that agree with one of them on a similarity: with that probe, each has turned
-    as both corners' orientations say, and the line between the two has turned and scaled alike. All
-    groups at once, pairs of probes within a group only (a few hundred groups a lookup)."""
-    order = np.argsort(group, kind="stable")
-    group, weight, stored, asked = group[order], weight[order], stored[order], asked[order]
-    count = np.bincount(group, minlength=group.max() + 1 if len(group) else 0)
-    start = np.concatenate([[0], np.cumsum(count)[:-1]])
-    # Every (i, j) of one group: i repeated over its group, j running over the same group.
-    i = np.repeat(np.arange(len(group)), count[group])
-    j = start[group[i]] + (np.arange(len(i)) - np.repeat(np.cumsum(count[group]) - count[group], count[group]))
-    turn = (stored[:, 3] - asked[:, 3]) % 360
-    size_ratio = stored[:, 2] / np.maximum(asked[:, 2], 1e-6)
-    line_stored, line_asked = stored[j, :2] - stored[i, :2], asked[j, :2] - asked[i, :2]
-    span = np.hypot(*line_asked.T)
-    line_scale = np.maximum(np.hypot(*line_stored.T), 1e-6) / np.maximum(span, 1e-6)
-    line_turn = np.degrees(
-        np.arctan2(line_stored[:, 1], line_stored[:, 0]) - np.arctan2(line_asked[:, 1], line_asked[:, 0])
-    )
-    agree = (
-        (span >= AGREE_SPAN)
-        & (_apart(line_turn, turn[i]) <= AGREE_TURN)
-        & (_apart(line_turn, turn[j]) <= AGREE_TURN)
-        & (np.abs(np.log(line_scale / size_ratio[i])) <= np.log(AGREE_SCALE))
-        & (np.abs(np.log(line_scale / size_ratio[j])) <= np.log(AGREE_SCALE))
-    )
-    with_i = weight.copy()
-    np.add.at(with_i, i[agree], weight[j[agree]])  # each probe's own weight and those agreeing with it
-    best = np.zeros(len(count))
-    np.maximum.at(best, group, with_i)
-    return best
-
-
-def _apart(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Degrees between two angles, 0–180."""
-    return np.abs((a - b + 180) % 360 - 180)
+def _mirrored(pixels: bytes) -> bytes:
+    """A square grey thumbnail's mirror image."""
+    return np.frombuffer(pixels, dtype=np.uint8).reshape(-1, int(len(pixels) ** 0.5))[:, ::-1].tobytes()
 
 
 def _joined(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

@@ -38,7 +38,7 @@ def confirmed(rows, pdq: list[Hash], close: list[tuple[int, int, int]], gray: np
     thumbnail, or hashed before its trimmed window was kept (until `theft_backfill`), is taken on
     PDQ's word."""
     thumbnails = thumbnails_of({rows[r][1] for r, _, bits in close if bits > TRUSTED_BITS})
-    blurred: dict[tuple[int, int], np.ndarray] = {}
+    summed = verify.summed_area(gray)  # the upload's, for every comparison of this lookup
     upload = None
     standing, decided, cornered = set(), set(), set()
     for r, q, bits in close:
@@ -55,19 +55,18 @@ def confirmed(rows, pdq: list[Hash], close: list[tuple[int, int, int]], gray: np
         if not agree:
             mirrored = gray.shape[1] if pdq[q].window >= MIRRORED else None
             through = verify.window_transform(pdq[q].box, box, mirrored)
-            agree = _alike(gray, thumbnail, through, blurred)
+            agree = _alike(gray, thumbnail, through, summed)
         if not agree and item_id not in cornered and thumbnail[CORNERS] and corners:
             cornered.add(item_id)  # once per item: the corners do not depend on the window
             upload = keypoints.unpacked(corners) if upload is None else upload
             through = verify.matched(upload, keypoints.unpacked(bytes(thumbnail[CORNERS])), size)
-            agree = through is not None and _alike(gray, thumbnail, through, blurred)
+            agree = through is not None and _alike(gray, thumbnail, through, summed)
         if agree:
             standing.add((r, q))
             decided.add(item_id)
     return standing
 
 
-def _alike(gray, thumbnail, through: verify.Transform, blurred) -> bool:
+def _alike(gray, thumbnail, through: verify.Transform, summed) -> bool:
     size = (thumbnail[WIDTH], thumbnail[HEIGHT])
-    score = verify.resemblance(gray, bytes(thumbnail[PIXELS]), size, through, blurred)
-    return score is not None and score >= PDQ_MIN_NCC
+    return verify.looks_alike(gray, bytes(thumbnail[PIXELS]), size, through, summed, min_ncc=PDQ_MIN_NCC)

@@ -1,0 +1,127 @@
+"""A copy with a signature or a watermark box stamped on it: the one region it covers is left out of
+the comparison (verify._stamped), for whole pictures only, so a thief's stamp does not hide a copy of
+line art or pixel art, whose few dark lines a stamp outweighs."""
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from atelier.protection.theft import fingerprints, keypoints, verify
+from atelier.protection.theft.index import nearest_to
+from tests.theft.test_reposts import encoded, posted
+
+
+def line_art(seed: int) -> Image.Image:
+    """Thin outlines of shapes all over a pale page: little but lines, as ink drawings are."""
+    rng = np.random.default_rng(seed)
+    image = Image.new("RGB", (640, 480), (245, 240, 230))
+    draw = ImageDraw.Draw(image)
+    for _ in range(70):
+        x, y, r = int(rng.integers(-30, 620)), int(rng.integers(-30, 460)), int(rng.integers(20, 70))
+        colour = tuple(int(v) for v in rng.integers(0, 255, 3))
+        if rng.random() < 0.5:
+            draw.ellipse((x, y, x + r, y + r), outline=colour, width=4)
+        else:
+            draw.polygon([(x, y), (x + r, y + r // 3), (x + r // 2, y + r)], outline=colour, width=4)
+    return image
+
+
+def stamped(image: Image.Image) -> Image.Image:
+    """A dark box with the thief's name over the bottom right, as watermarking apps put it."""
+    copy = image.copy()
+    draw = ImageDraw.Draw(copy, "RGBA")
+    w, h = copy.size
+    draw.rectangle((int(w * 0.5), int(h * 0.82), int(w * 0.95), int(h * 0.95)), fill=(0, 0, 0, 160))
+    draw.text(
+        (int(w * 0.52), int(h * 0.84)), "© thief", fill=(255, 255, 255, 255), font=ImageFont.load_default(size=40)
+    )
+    return copy
+
+
+def compared(work: Image.Image, upload: Image.Image):
+    """(the stored side of `work`, the upload's query, the transform their corners agree on)."""
+    kept, asked = fingerprints.stored(work), fingerprints.query(upload)
+    through = verify.matched(
+        keypoints.unpacked(asked.corners + asked.rescaled), keypoints.unpacked(kept.corners), kept.size
+    )
+    assert through is not None
+    return kept, asked, through
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_line_art_with_a_box_stamped_on_still_looks_like_the_work(seed):
+    kept, asked, through = compared(line_art(seed), stamped(line_art(seed)))
+    assert verify.resemblance(asked.gray, kept.thumbnail, kept.size, through) < verify.MIN_NCC  # the box outweighs
+    assert verify.looks_alike(asked.gray, kept.thumbnail, kept.size, through)
+
+
+def test_another_drawing_in_the_same_style_does_not_look_alike():
+    kept = fingerprints.stored(line_art(1))
+    other = fingerprints.query(stamped(line_art(11)))
+    same_place = verify.Transform(matrix=np.eye(2), shift=np.zeros(2), inliers=0)
+    assert not verify.looks_alike(other.gray, kept.thumbnail, kept.size, same_place)
+
+
+def thumbnail_pair(rng):
+    cells = rng.uniform(0, 255, (32, 32)).astype(np.float32)
+    return cells, cells + rng.normal(0, 2, (32, 32)).astype(np.float32)
+
+
+def test_one_compact_region_apart_is_left_out():
+    cells, seen = thumbnail_pair(np.random.default_rng(4))
+    seen[26:30, 14:30] = 20  # the box
+    inside = np.ones(1024, dtype=bool)
+    assert verify._ncc(seen.ravel(), cells.ravel()) < verify.MIN_NCC
+    assert verify._stamped(seen.ravel(), cells.ravel(), inside)
+
+
+def test_regions_apart_all_over_are_not_a_stamp():
+    cells, seen = thumbnail_pair(np.random.default_rng(4))
+    seen[26:30, 14:30] = 20
+    seen[2:6, 2:12] = 250  # a second region, far from the first: two pictures that differ, not a stamp
+    assert not verify._stamped(seen.ravel(), cells.ravel(), np.ones(1024, dtype=bool))
+
+
+def test_a_region_is_left_out_only_with_the_whole_work_in_view():
+    """Through a transform that lays part of one picture on another, leaving a region out would make
+    distinct charts alike (bench/theft.py): under STAMP_OVERLAP of the work in view, nothing is."""
+    cells, seen = thumbnail_pair(np.random.default_rng(4))
+    seen[26:30, 14:30] = 20
+    inside = np.ones((32, 32), dtype=bool)
+    inside[:, :8] = False  # a quarter of the work outside the upload
+    assert not verify._stamped(seen[inside], cells[inside], inside.ravel())
+
+
+def test_a_region_larger_than_a_stamp_is_not_left_out():
+    cells, seen = thumbnail_pair(np.random.default_rng(4))
+    seen[10:24, 4:28] = 20  # a third of the picture
+    assert not verify._stamped(seen.ravel(), cells.ravel(), np.ones(1024, dtype=bool))
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("isolated_media")
+def test_a_stamped_copy_of_line_art_is_found_by_the_lookup(artist, thief, django_capture_on_commit_callbacks):
+    _, item = posted(artist, encoded(line_art(2)), django_capture_on_commit_callbacks)
+    found = nearest_to(fingerprints.query(stamped(line_art(2))), exclude_author_id=thief.pk)
+    assert [near.item_id for near in found] == [item.pk]
+
+
+def test_each_cell_compared_is_the_uploads_mean_over_that_cell():
+    """verify._compared reads the upload's mean over each thumbnail cell off its summed-area table:
+    the same numbers as averaging the pixels, cut at the picture's edges."""
+    gray = np.random.default_rng(9).integers(0, 256, (96, 128)).astype(np.uint8)
+    thumbnail = bytes(32 * 32)
+    through = verify.Transform(matrix=np.eye(2), shift=np.zeros(2), inliers=0)
+    seen, _, inside = verify._compared(gray, thumbnail, (128, 96), through, None)
+    assert inside.all()
+    cell_w, cell_h = 4, 3  # 128 / 32 and 96 / 32 pixels
+    x = np.rint((np.arange(32) + 0.5) * 4).astype(int)
+    y = np.rint((np.arange(32) + 0.5) * 3).astype(int)
+    expected = [
+        gray[
+            max(0, b - cell_h // 2) : b - cell_h // 2 + cell_h, max(0, a - cell_w // 2) : a - cell_w // 2 + cell_w
+        ].mean()
+        for b in y
+        for a in x
+    ]
+    np.testing.assert_allclose(seen, expected, rtol=1e-5)
