@@ -125,3 +125,28 @@ def test_each_cell_compared_is_the_uploads_mean_over_that_cell():
         for a in x
     ]
     np.testing.assert_allclose(seen, expected, rtol=1e-5)
+
+
+def test_many_works_compared_at_once_score_as_each_alone():
+    """verify.resemblances (ranking.by_resemblance's one numpy pass) gives what verify.resemblance
+    gives work by work, NaN where too little of a work is in view."""
+    art = line_art(5)
+    kept, asked = fingerprints.stored(art), fingerprints.query(art.crop((40, 30, 600, 450)))
+    others = [fingerprints.stored(line_art(seed)) for seed in (6, 7)]
+    turn = np.radians(3)
+    transforms = [
+        verify.Transform(matrix=np.eye(2) * 1.07, shift=np.array([40.0, 30.0]) * 0.8, inliers=0),
+        verify.Transform(matrix=0.9 * np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]]),
+                         shift=np.array([12.0, -5.0]), inliers=0),
+        verify.Transform(matrix=np.eye(2) * 0.3, shift=np.array([400.0, 300.0]), inliers=0),  # mostly out of view
+    ]  # fmt: skip
+    works = [kept, *others]
+    together = verify.resemblances(
+        asked.gray, [one.thumbnail for one in works], [one.size for one in works], transforms
+    )
+    alone = [
+        verify.resemblance(asked.gray, one.thumbnail, one.size, through)
+        for one, through in zip(works, transforms, strict=True)
+    ]
+    assert alone[2] is None and np.isnan(together[2])
+    np.testing.assert_allclose(together[:2], alone[:2], rtol=1e-4)

@@ -80,12 +80,17 @@ def by_resemblance(
     verify.summed_area(gray)."""
     shortlist, rest = order[:SHORTLIST], order[SHORTLIST:]
     scores = np.full(len(shortlist), -2.0)
-    for at, g in enumerate(shortlist):
-        placement, thumbnail = placements[g], thumbnail_of(int(g))
-        if placement is None or thumbnail is None:
-            continue
-        score = verify.resemblance(gray, thumbnail[0], thumbnail[1], placement, summed)
-        scores[at] = -1.0 if score is None else score
+    compared = [(at, placements[g], thumbnail_of(int(g))) for at, g in enumerate(shortlist)]
+    compared = [
+        (at, placement, thumbnail)
+        for at, placement, thumbnail in compared
+        if placement is not None and thumbnail is not None
+    ]
+    if compared:
+        at, placed, thumbnails = zip(*compared, strict=True)
+        pixels, sizes = zip(*thumbnails, strict=True)
+        score = verify.resemblances(gray, list(pixels), list(sizes), list(placed), summed)
+        scores[list(at)] = np.nan_to_num(score, nan=-1.0)
     return np.concatenate([shortlist[np.argsort(-scores, kind="stable")], rest])
 
 
