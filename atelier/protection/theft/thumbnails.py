@@ -11,24 +11,22 @@ _COLUMNS = "item_id, width, height, pixels, corners, repeated, trimmed_left, tri
 
 def thumbnails_of(item_ids) -> dict[int, tuple]:
     """item_id → its row (the columns above, in that order), for the items that have a thumbnail."""
-    if not item_ids:
-        return {}
-    wanted = sorted(item_ids)
-    placeholders = ", ".join(["%s"] * len(wanted))
-    sql = f"SELECT {_COLUMNS} FROM {Thumbnail._meta.db_table} WHERE item_id IN ({placeholders})"  # noqa: S608 (numbers are parameters)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, wanted)
-        return {row[ITEM]: row for row in cursor.fetchall()}
+    return {row[ITEM]: row for row in _rows(_COLUMNS, item_ids)}
 
 
 def pixels_of(item_ids) -> dict[int, tuple[int, int, bytes]]:
     """item_id → (width, height, pixels) of its thumbnail alone: what ranking.by_resemblance compares
     for the few dozen works it orders (their corners, 15 kB a work, are read for the best only)."""
+    return {row[0]: (row[1], row[2], bytes(row[3])) for row in _rows("item_id, width, height, pixels", item_ids)}
+
+
+def _rows(columns: str, item_ids) -> list[tuple]:
+    """`columns` (our own names) of the thumbnails of `item_ids`, one statement."""
     if not item_ids:
-        return {}
+        return []
     wanted = sorted(item_ids)
     placeholders = ", ".join(["%s"] * len(wanted))
-    sql = f"SELECT item_id, width, height, pixels FROM {Thumbnail._meta.db_table} WHERE item_id IN ({placeholders})"  # noqa: S608 (numbers are parameters)
+    sql = f"SELECT {columns} FROM {Thumbnail._meta.db_table} WHERE item_id IN ({placeholders})"  # noqa: S608 (numbers are parameters)
     with connection.cursor() as cursor:
         cursor.execute(sql, wanted)
-        return {row[0]: (row[1], row[2], bytes(row[3])) for row in cursor.fetchall()}
+        return cursor.fetchall()
