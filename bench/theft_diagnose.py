@@ -50,9 +50,7 @@ def where_lost(query, item, kept, uploader_id: int) -> dict:
 def rank_of(rows, probes, item_id: int, gray) -> int | None:
     """Where the keypoint ranking (ranking.py, both steps) put the original among the works it brings
     up (0: first; the lookup compares the first index.MAX_GROUPS), or None when no probe brought it up."""
-    from atelier.protection.theft import index, ranking
-    from atelier.protection.theft.keypoints import GEOMETRY_SCALE
-    from atelier.protection.theft.thumbnails import pixels_of
+    from atelier.protection.theft import index
 
     if not rows or not probes:
         return None
@@ -65,23 +63,7 @@ def rank_of(rows, probes, item_id: int, gray) -> int | None:
     items = np.array([row[1] for row in rows])
     keys, group = np.unique(items[r] * 256 + np.array([row[5] for row in rows])[r], return_inverse=True)
 
-    def stored_geometry_of(stored_rows):
-        at = np.array([rows[one][6:10] for one in stored_rows], dtype=np.float64).reshape(-1, 4)
-        at[:, :3] /= GEOMETRY_SCALE
-        return at
-
-    asked = np.array([one.corner for one in probes], dtype=np.float64)
-    by_probes = ranking.ranked_groups(group.ravel(), r, q, bits, stored_geometry_of, asked, index.KEYPOINT_DISTANCE)
-    pictures = pixels_of({int(keys[g]) // 256 for g in by_probes.order[: ranking.SHORTLIST]})
-
-    def thumbnail_of(g):
-        item, window = divmod(int(keys[g]), 256)
-        if item not in pictures:
-            return None
-        width, height, pixels = pictures[item]
-        return (index._mirrored(pixels) if window >= index.MIRRORED else pixels), (width, height)
-
-    ordered = ranking.by_resemblance(by_probes.order, by_probes.placements, thumbnail_of, gray, None)
+    ordered = index._group_order(rows, keys, group.ravel(), r, q, bits, probes, gray, None)
     order = list(dict.fromkeys(int(keys[g]) // 256 for g in ordered))
     return order.index(item_id) if item_id in order else None
 

@@ -257,26 +257,8 @@ def _corner_matches(
     # probes with the mirror's rows of a work whose shapes are near-symmetric (flat art, interfaces),
     # and its upright corners, all of them, then decide (bench/theft.py --diagnose: 6 crops of 13
     # lost in ranking were brought up by the mirror's rows only).
-    def stored_geometry_of(stored_rows: np.ndarray) -> np.ndarray:
-        at = np.array([rows[one][6:10] for one in stored_rows], dtype=np.float64).reshape(-1, 4)
-        at[:, :3] /= GEOMETRY_SCALE
-        return at
-
-    asked_geometry = np.array([probe.corner for probe in corners], dtype=np.float64)
-    by_probes = ranking.ranked_groups(group, r, q, bits, stored_geometry_of, asked_geometry, KEYPOINT_DISTANCE)
-    shortlist = {int(keys[g]) // _SIDES for g in by_probes.order[: ranking.SHORTLIST]}
-    pictures = pixels_of(shortlist)
-
-    def thumbnail_of(g: int) -> tuple[bytes, tuple[int, int]] | None:
-        """The thumbnail of group `g`'s side of its work (mirrored for the mirror's rows)."""
-        item_id, window = divmod(int(keys[g]), _SIDES)
-        if item_id not in pictures:
-            return None
-        width, height, pixels = pictures[item_id]
-        return (_mirrored(pixels) if window >= MIRRORED else pixels), (width, height)
-
     summed = verify.summed_area(gray)  # the upload's, for every comparison of this lookup
-    order = ranking.by_resemblance(by_probes.order, by_probes.placements, thumbnail_of, gray, summed)
+    order = _group_order(rows, keys, group, r, q, bits, corners, gray, summed)
     ranked: dict[int, dict[int, int]] = {}  # item → its sides (window → group), best ranked first
     for g in order:
         item_id, window = divmod(int(keys[g]), _SIDES)
@@ -328,6 +310,31 @@ def _corner_matches(
         mean_bits = round(float(bits[shared_rows, shared_corners].mean()))
         made.append(Near(first[0], item_id, first[2], first[3], mean_bits, KEYPOINT, window))
     return made
+
+
+def _group_order(rows, keys, group, r, q, bits, probes: list[Hash], gray: np.ndarray, summed) -> np.ndarray:
+    """The groups (`keys`: item * _SIDES + window, numbered by `group` for each pair of stored row `r`
+    and upload probe `q`) best first, by ranking.py's two steps: their shared probes, then the
+    shortlist by how the upload (`gray`; `summed`, its verify.summed_area) looks on each."""
+
+    def stored_geometry_of(stored_rows: np.ndarray) -> np.ndarray:
+        at = np.array([rows[one][6:10] for one in stored_rows], dtype=np.float64).reshape(-1, 4)
+        at[:, :3] /= GEOMETRY_SCALE
+        return at
+
+    asked_geometry = np.array([probe.corner for probe in probes], dtype=np.float64)
+    by_probes = ranking.ranked_groups(group, r, q, bits, stored_geometry_of, asked_geometry, KEYPOINT_DISTANCE)
+    pictures = pixels_of({int(keys[g]) // _SIDES for g in by_probes.order[: ranking.SHORTLIST]})
+
+    def thumbnail_of(g: int) -> tuple[bytes, tuple[int, int]] | None:
+        """The thumbnail of group `g`'s side of its work (mirrored for the mirror's rows)."""
+        item_id, window = divmod(int(keys[g]), _SIDES)
+        if item_id not in pictures:
+            return None
+        width, height, pixels = pictures[item_id]
+        return (_mirrored(pixels) if window >= MIRRORED else pixels), (width, height)
+
+    return ranking.by_resemblance(by_probes.order, by_probes.placements, thumbnail_of, gray, summed)
 
 
 def _mirrored(pixels: bytes) -> bytes:
