@@ -109,6 +109,14 @@ class CpuMeter:
         return {kind: round(value, 3) for kind, value in sorted(out.items())}
 
 
+def spread(before: dict, after: dict, kind: str) -> list[float]:
+    """Each live process of `kind`'s CPU seconds between two `CpuMeter.snapshot`s, most first: whether
+    the app servers shared the pages evenly (a process serving more than its share is busy while
+    another waits)."""
+    spent = [own - before.get(pid, (kind, 0.0))[1] for pid, (one, own, _, _) in after.items() if one == kind]
+    return sorted((round(value, 2) for value in spent), reverse=True)
+
+
 def self_cpu() -> float:
     """This process's and its reaped children's CPU (the locust runs): the load generator's cost."""
     times = os.times()

@@ -16,13 +16,14 @@ collides as often as real ORB descriptors do (their bits are not uniform), while
 from every real descriptor. Baseline, same run: the exhaustive scan (bit_count of the XOR over every row) that the
 multi-index lookup replaces.
 
-    python bench/theft.py [--works N] [--every K] [--bulk 1000000]
+    python bench/theft.py [--works N] [--every K] [--bulk 1000000] [--profile PATH]
 
 `--every 6 --bulk 100000` is the quick mode for trying a change (every sixth work, a tenth of the
 hashes); the committed results are the full run.
 """
 
 import argparse
+import cProfile
 import json
 import os
 import statistics
@@ -60,6 +61,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the results go (quick runs elsewhere)")
     parser.add_argument("--diagnose", action="store_true", help="say for each missed copy where it was lost")
     parser.add_argument("--kinds", default=None, help="only these kinds of copy, comma-separated (a quick run)")
+    parser.add_argument("--profile", type=Path, default=None, help="write a cProfile of the timed lookups here")
     args = parser.parse_args()
 
     _ensure_database(os.environ["DATABASE_URL"])
@@ -124,6 +126,7 @@ def main() -> None:
     print(f"{total} hashes stored")
 
     rng = np.random.default_rng(7)
+    profile = cProfile.Profile() if args.profile else None
     recall, lookups, query_cpu, missed, lost = {}, [], [], {}, {}
     for kind_name, make in KINDS.items():
         if args.kinds and kind_name not in args.kinds.split(","):
@@ -141,7 +144,11 @@ def main() -> None:
         missed[kind_name] = []
         for query, item, name in queries:
             t0 = time.perf_counter()
+            if profile:
+                profile.enable()
             near = index.nearest_to(query, exclude_author_id=uploader.pk)
+            if profile:
+                profile.disable()
             lookups.append((time.perf_counter() - t0) * 1000)
             hit = any(one.item_id == item.pk for one in near)
             caught += hit
@@ -154,6 +161,8 @@ def main() -> None:
         recall[kind_name] = round(caught / max(1, len(queries)), 4)
         print(f"  {kind_name:9s} recall {recall[kind_name]:.3f}  ({caught}/{len(queries)})")
 
+    if profile:
+        profile.dump_stats(args.profile)  # the lookups only, with their timing (cProfile's own cost in it)
     false_works, false_pairs, false_named = 0, 0, []
     names = {item.pk: name for _, name, _, item in items}
     for _, name, image, item in items:

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from bench.surge_probes import CpuMeter, cpu_seconds
+from bench.surge_probes import CpuMeter, cpu_seconds, spread
 
 pytestmark = pytest.mark.backend_free  # neither database nor cache: runs once (tests/conftest.py)
 
@@ -58,3 +58,15 @@ def test_a_worker_that_exits_between_the_snapshots_is_counted_from_the_first(tmp
     finally:
         parent.kill()
         parent.wait()
+
+
+def test_the_spread_lists_each_live_app_process_most_first():
+    before = {10: ("gunicorn", 1.0, 0.0, 1), 11: ("gunicorn", 2.0, 0.0, 1), 12: ("nginx", 5.0, 0.0, 1)}
+    after = {
+        10: ("gunicorn", 4.5, 0.0, 1),  # 3.5 s between the snapshots
+        11: ("gunicorn", 2.25, 0.0, 1),  # 0.25 s
+        13: ("gunicorn", 1.0, 0.0, 1),  # started since (a recycled worker): all it spent
+        12: ("nginx", 9.0, 0.0, 1),  # another kind: left out
+    }
+    assert spread(before, after, "gunicorn") == [3.5, 1.0, 0.25]
+    assert spread(before, after, "celery-media") == []

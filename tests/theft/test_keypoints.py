@@ -106,6 +106,18 @@ def test_degenerate_matches_fit_no_transform():
     assert verify.matched(empty, work, (512, 512)) is None and verify.matched(work, empty, (512, 512)) is None
 
 
+def test_bits_apart_counts_every_pair_as_python_does():
+    rng = np.random.default_rng(5)
+    rows, columns = rng.integers(0, 256, (7, 32), dtype=np.uint8), rng.integers(0, 256, (3, 32), dtype=np.uint8)
+    columns[0] = rows[2]  # one pair equal: 0 bits
+    columns[1] = ~rows[4]  # one pair opposite: 256 bits
+    bits = keypoints.bits_apart(rows.view(np.uint64), columns.view(np.uint64))
+    expected = [[fingerprints.distance(a.tobytes(), b.tobytes()) for b in columns] for a in rows]
+    assert bits.dtype == np.int32 and bits.tolist() == expected
+    assert bits[2, 0] == 0 and bits[4, 1] == 256
+    assert keypoints.bits_apart(rows[:0].view(np.uint64), columns.view(np.uint64)).shape == (0, 3)
+
+
 def test_verification_corners_pack_and_unpack_exactly():
     found = keypoints.detected(np.asarray(ARTWORK.convert("L")), keypoints.VERIFY_KEYPOINTS)
     geometry, words = keypoints.unpacked(keypoints.packed(found))

@@ -146,7 +146,7 @@ def _words(values: list[bytes]) -> np.ndarray:
 
 def _distances(rows: np.ndarray, queries: np.ndarray) -> np.ndarray:
     """(rows, queries) Hamming distances of 256-bit values held as four 64-bit words each."""
-    return np.bitwise_count(rows[:, None, :] ^ queries[None, :, :]).sum(axis=2, dtype=np.int32)
+    return keypoints.bits_apart(rows, queries)
 
 
 def nearest_to(asked: Query, *, exclude_author_id: int | None = None) -> list[Near]:
