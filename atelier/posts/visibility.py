@@ -119,7 +119,7 @@ def refresh(post_id: int) -> str | None:
         if target == PostState.PUBLIC:
             # Its files first: once this commits, every page may list the post at once, and a page
             # naming a file still withheld shows a broken image (a 404 the edge keeps for seconds).
-            # The placing after commit (`files._became_public`) then finds nothing left to move.
+            # Files named after this are placed by whoever names them, after their commit.
             post_files_make_public(post)
         _move(post, target, action="refresh", reason=reason)
     return post.state

@@ -17,8 +17,9 @@ from atelier.albums import services as albums
 from atelier.media.renditions import rendition_names
 from atelier.media.storages import public_storage, withheld_storage
 from atelier.posts import media_checks, services, visibility
+from atelier.posts.events import post_became_public
 from atelier.posts.files import post_file_names
-from atelier.posts.models import PostState
+from atelier.posts.models import Post, PostState
 from atelier.social import services as social
 from tests import s3_stand_in
 from tests.detection.test_provenance import A1111, png_with_text
@@ -250,3 +251,28 @@ def test_on_s3_a_held_posts_objects_leave_the_public_prefix_and_come_back(
         media_checks.post_checks_cleared_by_moderator(post_id=post.pk)
         visibility.release(post_id=post.pk, actor=moderator)
     assert {_anonymous_get(url) for url in urls} == {200}
+
+
+def test_on_s3_each_file_is_copied_once_as_the_post_becomes_public_and_not_again_after(
+    s3_endpoint, settings, tmp_path, draft, capture
+):
+    s3_stand_in.use_s3_storages(settings, endpoint=s3_endpoint, bucket=BUCKET, media_root=tmp_path)
+    add_file(draft, quadrant_bytes("PNG", (400, 300)), capture=capture)
+    copied = []
+    for storage in (public_storage(), withheld_storage()):
+        storage.connection.meta.client.meta.events.register(
+            "before-parameter-build.s3.CopyObject", lambda params, **_: copied.append(params["Key"])
+        )
+    with capture(execute=False):  # the publishing transaction alone: what runs after its commit is held back
+        save_details(draft, title="Harbour at dawn")
+        services.post_publish(post=draft, user=draft.author)
+    draft.refresh_from_db()
+    names = post_file_names(draft)
+    assert draft.state == PostState.PUBLIC and names
+    assert sorted(key.split("public/", 1)[1] for key in copied) == sorted(names)  # each once, into public
+    assert all(public_storage().exists(name) and not withheld_storage().exists(name) for name in names)
+
+    copied.clear()
+    with capture(execute=False):
+        post_became_public.send(sender=Post, post_id=draft.pk, author_id=draft.author_id)
+    assert copied == []  # nothing is left to move: no copy that fails per file
