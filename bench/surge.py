@@ -105,9 +105,8 @@ class Run:
         summary = summarize(rows, first + settle if settle else start, end)
         summary |= {"rate": rate, "users": users, "start": start, "end": end, "first_request": first}
         summary["measured_from_s"] = round(first + settle - start, 1) if settle else 0.0
-        cpu_after = self.meter.snapshot()
-        summary["cpu_s"] = self.meter.delta(cpu_before, cpu_after)
-        summary["cpu_s"]["locust"] = round(probes.self_cpu() - own_before, 3)
+        cpu_after, locust_cpu = self.meter.snapshot(), round(probes.self_cpu() - own_before, 3)
+        summary["cpu_s"] = self.meter.delta(cpu_before, cpu_after) | {"locust": locust_cpu}
         summary["gunicorn_processes_cpu_s"] = probes.spread(cpu_before, cpu_after, "gunicorn")
         summary["failed_urls"] = failed_urls(Path(f"{log}.errors"))
         summary["pictures"] = self.pictures_taken(log, rows, users)

@@ -21,7 +21,8 @@ def where_lost(query, item, kept, uploader_id: int) -> dict:
     probes = [one.value for one in query.hashes if index.is_keypoint(one.window)]
     near_probe = bool(own and probes) and bool(
         (
-            index._distances(index._words([bytes(r[4]) for r in own]), index._words(probes)) <= index.KEYPOINT_DISTANCE
+            keypoints.bits_apart(index._words([bytes(r[4]) for r in own]), index._words(probes))
+            <= index.KEYPOINT_DISTANCE
         ).any()
     )
     rank = rank_of(rows, probes and [one for one in query.hashes if index.is_keypoint(one.window)], item.pk, query.gray)
@@ -50,12 +51,12 @@ def where_lost(query, item, kept, uploader_id: int) -> dict:
 def rank_of(rows, probes, item_id: int, gray) -> int | None:
     """Where the keypoint ranking (ranking.py, both steps) put the original among the works it brings
     up (0: first; the lookup compares the first index.MAX_GROUPS), or None when no probe brought it up."""
-    from atelier.protection.theft import index
+    from atelier.protection.theft import index, keypoints
 
     if not rows or not probes:
         return None
     stored = index._words([bytes(row[4]) for row in rows])
-    bits = index._distances(stored, index._words([one.value for one in probes]))
+    bits = keypoints.bits_apart(stored, index._words([one.value for one in probes]))
     bits[~np.array([index.is_keypoint(row[5]) for row in rows])] = 256
     r, q = np.nonzero(bits <= index.KEYPOINT_DISTANCE)
     if not len(r):

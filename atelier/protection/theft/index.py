@@ -144,11 +144,6 @@ def _words(values: list[bytes]) -> np.ndarray:
     return np.frombuffer(b"".join(values), dtype=np.uint64).reshape(len(values), 4)
 
 
-def _distances(rows: np.ndarray, queries: np.ndarray) -> np.ndarray:
-    """(rows, queries) Hamming distances of 256-bit values held as four 64-bit words each."""
-    return keypoints.bits_apart(rows, queries)
-
-
 def nearest_to(asked: Query, *, exclude_author_id: int | None = None) -> list[Near]:
     """`nearest` for an upload as `fingerprints.query` prepared it: its hashes, picture and corners."""
     return nearest(
@@ -198,7 +193,7 @@ def nearest(
     found: dict[int, Near] = {}
     pdq = [one for one in hashes if not is_keypoint(one.window)]
     if pdq:
-        bits = _distances(stored, _words([one.value for one in pdq]))
+        bits = keypoints.bits_apart(stored, _words([one.value for one in pdq]))
         bits[stored_is_corner] = 256
         close = sorted(
             ((r, q, int(bits[r, q])) for r, q in zip(*np.nonzero(bits <= max_distance), strict=True)),
@@ -230,7 +225,7 @@ def _corner_matches(
     (its own and the rescaled ones; keypoints.packed each)."""
     gray, packed_corners, packed_repeated, packed_matching = asked
     bits = np.full((len(rows), len(corners)), 256, dtype=np.int32)
-    bits[stored_is_corner] = _distances(stored[stored_is_corner], _words([one.value for one in corners]))
+    bits[stored_is_corner] = keypoints.bits_apart(stored[stored_is_corner], _words([one.value for one in corners]))
     # Every (stored row, upload corner) pair within KEYPOINT_DISTANCE, grouped by stored item and
     # side, in numpy: a lookup has 1,800 such pairs at the median and 9,000 at p95, and a Python
     # loop over them cost 3 ms and 11 ms (bench/theft.py, crop copies).
