@@ -47,8 +47,9 @@ def closest(query: Image.Image, original: Image.Image) -> int:
 
 @pytest.mark.parametrize("work", [ARTWORK, on_white(ARTWORK)], ids=["photo", "on-its-own-white-page"])
 def test_a_framed_screenshot_lands_near_the_original(work):
-    assert closest(screenshot(work), work) <= MATCH_DISTANCE // 2
-    assert closest(ImageOps.mirror(screenshot(work, pad=25, bar=30)), work) <= MATCH_DISTANCE // 2
+    # Well inside the reach, and as near as they came when the reach was 40 bits.
+    assert closest(screenshot(work), work) <= min(20, MATCH_DISTANCE // 2)
+    assert closest(ImageOps.mirror(screenshot(work, pad=25, bar=30)), work) <= min(20, MATCH_DISTANCE // 2)
 
 
 def test_the_frame_and_the_works_own_white_margin_are_both_trimmed():
@@ -58,7 +59,8 @@ def test_the_frame_and_the_works_own_white_margin_are_both_trimmed():
 
 
 def test_a_different_work_in_the_same_frame_is_far():
-    assert closest(screenshot(on_white(OTHER_WORK)), on_white(ARTWORK)) > MATCH_DISTANCE * 2
+    # Far beyond the reach (random hashes are 128 bits apart).
+    assert closest(screenshot(on_white(OTHER_WORK)), on_white(ARTWORK)) > MATCH_DISTANCE + 32
 
 
 @pytest.mark.django_db

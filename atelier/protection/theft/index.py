@@ -34,9 +34,21 @@ from atelier.protection.theft.keypoints import GEOMETRY_SCALE
 from atelier.protection.theft.models import CHUNKS, Fingerprint
 from atelier.protection.theft.thumbnails import pixels_of, thumbnails_of
 
-MATCH_DISTANCE = 40  # of 256 bits: bench/theft.py sets it (recall per kind against false matches)
+# Of 256 bits. Every PDQ match beyond pdq_confirm.TRUSTED_BITS stands only where the pixels agree, so
+# the reach is set by recall (bench/theft.py, all 716 works at 176k hashes, 40 -> 56: stamp 0.899 ->
+# 0.941, resize 0.982 -> 0.997, colour 0.983 -> 0.985, the rest and the lookup time unchanged, no
+# false match) and by the distinct works it lets through to the pixels: 3 pairs within 40 bits, 5
+# within 56, correlating at 0.80 at most against pdq_confirm's 0.85 (bench/theft_pdq_pixels.py); 64
+# caught 2 more stamps of 716 for 8 distinct pairs within reach.
+MATCH_DISTANCE = 56
 KEYPOINT_DISTANCE = 56  # of 256 bits, between two ORB descriptors of one corner
-MAX_GROUPS = 12  # stored works a keypoint lookup compares at most (bench/theft.py: lookup p95)
+# Stored works a keypoint lookup compares at most: every work of ranking.py's shortlist. bench/theft.py
+# (all 716 works, 176k hashes), 12 -> 48: crop recall 0.866 -> 0.901, rotate 0.885 -> 0.937, border
+# 0.878 -> 0.927, stamp 0.891 -> 0.899, still no false match; lookup p50 27 -> 50 ms, p95 44 -> 82 ms
+# (the lookup runs on the detection worker, beside a 320 ms classifier). The originals it brings in
+# were ranked 12th to 47th: a dozen look-alike charts, pages or interfaces outrank them by their shared
+# probes and by resemblance at a placement those probes guessed; verify.py then tells them apart.
+MAX_GROUPS = ranking.SHORTLIST
 REPEATED_GROUPS = 3  # of those, how many may also be fitted on their repeated corners (lookup p95)
 CANDIDATE_CAP = 5000  # a query that shares chunks with more rows than this is itself too plain to trust
 _SIDES = 256  # window codes are below this: an (item, window) pair is item * _SIDES + window

@@ -2,17 +2,18 @@
 
 A PDQ hash is the signs of a 16×16 block of a 64×64 picture's frequencies, so two distinct works
 with one layout can land within MATCH_DISTANCE: in bench/theft.py two renders of striped floors seen
-head-on (20 and 34 bits) and a bar chart and a flat poster (36 bits) were the only false matches
-left among 716 works. Their pixels do not agree: the upload, laid on the stored work as the two
-matched windows say (verify.window_transform), correlates with its thumbnail at 0.79, 0.80 and 0.17.
+head-on (20 and 34 bits), a bar chart and a flat poster (36 bits) and two bar charts (46 and 48
+bits) are the pairs of distinct works among 716 within 56 bits. Their pixels do not agree: the
+upload, laid on the stored work as the two matched windows say (verify.window_transform),
+correlates with its thumbnail at 0.79, 0.80, 0.17 and 0.26 (the last pair's windows overlap too little).
 
 So a match beyond TRUSTED_BITS stands only when the pixels agree (PDQ_MIN_NCC) through the windows,
 or through the transform the two works' corners agree on (verify.matched): a trimmed frame or a
 tint can shift the windows a few pixels, and copies that correlate at 0.58–0.9 through the windows
 correlate at 0.98–1.0 through their corners. The threshold sits in the gap between the distinct
-pairs (0.80 at most) and the 3,215 copies that are not stamped that PDQ found in bench/theft.py's
-corpus (0.896 at least, the better of the two transforms; bench/theft_pdq_pixels.py: p1 0.967 or
-more per kind).
+pairs (0.80 at most) and the 3,365 copies that are not stamped that PDQ found in bench/theft.py's
+corpus (the better of the two transforms; bench/theft_pdq_pixels.py: p1 0.955 or more per kind,
+one framed copy of 426 below 0.85).
 
 Within TRUSTED_BITS PDQ is taken at its word: no two distinct works came within 20 bits, while a
 stamp on a page or a screenshot leaves PDQ within 4 bits and drags the correlation down to
