@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from atelier.posts.models import PostState
 from atelier.protection.theft import fingerprints, keypoints, verify
-from atelier.protection.theft.index import nearest_to
+from atelier.protection.theft.index import FEW_CORNERS, REPEATED_GROUPS, nearest_to
 from atelier.protection.theft.models import RepostMatch, Thumbnail
 from tests.theft.test_reposts import encoded, posted
 
@@ -157,3 +157,20 @@ def test_a_work_hashed_before_repeated_corners_were_kept_is_compared_without_the
     call_command("theft_backfill", stdout=StringIO())
     (found,) = nearest_to(asked, exclude_author_id=thief.pk)
     assert found.item_id == item.pk
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("isolated_media")
+def test_a_cropped_chart_is_found_among_many_charts_on_the_same_axes(make_user, django_capture_on_commit_callbacks):
+    """Other charts on the same axes share its probes and its repeated corners, fail the distinctive
+    fit as it does, and may rank before it: a chart upload (index.FEW_CORNERS) gets the repeated fit
+    with every work it is compared with, not only the first index.REPEATED_GROUPS."""
+    artist, others = make_user("ines"), make_user("noor")
+    for seed in range(2, 2 + 2 * REPEATED_GROUPS + 2):
+        posted(others, encoded(labelled_chart(seed)), django_capture_on_commit_callbacks)
+    chart = labelled_chart(1)
+    _, item = posted(artist, encoded(chart), django_capture_on_commit_callbacks)
+    asked = fingerprints.query(cropped(chart))
+    assert len(keypoints.unpacked(asked.corners)[1]) < FEW_CORNERS
+    found = nearest_to(asked)
+    assert [near.item_id for near in found] == [item.pk]
