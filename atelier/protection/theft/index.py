@@ -14,8 +14,8 @@ all the upload's verification corners against all the work's
 (`Thumbnail.corners`, one more statement with the thumbnails), which must agree on one transform,
 and the upload must look like the stored thumbnail through it (verify.py). When too few distinctive
 corners agree, the REPEATED_GROUPS best ranked works are fitted again with the corners both sides
-left out as repeated (charts, pages, interfaces: verify.matched_repeated). Works PDQ already found
-are not compared again.
+left out as repeated (charts, pages, interfaces: verify.matched_repeated); every compared work is,
+when the upload itself has FEW_CORNERS. Works PDQ already found are not compared again.
 
 The statements go through the DB-API cursor and return plain tuples: at 1M hashes PostgreSQL
 answers in a few milliseconds, and building querysets and model rows used to cost ten times that
