@@ -25,7 +25,9 @@ def where_lost(query, item, kept, uploader_id: int) -> dict:
             <= index.KEYPOINT_DISTANCE
         ).any()
     )
-    rank = rank_of(rows, probes and [one for one in query.hashes if index.is_keypoint(one.window)], item.pk, query.gray)
+    rank, placed = rank_of(
+        rows, probes and [one for one in query.hashes if index.is_keypoint(one.window)], item.pk, query.gray
+    )
     transform = None
     if query.corners and kept.corners:
         # At every scale, as the lookup compares them (index.nearest).
@@ -35,6 +37,12 @@ def where_lost(query, item, kept, uploader_id: int) -> dict:
         asked = index._joined(keypoints.unpacked(query.corners), keypoints.unpacked(query.repeated))
         work = index._joined(keypoints.unpacked(kept.corners), keypoints.unpacked(kept.repeated))
         transform = verify.matched_repeated(asked, work, kept.size)
+    if transform is None and placed is not None:  # as the lookup pairs corners by place
+        every_corner = index._joined(
+            keypoints.unpacked(query.corners + query.rescaled), keypoints.unpacked(query.repeated)
+        )
+        work = index._joined(keypoints.unpacked(kept.corners), keypoints.unpacked(kept.repeated))
+        transform = verify.matched_near(every_corner, work, kept.size, placed)
     score = None if transform is None else verify.resemblance(query.gray, kept.thumbnail, kept.size, transform)
     if transform is None:
         stage = "verify:no_transform"
@@ -48,25 +56,31 @@ def where_lost(query, item, kept, uploader_id: int) -> dict:
             "resemblance": None if score is None else round(score, 3), "rank": rank}  # fmt: skip
 
 
-def rank_of(rows, probes, item_id: int, gray) -> int | None:
+def rank_of(rows, probes, item_id: int, gray) -> tuple[int | None, object]:
     """Where the keypoint ranking (ranking.py, both steps) put the original among the works it brings
-    up (0: first; the lookup compares the first index.MAX_GROUPS), or None when no probe brought it up."""
+    up (0: first; the lookup compares the first index.MAX_GROUPS), or None when no probe brought it up;
+    and where its upright side's probes placed the upload when the upload looks like it there
+    (index.NEAR_RESEMBLANCE: the lookup then pairs corners by place), else None."""
     from atelier.protection.theft import index, keypoints
 
     if not rows or not probes:
-        return None
+        return None, None
     stored = index._words([bytes(row[4]) for row in rows])
     bits = keypoints.bits_apart(stored, index._words([one.value for one in probes]))
     bits[~np.array([index.is_keypoint(row[5]) for row in rows])] = 256
     r, q = np.nonzero(bits <= index.KEYPOINT_DISTANCE)
     if not len(r):
-        return None
+        return None, None
     items = np.array([row[1] for row in rows])
     keys, group = np.unique(items[r] * 256 + np.array([row[5] for row in rows])[r], return_inverse=True)
 
-    ordered = index._group_order(rows, keys, group.ravel(), r, q, bits, probes, gray, None)
+    ordered, placements, resemblance = index._group_order(rows, keys, group.ravel(), r, q, bits, probes, gray, None)
     order = list(dict.fromkeys(int(keys[g]) // 256 for g in ordered))
-    return order.index(item_id) if item_id in order else None
+    upright = np.flatnonzero(keys == item_id * 256 + index.KEYPOINT)
+    placed = None
+    if len(upright) and resemblance.get(int(upright[0]), -1) >= index.NEAR_RESEMBLANCE:
+        placed = placements[int(upright[0])]
+    return (order.index(item_id) if item_id in order else None), placed
 
 
 def lost_summary(lost: dict) -> dict:

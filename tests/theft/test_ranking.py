@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 from skimage import data
 
-from atelier.protection.theft import fingerprints, index, ranking
+from atelier.protection.theft import fingerprints, index, ranking, verify
 from atelier.protection.theft.fingerprints import KEYPOINT, MIRRORED
 from atelier.protection.theft.index import nearest_to
 from atelier.protection.theft.models import Fingerprint
@@ -119,5 +119,7 @@ def test_the_shortlist_is_put_in_order_by_how_the_upload_looks_on_each_work():
     same_place = index.verify.Transform(matrix=np.eye(2), shift=np.zeros(2), inliers=0)
     thumbnails = {0: (other, (256, 256)), 1: (original, (256, 256)), 3: (original, (256, 256))}
     placements = [same_place, same_place, same_place, None, same_place]  # by group
-    order = ranking.by_resemblance(np.array([0, 2, 3, 1, 4]), placements, thumbnails.get, gray, None)
+    order, scores = ranking.by_resemblance(np.array([0, 2, 3, 1, 4]), placements, thumbnails.get, gray, None)
     assert order.tolist() == [1, 0, 2, 3, 4]
+    assert set(scores) == {0, 1}  # the groups compared: group 3 has no placement, 2 and 4 no thumbnail
+    assert scores[1] > 0.99 > verify.MIN_NCC > scores[0]

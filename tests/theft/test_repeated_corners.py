@@ -12,6 +12,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from atelier.posts.models import PostState
 from atelier.protection.theft import fingerprints, keypoints, verify
+from atelier.protection.theft import index as theft_index
 from atelier.protection.theft.index import FEW_CORNERS, REPEATED_GROUPS, nearest_to
 from atelier.protection.theft.models import RepostMatch, Thumbnail
 from tests.theft.test_reposts import encoded, posted
@@ -144,15 +145,19 @@ def test_a_cropped_chart_of_someone_elses_is_held_and_another_chart_is_not(
 @pytest.mark.django_db
 @pytest.mark.usefixtures("isolated_media")
 def test_a_work_hashed_before_repeated_corners_were_kept_is_compared_without_them(
-    make_user, django_capture_on_commit_callbacks
+    make_user, django_capture_on_commit_callbacks, monkeypatch
 ):
     """NULL `Thumbnail.repeated` (an older work, until `theft_backfill`): the lookup goes on without
-    the fit it cannot make, and the backfilled work is then found."""
+    the fit it cannot make; pairing the distinctive corners by place still finds the crop, and
+    without that pairing the backfilled work is found by its repeated corners."""
     artist, thief = make_user("ines"), make_user("bram")
     chart = labelled_chart(1)
     _, item = posted(artist, encoded(chart), django_capture_on_commit_callbacks)
     Thumbnail.objects.filter(item=item).update(repeated=None)
     asked = fingerprints.query(cropped(chart))
+    (found,) = nearest_to(asked, exclude_author_id=thief.pk)
+    assert found.item_id == item.pk
+    monkeypatch.setattr(theft_index, "NEAR_RESEMBLANCE", 2.0)  # no pairing by place: a correlation is at most 1
     assert nearest_to(asked, exclude_author_id=thief.pk) == []
     call_command("theft_backfill", stdout=StringIO())
     (found,) = nearest_to(asked, exclude_author_id=thief.pk)

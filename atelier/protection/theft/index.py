@@ -15,7 +15,9 @@ all the upload's verification corners against all the work's
 and the upload must look like the stored thumbnail through it (verify.py). When too few distinctive
 corners agree, the REPEATED_GROUPS best ranked works are fitted again with the corners both sides
 left out as repeated (charts, pages, interfaces: verify.matched_repeated); every compared work is,
-when the upload itself has FEW_CORNERS. Works PDQ already found are not compared again.
+when the upload itself has FEW_CORNERS. Where both fits fail on a work the upload already resembles
+where its probes place it (NEAR_RESEMBLANCE), the corners are paired by that place
+(verify.matched_near). Works PDQ already found are not compared again.
 
 The statements go through the DB-API cursor and return plain tuples: at 1M hashes PostgreSQL
 answers in a few milliseconds, and building querysets and model rows used to cost ten times that
@@ -57,6 +59,9 @@ REPEATED_GROUPS = 3  # of those, how many may also be fitted on their repeated c
 # distinctive fit too. bench/theft.py (716 works, 176k hashes): crop recall 0.901 -> 0.913, rotate
 # 0.937 -> 0.948, border 0.929 -> 0.939, no false match, lookup p50 / p95 unchanged (52 / 80 ms).
 FEW_CORNERS = 50
+# A compared work on which the upload, placed where its shared probes say, correlates at this much
+# (ranking.by_resemblance) gets its corners paired by place when both fits fail (verify.matched_near).
+NEAR_RESEMBLANCE = 0.5
 CANDIDATE_CAP = 5000  # a query that shares chunks with more rows than this is itself too plain to trust
 _SIDES = 256  # window codes are below this: an (item, window) pair is item * _SIDES + window
 
@@ -272,7 +277,7 @@ def _corner_matches(
     # and its upright corners, all of them, then decide (bench/theft.py --diagnose: 6 crops of 13
     # lost in ranking were brought up by the mirror's rows only).
     summed = verify.summed_area(gray)  # the upload's, for every comparison of this lookup
-    order = _group_order(rows, keys, group, r, q, bits, corners, gray, summed)
+    order, placements, resemblance = _group_order(rows, keys, group, r, q, bits, corners, gray, summed)
     ranked: dict[int, dict[int, int]] = {}  # item → its sides (window → group), best ranked first
     for g in order:
         item_id, window = divmod(int(keys[g]), _SIDES)
@@ -319,6 +324,12 @@ def _corner_matches(
                 upload_all = _joined(upload, keypoints.unpacked(packed_repeated))
             stored_repeated = bytes(thumbnail[5] or b"")  # NULL: hashed before they were kept
             transform = verify.matched_repeated(upload_all, _joined(upright, keypoints.unpacked(stored_repeated)), size)
+        near = windows.get(KEYPOINT)  # the upright side's group: its placement is on the thumbnail
+        if transform is None and upright and near is not None and resemblance.get(near, -1) >= NEAR_RESEMBLANCE:
+            # Where the probes put the upload, it already looks like the work: pair the corners by place.
+            every_corner = _joined(matching, keypoints.unpacked(packed_repeated))
+            stored_all = _joined(upright, keypoints.unpacked(bytes(thumbnail[5] or b"")))
+            transform = verify.matched_near(every_corner, stored_all, size, placements[near])
         if transform is None or not verify.looks_alike(gray, pixels, size, transform, summed):
             continue
         shared_rows, shared_corners = map(np.concatenate, zip(*(pairs_of(g) for g in windows.values()), strict=True))
@@ -328,10 +339,11 @@ def _corner_matches(
     return made
 
 
-def _group_order(rows, keys, group, r, q, bits, probes: list[Hash], gray: np.ndarray, summed) -> np.ndarray:
+def _group_order(rows, keys, group, r, q, bits, probes: list[Hash], gray: np.ndarray, summed) -> tuple:
     """The groups (`keys`: item * _SIDES + window, numbered by `group` for each pair of stored row `r`
     and upload probe `q`) best first, by ranking.py's two steps: their shared probes, then the
-    shortlist by how the upload (`gray`; `summed`, its verify.summed_area) looks on each."""
+    shortlist by how the upload (`gray`; `summed`, its verify.summed_area) looks on each; with
+    each group's placement and, for the shortlist, its resemblance there."""
 
     def stored_geometry_of(stored_rows: np.ndarray) -> np.ndarray:
         at = np.array([rows[one][6:10] for one in stored_rows], dtype=np.float64).reshape(-1, 4)
@@ -350,7 +362,8 @@ def _group_order(rows, keys, group, r, q, bits, probes: list[Hash], gray: np.nda
         width, height, pixels = pictures[item_id]
         return (_mirrored(pixels) if window >= MIRRORED else pixels), (width, height)
 
-    return ranking.by_resemblance(by_probes.order, by_probes.placements, thumbnail_of, gray, summed)
+    order, resemblance = ranking.by_resemblance(by_probes.order, by_probes.placements, thumbnail_of, gray, summed)
+    return order, by_probes.placements, resemblance
 
 
 def _mirrored(pixels: bytes) -> bytes:

@@ -74,12 +74,14 @@ def ranked_groups(group, r, q, bits, stored_geometry_of, asked_geometry: np.ndar
 
 def by_resemblance(
     order: np.ndarray, placements, thumbnail_of, gray: np.ndarray, summed: np.ndarray | None
-) -> np.ndarray:
+) -> tuple[np.ndarray, dict[int, float]]:
     """Step 2: the first SHORTLIST groups of `order` by how well `gray`, the prepared upload, placed
     as `placements` says, correlates with `thumbnail_of(g)` ((pixels, (width, height)) of the group's
     side of the work, or None), best first; ties and groups without a placement or thumbnail keep
-    their order after those with one; the rest of `order` follows unchanged. `summed`:
-    verify.summed_area(gray)."""
+    their order after those with one; the rest of `order` follows unchanged. With the order, each
+    compared group's correlation (verify.resemblance; -1 where too little of the work was inside the
+    upload): index.py pairs corners by the placement where it is high (verify.matched_near).
+    `summed`: verify.summed_area(gray)."""
     shortlist, rest = order[:SHORTLIST], order[SHORTLIST:]
     scores = np.full(len(shortlist), -2.0)
     compared = [(at, placements[g], thumbnail_of(int(g))) for at, g in enumerate(shortlist)]
@@ -93,7 +95,8 @@ def by_resemblance(
         pixels, sizes = zip(*thumbnails, strict=True)
         score = verify.resemblances(gray, list(pixels), list(sizes), list(placed), summed)
         scores[list(at)] = np.nan_to_num(score, nan=-1.0)
-    return np.concatenate([shortlist[np.argsort(-scores, kind="stable")], rest])
+    compared_scores = {int(shortlist[one]): float(scores[one]) for one in (at if compared else ())}
+    return np.concatenate([shortlist[np.argsort(-scores, kind="stable")], rest]), compared_scores
 
 
 def agreeing(group: np.ndarray, weight: np.ndarray, stored: np.ndarray, asked: np.ndarray) -> np.ndarray:

@@ -26,6 +26,10 @@ out, and the ratio test would reject them anyway. `matched_repeated` fits those 
 repeated corners too (each upload corner offers its nearest few), and step 2 decides as before
 (bench/theft.py --diagnose: most crops, turns and frames of charts and pages missed before were lost
 here, their originals found but with fewer than 8 corners agreeing).
+
+What neither fit pairs, `matched_near` may: the probes that brought a work up also say where the
+upload lies on it (ranking.py), and corners paired by that place need neither the ratio test nor
+distinct descriptors (framed screenshots, turned charts).
 """
 
 from dataclasses import dataclass
@@ -49,6 +53,11 @@ STAMP_OVERLAP = 0.9  # of the thumbnail's cells inside the upload
 STAMP_RESIDUAL = 1.0  # standard deviations between the two at a cell that differs
 STAMP_SHARE = 0.2  # of the cells compared, at most, left out
 STAMP_MIN_NCC = 0.985
+# `matched_near`: corners paired by where the shared probes put the upload, for works whose corners
+# the two fits above cannot pair by their descriptors alone
+NEAR_RADIUS = 0.08  # of the stored picture's diagonal: how far from where the placement takes it
+NEAR_REFINE = 0.03  # the same, around the first fit
+NEAR_BITS = 80  # of 256: a copy's corner described from a patch cropped, turned or framed
 
 
 @dataclass(frozen=True)
@@ -133,6 +142,76 @@ def matched_repeated(
     if inliers < MIN_INLIERS or not SCALES[0] <= scale <= SCALES[1]:
         return None
     return Transform(matrix=fit[:, :2].astype(np.float64), shift=fit[:, 2].astype(np.float64), inliers=inliers)
+
+
+def matched_near(
+    query: tuple[np.ndarray, np.ndarray],
+    stored: tuple[np.ndarray, np.ndarray],
+    stored_size: tuple[int, int],
+    placement: Transform,
+) -> Transform | None:
+    """The similarity the two pictures' corners agree on near `placement` (where the upload's shared
+    probes put it on the work: ranking.py), or None. Each side is all its corners, repeated ones too.
+    `matched` pairs corners by their descriptors alone: a chart's few corners are all alike, a
+    cropped or framed screenshot's are described from patches the edit changed, and the ratio test
+    or the each-other's-nearest test leaves fewer than MIN_INLIERS. Here the place does that work:
+    each upload corner is paired with the stored corners that land within NEAR_RADIUS of where
+    `placement` takes it, turned as it says (within TURN_WINDOW), with the nearest descriptor within
+    NEAR_BITS, each other's nearest among them; RANSAC fits them, and again within NEAR_REFINE of
+    that fit. MIN_INLIERS must agree, as for the other fits (with six, 13 pairs of distinct sparse
+    charts of bench/theft.py passed `looks_alike`), and the caller still asks it."""
+    (query_at, query_bytes), (stored_at, stored_bytes) = query, stored
+    if min(len(query_bytes), len(stored_bytes)) < MIN_INLIERS:
+        return None
+    diagonal = float(np.hypot(*stored_size))
+    transform = placement
+    for radius in (NEAR_RADIUS, NEAR_REFINE):
+        asked, answered = _paired_near(query, stored, transform, radius * diagonal)
+        if len(asked) < MIN_INLIERS:
+            return None
+        source, target = query_at[asked, :2].astype(np.float32), stored_at[answered, :2].astype(np.float32)
+        fit, inlying = _ransac_fit(source, target, stored_size, iterations=RANSAC_ITERATIONS, confidence=0.995)
+        if fit is None:
+            return None
+        inliers = int(inlying.sum())
+        if inliers < MIN_INLIERS or not SCALES[0] <= float(np.hypot(fit[0, 0], fit[1, 0])) <= SCALES[1]:
+            return None
+        transform = Transform(matrix=fit[:, :2].astype(np.float64), shift=fit[:, 2].astype(np.float64), inliers=inliers)
+    return transform
+
+
+def _paired_near(query, stored, transform: Transform, radius: float) -> tuple[np.ndarray, np.ndarray]:
+    """(upload corners, stored corners) paired as `matched_near` says, near `transform`."""
+    (query_at, query_bytes), (stored_at, stored_bytes) = query, stored
+    landed = query_at[:, :2] @ transform.matrix.T + transform.shift
+    # Only the stored corners within `radius` across of where each upload corner lands are looked at:
+    # the stored ones in order of x, each upload corner's band of them found by bisection (the whole
+    # upload × stored grid cost 7.3 ms a call, in 1,217 calls of bench/theft.py crops and frames).
+    by_x = np.argsort(stored_at[:, 0])
+    across = stored_at[by_x, 0]
+    first = np.searchsorted(across, landed[:, 0] - radius)
+    count = np.searchsorted(across, landed[:, 0] + radius, side="right") - first
+    asked = np.repeat(np.arange(len(landed)), count)
+    answered = by_x[np.repeat(first, count) + np.arange(len(asked)) - np.repeat(np.cumsum(count) - count, count)]
+    gap = landed[asked] - stored_at[answered, :2]
+    turn = np.degrees(np.arctan2(transform.matrix[1, 0], transform.matrix[0, 0]))
+    turned = (stored_at[answered, 3] - query_at[asked, 3] - turn + 180) % 360 - 180
+    close = ((gap * gap).sum(axis=1) <= radius * radius) & (np.abs(turned) <= TURN_WINDOW / 2)
+    asked, answered = asked[close], answered[close]
+    words_asked, words_stored = query_bytes.view(np.uint64), stored_bytes.view(np.uint64)
+    bits = np.bitwise_count(words_asked[asked] ^ words_stored[answered]).sum(axis=1)
+    close = bits <= NEAR_BITS
+    asked, answered, bits = asked[close], answered[close], bits[close]
+    # Each upload corner's nearest, and each stored corner's (ties to the first corner): a pair
+    # stands when it is both. In the order of the upload's corners, then the stored ones': RANSAC's
+    # sampling depends on it.
+    order = np.lexsort((answered, bits, asked))
+    first_asked = order[np.r_[True, asked[order][1:] != asked[order][:-1]]] if len(order) else order
+    order = np.lexsort((asked, bits, answered))
+    first_answered = order[np.r_[True, answered[order][1:] != answered[order][:-1]]] if len(order) else order
+    both = np.intersect1d(first_asked, first_answered)
+    both = both[np.lexsort((answered[both], asked[both]))]
+    return asked[both], answered[both]
 
 
 def window_transform(
