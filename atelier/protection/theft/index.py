@@ -292,6 +292,7 @@ def _corner_matches(
     # layout fitted a transform (bench/theft.py, a false match).
     matching = keypoints.unpacked(packed_matching)
     upload_all = None  # with the repeated corners, unpacked once the first fallback needs them
+    every_corner = None  # at every scale and the repeated ones: once the first pairing by place needs them
     fallbacks = 0
     fallbacks_allowed = MAX_GROUPS if len(upload[1]) < FEW_CORNERS else REPEATED_GROUPS
     made = []
@@ -301,6 +302,7 @@ def _corner_matches(
             continue
         size, pixels = (thumbnail[1], thumbnail[2]), bytes(thumbnail[3])
         upright = keypoints.unpacked(bytes(thumbnail[4])) if thumbnail[4] else None  # None: before `theft_backfill`
+        stored_all = None  # with its repeated corners, unpacked once a fit needs them
         transform, window = (verify.matched(matching, upright, size), KEYPOINT) if upright else (None, KEYPOINT)
         mirrored = next((w for w in windows if w >= MIRRORED), None)
         mirror_rows = np.unique(pairs_of(windows[mirrored])[0]) if mirrored is not None else []
@@ -322,13 +324,15 @@ def _corner_matches(
             fallbacks += 1
             if upload_all is None:
                 upload_all = _joined(upload, keypoints.unpacked(packed_repeated))
-            stored_repeated = bytes(thumbnail[5] or b"")  # NULL: hashed before they were kept
-            transform = verify.matched_repeated(upload_all, _joined(upright, keypoints.unpacked(stored_repeated)), size)
+            stored_all = _joined(upright, _stored_repeated(thumbnail))
+            transform = verify.matched_repeated(upload_all, stored_all, size)
         near = windows.get(KEYPOINT)  # the upright side's group: its placement is on the thumbnail
         if transform is None and upright and near is not None and resemblance.get(near, -1) >= NEAR_RESEMBLANCE:
             # Where the probes put the upload, it already looks like the work: pair the corners by place.
-            every_corner = _joined(matching, keypoints.unpacked(packed_repeated))
-            stored_all = _joined(upright, keypoints.unpacked(bytes(thumbnail[5] or b"")))
+            if every_corner is None:
+                every_corner = _joined(matching, keypoints.unpacked(packed_repeated))
+            if stored_all is None:
+                stored_all = _joined(upright, _stored_repeated(thumbnail))
             transform = verify.matched_near(every_corner, stored_all, size, placements[near])
         if transform is None or not verify.looks_alike(gray, pixels, size, transform, summed):
             continue
@@ -364,6 +368,11 @@ def _group_order(rows, keys, group, r, q, bits, probes: list[Hash], gray: np.nda
 
     order, resemblance = ranking.by_resemblance(by_probes.order, by_probes.placements, thumbnail_of, gray, summed)
     return order, by_probes.placements, resemblance
+
+
+def _stored_repeated(thumbnail: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """A work's corners left out as repeated (a thumbnails_of row; NULL: hashed before they were kept)."""
+    return keypoints.unpacked(bytes(thumbnail[5] or b""))
 
 
 def _mirrored(pixels: bytes) -> bytes:
