@@ -157,6 +157,9 @@ def test_a_work_hashed_before_repeated_corners_were_kept_is_compared_without_the
     asked = fingerprints.query(cropped(chart))
     (found,) = nearest_to(asked, exclude_author_id=thief.pk)
     assert found.item_id == item.pk
+    with monkeypatch.context() as capped:
+        capped.setattr(theft_index, "NEAR_GROUPS", 0)  # a lookup that has spent its pairings by place
+        assert nearest_to(asked, exclude_author_id=thief.pk) == []
     monkeypatch.setattr(theft_index, "NEAR_RESEMBLANCE", 2.0)  # no pairing by place: a correlation is at most 1
     assert nearest_to(asked, exclude_author_id=thief.pk) == []
     call_command("theft_backfill", stdout=StringIO())
