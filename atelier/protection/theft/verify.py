@@ -77,8 +77,7 @@ def matched(
     (query_at, query_bytes), (stored_at, stored_bytes) = query, stored
     if len(query_bytes) < MIN_INLIERS or len(stored_bytes) < 2:
         return None
-    # The two nearest stored corners of each upload corner; below, the nearest upload corner of those kept.
-    bits, nearest = keypoints.nearest_of(query_bytes, stored_bytes, 2)
+    bits, nearest = keypoints.nearest_of(query_bytes, stored_bytes, 2)  # each upload corner's two nearest
     best, runner_up, nearest = bits[:, 0], bits[:, 1], nearest[:, 0]
     keep = (best <= MATCH_BITS) & (best < RATIO * runner_up)
     if keep.sum() < MIN_INLIERS:  # most works a lookup compares end here
