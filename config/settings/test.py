@@ -33,6 +33,13 @@ if REDIS_URL:
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(MEDIA_ROOT / "test-database.sqlite3")}
 
+# Each request closes its database connection when it ends. The browser tests' live server answers
+# each Chromium connection on a thread of its own, and Chromium keeps those open between tests: with
+# base.py's persistent connections every such thread kept one (22 idle at the end of the PostgreSQL
+# half, which then dropped the test database while "accessed by other users"). The tests' own
+# connection is unaffected: it is held for the whole run either way.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+
 # Still argon2 (what production uses), at a cost that keeps the suite fast.
 PASSWORD_HASHERS = ["tests.hashers.FastTestArgon2PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
