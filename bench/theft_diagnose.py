@@ -11,7 +11,7 @@ def where_lost(query, item, kept, uploader_id: int) -> dict:
     (retrieval; `capped` when the statement hit CANDIDATE_CAP), present but not among the works
     compared (or not among the REPEATED_GROUPS given the second fit), or rejected by verify.py
     against its original (no transform, either fit, or too little resemblance)."""
-    from atelier.protection.theft import index, keypoints, verify
+    from atelier.protection.theft import appearance, index, keypoints, verify
 
     if not query.hashes:
         return {"stage": "unhashable", "rows": 0, "inliers": None, "resemblance": None}
@@ -43,10 +43,10 @@ def where_lost(query, item, kept, uploader_id: int) -> dict:
         )
         work = index._joined(keypoints.unpacked(kept.corners), keypoints.unpacked(kept.repeated))
         transform = verify.matched_near(every_corner, work, kept.size, placed)
-    score = None if transform is None else verify.resemblance(query.gray, kept.thumbnail, kept.size, transform)
+    score = None if transform is None else appearance.resemblance(query.gray, kept.thumbnail, kept.size, transform)
     if transform is None:
         stage = "verify:no_transform"
-    elif not verify.looks_alike(query.gray, kept.thumbnail, kept.size, transform):  # a stamp left out too
+    elif not appearance.looks_alike(query.gray, kept.thumbnail, kept.size, transform):  # a stamp left out too
         stage = "verify:unlike"
     elif not near_probe:
         stage = "retrieval:capped" if len(rows) >= index.CANDIDATE_CAP else "retrieval:no_probe"

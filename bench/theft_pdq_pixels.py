@@ -78,7 +78,7 @@ def _rule() -> dict:
 def _pdq_matches(asked, stored) -> list[dict]:
     """Every pair of PDQ hashes (upload, stored work) within MATCH_DISTANCE, with the correlation
     through its windows, the correlation through the corners' transform, and the rule's verdict."""
-    from atelier.protection.theft import fingerprints, index, keypoints, pdq_confirm, verify
+    from atelier.protection.theft import appearance, fingerprints, index, keypoints, pdq_confirm, verify
 
     found = []
     through_corners = None
@@ -89,13 +89,13 @@ def _pdq_matches(asked, stored) -> list[dict]:
                 continue
             box = fingerprints.stored_window_box(stored.size, other.window, stored.trimmed_box)
             mirrored = asked.gray.shape[1] if one.window >= fingerprints.MIRRORED else None
-            windows = verify.resemblance(
+            windows = appearance.resemblance(
                 asked.gray, stored.thumbnail, stored.size, verify.window_transform(one.box, box, mirrored)
             )
             if through_corners is None:
                 fit = verify.matched(keypoints.unpacked(asked.corners), keypoints.unpacked(stored.corners), stored.size)
                 through_corners = (
-                    verify.resemblance(asked.gray, stored.thumbnail, stored.size, fit) if fit is not None else None
+                    appearance.resemblance(asked.gray, stored.thumbnail, stored.size, fit) if fit is not None else None
                 )
                 through_corners = -1.0 if through_corners is None else through_corners
             corners = None if through_corners < 0 else through_corners

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from atelier.protection.theft import fingerprints, keypoints, verify
+from atelier.protection.theft import appearance, fingerprints, keypoints, verify
 from tests.theft.test_repeated_corners import both, cropped, labelled_chart
 
 
@@ -36,12 +36,12 @@ def test_a_rough_placement_is_refined_to_the_fit_the_corners_agree_on(edit):
     reference = verify.matched_repeated(both(asked), both(kept), kept.size)
     assert reference is not None
     placement = rough(reference, 4, 1.08, (12, -9))
-    assert verify.resemblance(asked.gray, kept.thumbnail, kept.size, placement) < verify.MIN_NCC
+    assert appearance.resemblance(asked.gray, kept.thumbnail, kept.size, placement) < appearance.MIN_NCC
     found = verify.matched_near(every_corner(asked), both(kept), kept.size, placement)
     assert found is not None and found.inliers >= verify.MIN_INLIERS
     assert np.abs(found.matrix - reference.matrix).max() < 0.01
     assert np.abs(found.shift - reference.shift).max() < 2  # pixels of the stored picture
-    assert verify.looks_alike(asked.gray, kept.thumbnail, kept.size, found)
+    assert appearance.looks_alike(asked.gray, kept.thumbnail, kept.size, found)
 
 
 @pytest.mark.parametrize("other_seed", [2, 3, 11])
@@ -52,7 +52,7 @@ def test_another_chart_on_the_same_axes_may_pair_corners_but_does_not_look_alike
     placement = verify.matched_repeated(both(asked), both(kept), kept.size)
     other = fingerprints.stored(labelled_chart(other_seed))
     found = verify.matched_near(every_corner(asked), both(other), other.size, placement)
-    assert found is None or not verify.looks_alike(asked.gray, other.thumbnail, other.size, found)
+    assert found is None or not appearance.looks_alike(asked.gray, other.thumbnail, other.size, found)
 
 
 def test_a_placement_a_bar_aside_fits_corners_but_not_the_picture():
@@ -63,7 +63,7 @@ def test_a_placement_a_bar_aside_fits_corners_but_not_the_picture():
     reference = verify.matched_repeated(both(asked), both(kept), kept.size)
     aside = verify.Transform(reference.matrix, reference.shift + np.array([200.0, 0.0]), 0)
     found = verify.matched_near(every_corner(asked), both(kept), kept.size, aside)
-    assert found is None or not verify.looks_alike(asked.gray, kept.thumbnail, kept.size, found)
+    assert found is None or not appearance.looks_alike(asked.gray, kept.thumbnail, kept.size, found)
 
 
 @pytest.mark.parametrize(
@@ -80,7 +80,7 @@ def test_flat_and_noisy_uploads_placed_on_a_chart_pass_nothing(picture):
     found = (
         verify.matched_near(every_corner(asked), both(kept), kept.size, placement) if asked.gray is not None else None
     )
-    assert found is None or not verify.looks_alike(asked.gray, kept.thumbnail, kept.size, found)
+    assert found is None or not appearance.looks_alike(asked.gray, kept.thumbnail, kept.size, found)
 
 
 def test_too_few_corners_on_either_side_fit_nothing():

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image, ImageEnhance, ImageOps
 
 from atelier.posts.models import PostState
-from atelier.protection.theft import fingerprints, pdq_confirm, verify
+from atelier.protection.theft import appearance, fingerprints, pdq_confirm, verify
 from atelier.protection.theft.index import MATCH_DISTANCE, nearest_to
 from atelier.protection.theft.models import RepostMatch, Thumbnail
 from tests.theft.test_frames import closest, on_white, screenshot
@@ -50,8 +50,8 @@ def test_a_picture_made_to_collide_with_a_work_is_close_to_pdq_but_unlike_it():
     assert pdq_confirm.TRUSTED_BITS < closest(collider(), WORK) <= MATCH_DISTANCE
     kept, asked = fingerprints.stored(WORK), fingerprints.query(collider())
     through = verify.window_transform((0, 0, *asked.gray.shape[::-1]), (0, 0, *kept.size))
-    assert verify.resemblance(asked.gray, kept.thumbnail, kept.size, through) < 0.5
-    assert verify.resemblance(fingerprints.query(WORK).gray, kept.thumbnail, kept.size, through) > 0.99
+    assert appearance.resemblance(asked.gray, kept.thumbnail, kept.size, through) < 0.5
+    assert appearance.resemblance(fingerprints.query(WORK).gray, kept.thumbnail, kept.size, through) > 0.99
 
 
 def test_a_collision_is_not_held_and_a_copy_of_the_same_work_is(make_user, django_capture_on_commit_callbacks):

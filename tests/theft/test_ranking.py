@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 from skimage import data
 
-from atelier.protection.theft import fingerprints, index, ranking, verify
+from atelier.protection.theft import appearance, fingerprints, index, ranking
 from atelier.protection.theft.fingerprints import KEYPOINT, MIRRORED
 from atelier.protection.theft.index import nearest_to
 from atelier.protection.theft.models import Fingerprint
@@ -122,4 +122,4 @@ def test_the_shortlist_is_put_in_order_by_how_the_upload_looks_on_each_work():
     order, scores = ranking.by_resemblance(np.array([0, 2, 3, 1, 4]), placements, thumbnails.get, gray, None)
     assert order.tolist() == [1, 0, 2, 3, 4]
     assert set(scores) == {0, 1}  # the groups compared: group 3 has no placement, 2 and 4 no thumbnail
-    assert scores[1] > 0.99 > verify.MIN_NCC > scores[0]
+    assert scores[1] > 0.99 > appearance.MIN_NCC > scores[0]

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from PIL import Image, ImageDraw, ImageFont
 
 from atelier.posts.models import PostState
-from atelier.protection.theft import fingerprints, keypoints, verify
+from atelier.protection.theft import appearance, fingerprints, keypoints, verify
 from atelier.protection.theft import index as theft_index
 from atelier.protection.theft.index import FEW_CORNERS, REPEATED_GROUPS, nearest_to
 from atelier.protection.theft.models import RepostMatch, Thumbnail
@@ -62,7 +62,7 @@ def verdict(copy: Image.Image, original: Image.Image) -> tuple[verify.Transform 
     transform = verify.matched_repeated(both(asked), both(kept), kept.size)
     if transform is None:
         return None, False
-    return transform, verify.looks_alike(asked.gray, kept.thumbnail, kept.size, transform)
+    return transform, appearance.looks_alike(asked.gray, kept.thumbnail, kept.size, transform)
 
 
 def test_a_chart_keeps_few_distinctive_corners_and_many_repeated_ones():
@@ -86,7 +86,7 @@ def test_a_cropped_chart_is_fitted_on_its_repeated_corners_and_looks_alike():
     assert abs(transform.matrix[1, 0]) < 0.02 * scale
     # Half a line off, the same chart no longer looks alike: the fit found the right place.
     off = verify.Transform(transform.matrix, transform.shift + np.array([0.0, 25.0]), transform.inliers)
-    assert verify.resemblance(asked.gray, kept.thumbnail, kept.size, off) < verify.MIN_NCC
+    assert appearance.resemblance(asked.gray, kept.thumbnail, kept.size, off) < appearance.MIN_NCC
 
 
 def test_another_chart_on_the_same_axes_does_not_pass():

@@ -1,12 +1,12 @@
 """A copy with a signature or a watermark box stamped on it: the one region it covers is left out of
-the comparison (verify._stamped), for whole pictures only, so a thief's stamp does not hide a copy of
+the comparison (appearance._stamped), for whole pictures only, so a thief's stamp does not hide a copy of
 line art or pixel art, whose few dark lines a stamp outweighs."""
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from atelier.protection.theft import fingerprints, keypoints, verify
+from atelier.protection.theft import appearance, fingerprints, keypoints, verify
 from atelier.protection.theft.index import nearest_to
 from tests.theft.test_reposts import encoded, posted
 
@@ -51,15 +51,17 @@ def compared(work: Image.Image, upload: Image.Image):
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_line_art_with_a_box_stamped_on_still_looks_like_the_work(seed):
     kept, asked, through = compared(line_art(seed), stamped(line_art(seed)))
-    assert verify.resemblance(asked.gray, kept.thumbnail, kept.size, through) < verify.MIN_NCC  # the box outweighs
-    assert verify.looks_alike(asked.gray, kept.thumbnail, kept.size, through)
+    assert (
+        appearance.resemblance(asked.gray, kept.thumbnail, kept.size, through) < appearance.MIN_NCC
+    )  # the box outweighs
+    assert appearance.looks_alike(asked.gray, kept.thumbnail, kept.size, through)
 
 
 def test_another_drawing_in_the_same_style_does_not_look_alike():
     kept = fingerprints.stored(line_art(1))
     other = fingerprints.query(stamped(line_art(11)))
     same_place = verify.Transform(matrix=np.eye(2), shift=np.zeros(2), inliers=0)
-    assert not verify.looks_alike(other.gray, kept.thumbnail, kept.size, same_place)
+    assert not appearance.looks_alike(other.gray, kept.thumbnail, kept.size, same_place)
 
 
 def thumbnail_pair(rng):
@@ -71,15 +73,15 @@ def test_one_compact_region_apart_is_left_out():
     cells, seen = thumbnail_pair(np.random.default_rng(4))
     seen[26:30, 14:30] = 20  # the box
     inside = np.ones(1024, dtype=bool)
-    assert verify._ncc(seen.ravel(), cells.ravel()) < verify.MIN_NCC
-    assert verify._stamped(seen.ravel(), cells.ravel(), inside)
+    assert appearance._ncc(seen.ravel(), cells.ravel()) < appearance.MIN_NCC
+    assert appearance._stamped(seen.ravel(), cells.ravel(), inside)
 
 
 def test_regions_apart_all_over_are_not_a_stamp():
     cells, seen = thumbnail_pair(np.random.default_rng(4))
     seen[26:30, 14:30] = 20
     seen[2:6, 2:12] = 250  # a second region, far from the first: two pictures that differ, not a stamp
-    assert not verify._stamped(seen.ravel(), cells.ravel(), np.ones(1024, dtype=bool))
+    assert not appearance._stamped(seen.ravel(), cells.ravel(), np.ones(1024, dtype=bool))
 
 
 def test_a_region_is_left_out_only_with_the_whole_work_in_view():
@@ -89,13 +91,13 @@ def test_a_region_is_left_out_only_with_the_whole_work_in_view():
     seen[26:30, 14:30] = 20
     inside = np.ones((32, 32), dtype=bool)
     inside[:, :8] = False  # a quarter of the work outside the upload
-    assert not verify._stamped(seen[inside], cells[inside], inside.ravel())
+    assert not appearance._stamped(seen[inside], cells[inside], inside.ravel())
 
 
 def test_a_region_larger_than_a_stamp_is_not_left_out():
     cells, seen = thumbnail_pair(np.random.default_rng(4))
     seen[10:24, 4:28] = 20  # a third of the picture
-    assert not verify._stamped(seen.ravel(), cells.ravel(), np.ones(1024, dtype=bool))
+    assert not appearance._stamped(seen.ravel(), cells.ravel(), np.ones(1024, dtype=bool))
 
 
 @pytest.mark.django_db
@@ -107,12 +109,12 @@ def test_a_stamped_copy_of_line_art_is_found_by_the_lookup(artist, thief, django
 
 
 def test_each_cell_compared_is_the_uploads_mean_over_that_cell():
-    """verify._compared reads the upload's mean over each thumbnail cell off its summed-area table:
+    """appearance._compared reads the upload's mean over each thumbnail cell off its summed-area table:
     the same numbers as averaging the pixels, cut at the picture's edges."""
     gray = np.random.default_rng(9).integers(0, 256, (96, 128)).astype(np.uint8)
     thumbnail = bytes(32 * 32)
     through = verify.Transform(matrix=np.eye(2), shift=np.zeros(2), inliers=0)
-    seen, _, inside = verify._compared(gray, thumbnail, (128, 96), through, None)
+    seen, _, inside = appearance._compared(gray, thumbnail, (128, 96), through, None)
     assert inside.all()
     cell_w, cell_h = 4, 3  # 128 / 32 and 96 / 32 pixels
     x = np.rint((np.arange(32) + 0.5) * 4).astype(int)
@@ -128,7 +130,7 @@ def test_each_cell_compared_is_the_uploads_mean_over_that_cell():
 
 
 def test_many_works_compared_at_once_score_as_each_alone():
-    """verify.resemblances (ranking.by_resemblance's one numpy pass) gives what verify.resemblance
+    """appearance.resemblances (ranking.by_resemblance's one numpy pass) gives what appearance.resemblance
     gives work by work, NaN where too little of a work is in view."""
     art = line_art(5)
     kept, asked = fingerprints.stored(art), fingerprints.query(art.crop((40, 30, 600, 450)))
@@ -141,11 +143,11 @@ def test_many_works_compared_at_once_score_as_each_alone():
         verify.Transform(matrix=np.eye(2) * 0.3, shift=np.array([400.0, 300.0]), inliers=0),  # mostly out of view
     ]  # fmt: skip
     works = [kept, *others]
-    together = verify.resemblances(
+    together = appearance.resemblances(
         asked.gray, [one.thumbnail for one in works], [one.size for one in works], transforms
     )
     alone = [
-        verify.resemblance(asked.gray, one.thumbnail, one.size, through)
+        appearance.resemblance(asked.gray, one.thumbnail, one.size, through)
         for one, through in zip(works, transforms, strict=True)
     ]
     assert alone[2] is None and np.isnan(together[2])

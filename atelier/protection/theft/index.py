@@ -11,8 +11,8 @@ probe, grouped by stored item and side (upright or mirror), rank the works by th
 probes that agree on one placement and then by how the upload looks on them there (ranking.py),
 and the MAX_GROUPS best works are compared whole, upright first whichever side the probes reached:
 all the upload's verification corners against all the work's
-(`Thumbnail.corners`, one more statement with the thumbnails), which must agree on one transform,
-and the upload must look like the stored thumbnail through it (verify.py). When too few distinctive
+(`Thumbnail.corners`, read with the thumbnails the ranking reads), which must agree on one transform,
+and the upload must look like the stored thumbnail through it (appearance.py). When too few distinctive
 corners agree, the REPEATED_GROUPS best ranked works are fitted again with the corners both sides
 left out as repeated (charts, pages, interfaces: verify.matched_repeated); every compared work is,
 when the upload itself has FEW_CORNERS. Where both fits fail on a work the upload already resembles
@@ -30,11 +30,11 @@ import numpy as np
 import psycopg
 from django.db import connection, transaction
 
-from atelier.protection.theft import keypoints, pdq_confirm, ranking, verify
+from atelier.protection.theft import appearance, keypoints, pdq_confirm, ranking, verify
 from atelier.protection.theft.fingerprints import KEYPOINT, MIRRORED, Hash, Query
 from atelier.protection.theft.keypoints import GEOMETRY_SCALE
 from atelier.protection.theft.models import CHUNKS, Fingerprint
-from atelier.protection.theft.thumbnails import pixels_of, thumbnails_of
+from atelier.protection.theft.thumbnails import HEIGHT, PIXELS, WIDTH, thumbnails_of
 
 # Of 256 bits. Every PDQ match beyond pdq_confirm.TRUSTED_BITS stands only where the pixels agree, so
 # the reach is set by recall (bench/theft.py, all 716 works at 176k hashes, 40 -> 56: stamp 0.899 ->
@@ -248,9 +248,9 @@ def _corner_matches(
     rows, stored, stored_is_corner, corners: list[Hash], asked: tuple[np.ndarray, bytes, bytes, bytes]
 ) -> list[Near]:
     """Stored works sharing a keypoint with the upload whose corners agree with the upload's on a
-    transform, and that look alike through it (verify.py). `asked` is the prepared upload in grey,
-    its verification corners, those left out as repeated, and the corners verify.matched compares
-    (its own and the rescaled ones; keypoints.packed each)."""
+    transform, and that look alike through it (verify.py, appearance.py). `asked` is the prepared
+    upload in grey, its verification corners, those left out as repeated, and the corners
+    verify.matched compares (its own and the rescaled ones; keypoints.packed each)."""
     gray, packed_corners, packed_repeated, packed_matching = asked
     bits = np.full((len(rows), len(corners)), 256, dtype=np.int32)
     bits[stored_is_corner] = keypoints.bits_apart(stored[stored_is_corner], _words([one.value for one in corners]))
@@ -280,8 +280,8 @@ def _corner_matches(
     # probes with the mirror's rows of a work whose shapes are near-symmetric (flat art, interfaces),
     # and its upright corners, all of them, then decide (bench/theft.py --diagnose: 6 crops of 13
     # lost in ranking were brought up by the mirror's rows only).
-    summed = verify.summed_area(gray)  # the upload's, for every comparison of this lookup
-    order, placements, resemblance = _group_order(rows, keys, group, r, q, bits, corners, gray, summed)
+    summed = appearance.summed_area(gray)  # the upload's, for every comparison of this lookup
+    order, placements, resemblance, thumbnails = _group_order(rows, keys, group, r, q, bits, corners, gray, summed)
     ranked: dict[int, dict[int, int]] = {}  # item → its sides (window → group), best ranked first
     for g in order:
         item_id, window = divmod(int(keys[g]), _SIDES)
@@ -289,7 +289,9 @@ def _corner_matches(
             ranked.setdefault(item_id, {})[window] = int(g)
     if not ranked:
         return []
-    thumbnails = thumbnails_of(ranked)
+    # The shortlist's thumbnails were read to rank it (`order` begins with it); the works ranked past
+    # it (a shortlist of fewer works than MAX_GROUPS: a work's two sides are two groups) are read now.
+    thumbnails |= thumbnails_of(ranked.keys() - {int(keys[g]) // _SIDES for g in order[: ranking.SHORTLIST]})
     upload = keypoints.unpacked(packed_corners)
     # Every scale for `matched`, which keeps only corners that are each other's nearest; not for
     # `matched_repeated`, which keeps every near pair: with twice the corners, two bar charts of one
@@ -340,7 +342,7 @@ def _corner_matches(
             if stored_all is None:
                 stored_all = _joined(upright, _stored_repeated(thumbnail))
             transform = verify.matched_near(every_corner, stored_all, size, placements[near])
-        if transform is None or not verify.looks_alike(gray, pixels, size, transform, summed):
+        if transform is None or not appearance.looks_alike(gray, pixels, size, transform, summed):
             continue
         shared_rows, shared_corners = map(np.concatenate, zip(*(pairs_of(g) for g in windows.values()), strict=True))
         first = rows[shared_rows[0]]
@@ -352,8 +354,10 @@ def _corner_matches(
 def _group_order(rows, keys, group, r, q, bits, probes: list[Hash], gray: np.ndarray, summed) -> tuple:
     """The groups (`keys`: item * _SIDES + window, numbered by `group` for each pair of stored row `r`
     and upload probe `q`) best first, by ranking.py's two steps: their shared probes, then the
-    shortlist by how the upload (`gray`; `summed`, its verify.summed_area) looks on each; with
-    each group's placement and, for the shortlist, its resemblance there."""
+    shortlist by how the upload (`gray`; `summed`, its appearance.summed_area) looks on each; with
+    each group's placement and, for the shortlist, its resemblance there, and the shortlisted
+    works' thumbnails (thumbnails_of rows, corners and all: the works compared next are these, so
+    one statement reads them for both steps)."""
 
     def stored_geometry_of(stored_rows: np.ndarray) -> np.ndarray:
         at = np.array([rows[one][6:10] for one in stored_rows], dtype=np.float64).reshape(-1, 4)
@@ -362,18 +366,19 @@ def _group_order(rows, keys, group, r, q, bits, probes: list[Hash], gray: np.nda
 
     asked_geometry = np.array([probe.corner for probe in probes], dtype=np.float64)
     by_probes = ranking.ranked_groups(group, r, q, bits, stored_geometry_of, asked_geometry, KEYPOINT_DISTANCE)
-    pictures = pixels_of({int(keys[g]) // _SIDES for g in by_probes.order[: ranking.SHORTLIST]})
+    pictures = thumbnails_of({int(keys[g]) // _SIDES for g in by_probes.order[: ranking.SHORTLIST]})
 
     def thumbnail_of(g: int) -> tuple[bytes, tuple[int, int]] | None:
         """The thumbnail of group `g`'s side of its work (mirrored for the mirror's rows)."""
         item_id, window = divmod(int(keys[g]), _SIDES)
         if item_id not in pictures:
             return None
-        width, height, pixels = pictures[item_id]
-        return (_mirrored(pixels) if window >= MIRRORED else pixels), (width, height)
+        row = pictures[item_id]
+        pixels = bytes(row[PIXELS])
+        return (_mirrored(pixels) if window >= MIRRORED else pixels), (row[WIDTH], row[HEIGHT])
 
     order, resemblance = ranking.by_resemblance(by_probes.order, by_probes.placements, thumbnail_of, gray, summed)
-    return order, by_probes.placements, resemblance
+    return order, by_probes.placements, resemblance, pictures
 
 
 def _stored_repeated(thumbnail: tuple) -> tuple[np.ndarray, np.ndarray]:

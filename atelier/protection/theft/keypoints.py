@@ -49,7 +49,7 @@ VERIFY_KEYPOINTS = 200
 # Corners left out as repeated, kept beside the verification corners for `verify.matched_repeated`
 # (charts, pages, interfaces). 48 bytes each: 4.8 kB more a work.
 REPEATED_KEYPOINTS = 100
-THUMBNAIL = 32  # the side of the grey thumbnail `verify.py` compares through the transform
+THUMBNAIL = 32  # the side of the grey thumbnail appearance.py compares through the transform
 CANDIDATES = 2  # ORB is asked for this many times the keypoints wanted, before repeated ones go
 REPEATED_BITS = 28
 # The upload is looked at again at two more scales, each halfway (in log scale) between two of ORB's

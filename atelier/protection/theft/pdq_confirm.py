@@ -23,7 +23,7 @@ closely is held for a moderator, as every match is, never removed.
 
 import numpy as np
 
-from atelier.protection.theft import keypoints, verify
+from atelier.protection.theft import appearance, keypoints, verify
 from atelier.protection.theft.fingerprints import MIRRORED, Hash, stored_window_box
 from atelier.protection.theft.thumbnails import CORNERS, HEIGHT, PIXELS, TRIMMED, WIDTH, thumbnails_of
 
@@ -39,7 +39,7 @@ def confirmed(rows, pdq: list[Hash], close: list[tuple[int, int, int]], gray: np
     thumbnail, or hashed before its trimmed window was kept (until `theft_backfill`), is taken on
     PDQ's word."""
     thumbnails = thumbnails_of({rows[r][1] for r, _, bits in close if bits > TRUSTED_BITS})
-    summed = verify.summed_area(gray)  # the upload's, for every comparison of this lookup
+    summed = appearance.summed_area(gray)  # the upload's, for every comparison of this lookup
     upload = None
     standing, decided, cornered = set(), set(), set()
     for r, q, bits in close:
@@ -70,4 +70,4 @@ def confirmed(rows, pdq: list[Hash], close: list[tuple[int, int, int]], gray: np
 
 def _alike(gray, thumbnail, through: verify.Transform, summed) -> bool:
     size = (thumbnail[WIDTH], thumbnail[HEIGHT])
-    return verify.looks_alike(gray, bytes(thumbnail[PIXELS]), size, through, summed, min_ncc=PDQ_MIN_NCC)
+    return appearance.looks_alike(gray, bytes(thumbnail[PIXELS]), size, through, summed, min_ncc=PDQ_MIN_NCC)

@@ -12,7 +12,7 @@ best first, in two steps.
    copy behind a dozen look-alikes (bench/theft.py --diagnose: 57 crops, 52 turns and 57 frames of
    716 lost as "not ranked", the original at 3rd to 100th). The `SHORTLIST` best of step 1 are put
    in order by how well the upload, placed on each where its agreeing probes say (`placements`),
-   correlates with the work's 32 × 32 thumbnail (verify.resemblance): the original correlates
+   correlates with the work's 32 × 32 thumbnail (appearance.resemblance): the original correlates
    through its true placement, a look-alike's chance placement shows another picture. Only the
    order changes here; verify.py still decides every match.
 """
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from atelier.protection.theft import verify
+from atelier.protection.theft import appearance, verify
 
 AGREE_TURN = 30  # degrees: two shared probes' own turns and the turn of the line between them, within this
 AGREE_SCALE = 1.6  # the line between two probes scales as their sizes do, within this factor (ORB's sizes step by 1.3)
@@ -79,9 +79,9 @@ def by_resemblance(
     as `placements` says, correlates with `thumbnail_of(g)` ((pixels, (width, height)) of the group's
     side of the work, or None), best first; ties and groups without a placement or thumbnail keep
     their order after those with one; the rest of `order` follows unchanged. With the order, each
-    compared group's correlation (verify.resemblance; -1 where too little of the work was inside the
+    compared group's correlation (appearance.resemblance; -1 where too little of the work was inside the
     upload): index.py pairs corners by the placement where it is high (verify.matched_near).
-    `summed`: verify.summed_area(gray)."""
+    `summed`: appearance.summed_area(gray)."""
     shortlist, rest = order[:SHORTLIST], order[SHORTLIST:]
     scores = np.full(len(shortlist), -2.0)
     compared = [(at, placements[g], thumbnail_of(int(g))) for at, g in enumerate(shortlist)]
@@ -93,7 +93,7 @@ def by_resemblance(
     if compared:
         at, placed, thumbnails = zip(*compared, strict=True)
         pixels, sizes = zip(*thumbnails, strict=True)
-        score = verify.resemblances(gray, list(pixels), list(sizes), list(placed), summed)
+        score = appearance.resemblances(gray, list(pixels), list(sizes), list(placed), summed)
         scores[list(at)] = np.nan_to_num(score, nan=-1.0)
     compared_scores = {int(shortlist[one]): float(scores[one]) for one in (at if compared else ())}
     return np.concatenate([shortlist[np.argsort(-scores, kind="stable")], rest]), compared_scores

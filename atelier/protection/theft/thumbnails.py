@@ -1,5 +1,6 @@
-"""The `Thumbnail` rows a lookup compares an upload through (verify.py), read in one statement as
-plain tuples: index.py asks for the works its keypoints ranked, pdq_confirm.py for those PDQ found."""
+"""The `Thumbnail` rows a lookup compares an upload through (verify.py, appearance.py), read in one
+statement as plain tuples: index.py asks for the works its keypoints shortlisted, pdq_confirm.py for
+those PDQ found."""
 
 from django.db import connection
 
@@ -12,12 +13,6 @@ _COLUMNS = "item_id, width, height, pixels, corners, repeated, trimmed_left, tri
 def thumbnails_of(item_ids) -> dict[int, tuple]:
     """item_id → its row (the columns above, in that order), for the items that have a thumbnail."""
     return {row[ITEM]: row for row in _rows(_COLUMNS, item_ids)}
-
-
-def pixels_of(item_ids) -> dict[int, tuple[int, int, bytes]]:
-    """item_id → (width, height, pixels) of its thumbnail alone: what ranking.by_resemblance compares
-    for the few dozen works it orders (their corners, 15 kB a work, are read for the best only)."""
-    return {row[0]: (row[1], row[2], bytes(row[3])) for row in _rows("item_id, width, height, pixels", item_ids)}
 
 
 def _rows(columns: str, item_ids) -> list[tuple]:
