@@ -173,7 +173,7 @@ def test_a_cropped_page_of_text_correlates_through_the_right_transform():
 def test_a_fit_a_little_off_is_settled_when_many_corners_agree_on_it():
     """RANSAC's fit is within TOLERANCE of the corners, and on a page of text 1 % of scale is a line
     off at the far edge (bench/theft.py: framed screenshots through fits of 28-41 corners correlated
-    at 0.92-0.93). A fit that SETTLE_INLIERS corners agree on may be moved by half a cell and 1 %;
+    at 0.92-0.93). A fit that AGREED_INLIERS corners agree on may be moved by half a cell and 1 %;
     one of fewer may not (distinct charts' fits of 8-14 corners were lifted past MIN_NCC)."""
     page = text_page(4)
     gray, thumbnail = np.asarray(page), keypoints.thumbnail(np.asarray(page))
@@ -183,9 +183,9 @@ def test_a_fit_a_little_off_is_settled_when_many_corners_agree_on_it():
         return verify.Transform(matrix=np.eye(2) * scale, shift=np.array([24, 80 + down]), inliers=inliers)
 
     assert appearance.resemblance(copy, thumbnail, page.size, fit(20, scale=0.99)) < appearance.MIN_NCC
-    assert appearance.looks_alike(copy, thumbnail, page.size, fit(appearance.SETTLE_INLIERS, scale=0.99))
+    assert appearance.looks_alike(copy, thumbnail, page.size, fit(appearance.AGREED_INLIERS, scale=0.99))
     assert appearance.looks_alike(copy, thumbnail, page.size, fit(20, down=10))  # half a cell
-    assert not appearance.looks_alike(copy, thumbnail, page.size, fit(appearance.SETTLE_INLIERS - 1, scale=0.99))
+    assert not appearance.looks_alike(copy, thumbnail, page.size, fit(appearance.AGREED_INLIERS - 1, scale=0.99))
     assert not appearance.looks_alike(copy, thumbnail, page.size, fit(20, down=3))  # a sixth of a cell: not a step
     other = np.ascontiguousarray(np.asarray(text_page(5))[80:600, 24:280])  # the same font, other words
     assert not appearance.looks_alike(other, thumbnail, page.size, fit(40))

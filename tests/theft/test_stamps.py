@@ -152,3 +152,24 @@ def test_many_works_compared_at_once_score_as_each_alone():
     ]
     assert alone[2] is None and np.isnan(together[2])
     np.testing.assert_allclose(together[:2], alone[:2], rtol=1e-4)
+
+
+def test_through_a_fit_many_corners_agree_on_the_rest_of_a_stamped_work_needs_only_min_ncc():
+    """A stamped scan or page correlates at 0.97-0.98 once its stamp is left out (bench/theft.py),
+    under STAMP_MIN_NCC: that bar is for fits of few corners (charts on one layout). Through a fit of
+    AGREED_INLIERS corners the rest needs MIN_NCC, as a copy without a stamp does."""
+    rng = np.random.default_rng(9)
+    cells = rng.uniform(0, 255, (32, 32))
+    seen = np.clip(cells + rng.normal(0, 21, (32, 32)), 0, 255)
+    seen[26:30, 14:30] = 20  # the box
+    assert appearance.MIN_NCC < appearance._ncc(seen[:24].ravel(), cells[:24].ravel()) < appearance.STAMP_MIN_NCC
+    gray = np.kron(seen.astype(np.uint8), np.ones((16, 16), dtype=np.uint8))  # each thumbnail cell 16 px
+    thumbnail = cells.astype(np.uint8).tobytes()
+
+    def fit(inliers: int) -> verify.Transform:
+        return verify.Transform(matrix=np.eye(2), shift=np.zeros(2), inliers=inliers)
+
+    assert appearance.looks_alike(gray, thumbnail, (512, 512), fit(appearance.AGREED_INLIERS))
+    assert not appearance.looks_alike(gray, thumbnail, (512, 512), fit(appearance.AGREED_INLIERS - 1))
+    other = np.kron(rng.uniform(0, 255, (32, 32)).astype(np.uint8), np.ones((16, 16), dtype=np.uint8))
+    assert not appearance.looks_alike(other, thumbnail, (512, 512), fit(60))  # another picture, however many agree

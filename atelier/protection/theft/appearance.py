@@ -24,12 +24,16 @@ from atelier.protection.theft.verify import Transform
 
 MIN_NCC = 0.94
 MIN_OVERLAP = 0.3
-# `_settled`: a fit that at least SETTLE_INLIERS corners agree on may be moved by up to SETTLE_SHIFT
-# of a thumbnail cell each way and scaled by up to SETTLE_SCALE. bench/theft.py (716 works, 1M
-# hashes): framed screenshots correlated at 0.92-0.93 through fits of 28 and 41 corners, 0.95 once
-# scaled by 1 %. Distinct works that reach this test with 16 or more agreeing corners (130 pairs)
-# correlate at 0.86 at most when settled; with 8-14 (charts on one layout), one reached 0.98.
-SETTLE_INLIERS = 16
+# A fit that at least AGREED_INLIERS corners agree on has shown the geometry of a copy; the picture
+# need then only say it is the same work. Such a fit may be settled (`_settled`: moved by up to
+# SETTLE_SHIFT of a thumbnail cell each way, scaled by up to SETTLE_SCALE), and with a stamp left
+# out the rest need only correlate at MIN_NCC (`_stamped`). bench/theft.py (716 works, 1M hashes):
+# framed screenshots correlated at 0.92-0.93 through fits of 28 and 41 corners, 0.95 once scaled by
+# 1 %; stamped scans and pixel art at 0.97-0.98 once their stamp was left out. Of the distinct works
+# that reach this test, those with AGREED_INLIERS or more (130 pairs) correlate at 0.86 at most when
+# settled and 0.57 with a region left out; with 8-14 (charts on one layout), one reached 0.98
+# settled and one 0.95 with a region left out.
+AGREED_INLIERS = 16
 SETTLE_SHIFT = 0.5
 SETTLE_SCALE = 0.01
 # `_stamped`: a whole copy with one region stamped over (bench/theft.py, stamp recall)
@@ -52,7 +56,7 @@ def looks_alike(
     `summed`: `summed_area(gray)`, kept across the works one lookup compares the upload with."""
     if _alike_through(gray, thumbnail, stored_size, transform, summed, min_ncc):
         return True
-    if transform.inliers < SETTLE_INLIERS:
+    if transform.inliers < AGREED_INLIERS:
         return False
     settled = _settled(gray, thumbnail, stored_size, transform, summed)
     return settled is not transform and _alike_through(gray, thumbnail, stored_size, settled, summed, min_ncc)
@@ -60,7 +64,10 @@ def looks_alike(
 
 def _alike_through(gray, thumbnail: bytes, stored_size, transform: Transform, summed, min_ncc: float) -> bool:
     compared = _compared(gray, thumbnail, stored_size, transform, summed)
-    return compared is not None and (_ncc(compared[0], compared[1]) >= min_ncc or _stamped(*compared))
+    if compared is None:
+        return False
+    stamp_ncc = MIN_NCC if transform.inliers >= AGREED_INLIERS else STAMP_MIN_NCC
+    return _ncc(compared[0], compared[1]) >= min_ncc or _stamped(*compared, min_ncc=stamp_ncc)
 
 
 def _settled(gray, thumbnail: bytes, stored_size, transform: Transform, summed) -> Transform:
@@ -162,12 +169,13 @@ def _cells_seen(gray, thumbnails, sizes, transforms, summed) -> tuple[np.ndarray
     return (total / ((x1 - x0) * (y1 - y0))).astype(np.float32), cells, inside
 
 
-def _stamped(seen: np.ndarray, cells: np.ndarray, inside: np.ndarray) -> bool:
+def _stamped(seen: np.ndarray, cells: np.ndarray, inside: np.ndarray, min_ncc: float = STAMP_MIN_NCC) -> bool:
     """The upload shows all of the work (STAMP_OVERLAP of its cells) and, once the one compact
     region where the two differ most is left out (the box, at most STAMP_SHARE of the cells, around
     the largest connected patch of cells STAMP_RESIDUAL standard deviations apart), correlates at
-    STAMP_MIN_NCC. A signature or a watermark box stamped on a work is such a region: the copies of
-    bench/theft.py's `stamp` kind correlated at 0.44–0.94 whole and mostly at 0.99 without it.
+    `min_ncc` (STAMP_MIN_NCC; MIN_NCC through a fit of AGREED_INLIERS). A signature or a watermark
+    box stamped on a work is such a region: the copies of bench/theft.py's `stamp` kind correlated
+    at 0.44–0.94 whole and mostly at 0.99 without it.
     Whole pictures only, and a higher bar than MIN_NCC: through a transform that lays part of one
     chart on part of another, leaving a region out lifted two distinct charts to 0.976 and 0.994
     (both under 70 % overlap); of 5,078 pairs of distinct works of bench/theft.py that agree on a
@@ -188,7 +196,7 @@ def _stamped(seen: np.ndarray, cells: np.ndarray, inside: np.ndarray) -> bool:
     left_out = box.ravel()[inside]
     if left_out.sum() > STAMP_SHARE * len(seen):
         return False
-    return _ncc(seen[~left_out], cells[~left_out]) >= STAMP_MIN_NCC
+    return _ncc(seen[~left_out], cells[~left_out]) >= min_ncc
 
 
 def _standard(values: np.ndarray) -> np.ndarray:
