@@ -8,15 +8,15 @@ import numpy as np
 
 def where_lost(query, item, kept, uploader_id: int) -> dict:
     """Where a missed copy was lost: its original's rows absent from the candidates statement's rows
-    (retrieval; `capped` when the statement hit CANDIDATE_CAP), present but not among the works
+    (retrieval; `capped` when the statement hit candidates.CANDIDATE_CAP), present but not among the works
     compared (or not among the REPEATED_GROUPS given the second fit), or rejected by verify.py
     against its original (no transform, either fit, or too little resemblance)."""
-    from atelier.protection.theft import appearance, index, keypoints, verify
+    from atelier.protection.theft import appearance, candidates, index, keypoints, verify
 
     if not query.hashes:
         return {"stage": "unhashable", "rows": 0, "inliers": None, "resemblance": None}
-    sql, params = index._candidates_sql(query.hashes, uploader_id)
-    rows = index._fetched(sql, params)
+    sql, params = candidates.statement(query.hashes, uploader_id)
+    rows = candidates.fetched(sql, params)
     own = [row for row in rows if row[1] == item.pk]
     probes = [one.value for one in query.hashes if index.is_keypoint(one.window)]
     near_probe = bool(own and probes) and bool(
@@ -49,7 +49,7 @@ def where_lost(query, item, kept, uploader_id: int) -> dict:
     elif not appearance.looks_alike(query.gray, kept.thumbnail, kept.size, transform):  # a stamp left out too
         stage = "verify:unlike"
     elif not near_probe:
-        stage = "retrieval:capped" if len(rows) >= index.CANDIDATE_CAP else "retrieval:no_probe"
+        stage = "retrieval:capped" if len(rows) >= candidates.CANDIDATE_CAP else "retrieval:no_probe"
     else:
         stage = "retrieval:not_ranked"
     return {"stage": stage, "rows": len(rows), "inliers": None if transform is None else transform.inliers,

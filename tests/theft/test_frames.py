@@ -3,6 +3,8 @@ the frame is trimmed line by line, pass after pass, so a work with its own flat 
 the same margin whether it came framed or not. A different work in the same frame is not found, and
 the lookup keeps to matchable hashes by other people, closest first."""
 
+from dataclasses import replace
+
 import pytest
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 from skimage import data
@@ -90,3 +92,25 @@ def test_the_lookup_returns_other_peoples_matchable_hashes_closest_first(make_us
     assert nearest(hashes=[]) == []
     Fingerprint.objects.update(matchable=False)
     assert nearest(hashes=query) == []
+
+
+def _each_chunk_one_bit_off(value: bytes) -> bytes:
+    """`value` with the lowest bit of each of its 16 chunks flipped: 16 bits apart, no chunk shared."""
+    return bytes(byte ^ 1 if n % 2 else byte for n, byte in enumerate(value))
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("isolated_media")
+def test_a_whole_picture_hash_sharing_no_chunk_is_found_one_bit_away(make_user, django_capture_on_commit_callbacks):
+    """The multi-index finds for certain only hashes within 15 bits; a stamped copy 34-50 bits off may
+    share no chunk whole (bench/theft.py). The whole picture's chunks are also asked one bit away."""
+    artist, thief = make_user("ines"), make_user("bram")
+    posted(artist, encoded(ARTWORK), django_capture_on_commit_callbacks)
+    stored = bytes(Fingerprint.objects.get(window=fingerprints.WHOLE).value)
+    whole = next(one for one in fingerprints.query_hashes(ARTWORK) if one.window == fingerprints.WHOLE)
+    off = replace(whole, value=_each_chunk_one_bit_off(stored))
+    assert fingerprints.distance(off.value, stored) == 16
+    (found,) = nearest(hashes=[off], exclude_author_id=thief.pk)
+    assert found.distance == 16 and found.author_id == artist.pk
+    # Any other window is asked by its chunks as they are: one bit off in each, nothing comes up.
+    assert nearest(hashes=[replace(off, window=fingerprints.CENTRE)], exclude_author_id=thief.pk) == []

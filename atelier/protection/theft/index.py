@@ -1,9 +1,5 @@
-"""The multi-index lookup: candidates sharing a whole 16-bit chunk with a PDQ query hash, or a whole
-pair of chunks (32 bits) with a query keypoint (models.py says why), then the exact Hamming distance.
-One SQL statement for the candidates (24 partial indexes, a bitmap OR on PostgreSQL, SQLite's
-multi-index OR), the distances in numpy on the rows it returns. A pair of chunks is probed as one
-integer key (`models.pair_key`), each arm with one array, so the statement is planned once per
-connection and set of arms, not per lookup.
+"""The multi-index lookup: the candidates statement (candidates.py), then the exact Hamming distance
+in numpy on the rows it returns.
 
 PDQ rows match within MATCH_DISTANCE of a PDQ query hash, where the pixels agree (pdq_confirm.py).
 Keypoint rows (keypoints.py) only bring works up: the rows within KEYPOINT_DISTANCE of an upload's
@@ -19,21 +15,16 @@ when the upload itself has FEW_CORNERS. Where both fits fail on a work the uploa
 where its probes place it (NEAR_RESEMBLANCE), the corners are paired by that place
 (verify.matched_near). Works PDQ already found are not compared again.
 
-The statements go through the DB-API cursor and return plain tuples: at 1M hashes PostgreSQL
-answers in a few milliseconds, and building querysets and model rows used to cost ten times that
-(bench/theft.py, lookup p95).
 """
 
 from dataclasses import dataclass
 
 import numpy as np
-import psycopg
-from django.db import connection, transaction
 
-from atelier.protection.theft import appearance, keypoints, pdq_confirm, ranking, verify
+from atelier.protection.theft import appearance, candidates, keypoints, pdq_confirm, ranking, verify
 from atelier.protection.theft.fingerprints import KEYPOINT, MIRRORED, Hash, Query
 from atelier.protection.theft.keypoints import GEOMETRY_SCALE
-from atelier.protection.theft.models import CHUNKS, Fingerprint
+from atelier.protection.theft.models import CHUNKS
 from atelier.protection.theft.thumbnails import HEIGHT, PIXELS, WIDTH, thumbnails_of
 
 # Of 256 bits. Every PDQ match beyond pdq_confirm.TRUSTED_BITS stands only where the pixels agree, so
@@ -66,7 +57,6 @@ NEAR_RESEMBLANCE = 0.5
 # resemblance, so the original comes early. bench/theft.py (716 works, 176k hashes), uncapped -> 3:
 # the same recall to the copy, lookup p50 / p95 65.0 / 120.1 -> 61.2 / 105.4 ms.
 NEAR_GROUPS = 3
-CANDIDATE_CAP = 5000  # a query that shares chunks with more rows than this is itself too plain to trust
 _SIDES = 256  # window codes are below this: an (item, window) pair is item * _SIDES + window
 
 
@@ -103,71 +93,6 @@ class Near:
     stored_window: int
 
 
-def _candidates_sql(hashes: list[Hash], exclude_author_id: int | None) -> tuple[str, list]:
-    """`SELECT … WHERE matchable AND (PDQ rows sharing a chunk with a PDQ query hash, or keypoint rows
-    sharing a pair of chunks, as one 32-bit key, with a query keypoint)`, with its parameters. Only numbers are
-    interpolated (as placeholders); the table and column names are our own."""
-    table = Fingerprint._meta.db_table
-    # Every hash's 16 chunks at once, as the signed numbers the columns hold (`chunks_of`).
-    chunks = np.frombuffer(b"".join(one.value for one in hashes), dtype=">u2").reshape(len(hashes), CHUNKS)
-    chunks = chunks.astype(np.int64) - 32768
-    is_pdq = np.array([one.corner is None for one in hashes])
-    pdq = [np.unique(column).tolist() for column in chunks[is_pdq].T] if is_pdq.any() else []
-    corner = chunks[~is_pdq]
-    keys = [np.unique(key).tolist() for key in (corner[:, 0::2] * 65536 + corner[:, 1::2] + 32768).T]
-    arms, params = [], []
-    for n, values in enumerate(pdq):
-        if values and connection.vendor == "postgresql":
-            # One array per arm: the statement's text depends only on which arms there are, so
-            # psycopg prepares it after a few lookups and PostgreSQL stops planning it each time.
-            arms.append(f"(kp_x IS NULL AND chunk_{n} = ANY(%s::smallint[]))")
-            params.append(_array_literal(values))
-        elif values:
-            arms.append(f"(kp_x IS NULL AND chunk_{n} IN ({', '.join(['%s'] * len(values))}))")
-            params.extend(values)
-    for k, values in enumerate(keys):
-        if values:
-            # The expression of the `theft_fp_pairkey_k` index, written as Django writes it there.
-            key = f'(("chunk_{2 * k}" * 65536) + ("chunk_{2 * k + 1}" + 32768))'
-            if connection.vendor == "postgresql":
-                arms.append(f"(kp_x IS NOT NULL AND {key} = ANY(%s::integer[]))")
-                params.append(_array_literal(values))
-            else:
-                arms.append(f"(kp_x IS NOT NULL AND {key} IN ({', '.join(['%s'] * len(values))}))")
-                params.extend(values)
-    columns = 'id, item_id, post_id, author_id, value, "window", kp_x, kp_y, kp_size, kp_angle'  # "window": reserved
-    sql = f"SELECT {columns} FROM {table} WHERE matchable AND ({' OR '.join(arms)})"  # noqa: S608 (numbers are parameters)
-    if exclude_author_id is not None:
-        sql += " AND author_id <> %s"
-        params.append(exclude_author_id)
-    return sql + f" LIMIT {CANDIDATE_CAP}", params
-
-
-def _array_literal(values: list[int]) -> str:
-    """`{1,2,3}`: PostgreSQL's text form of an array, cast in the statement. psycopg would dump a list
-    of ints element by element in Python (with the chunks taken in numpy above: 1.0 ms less a lookup,
-    median of 1,470 paired lookups at 1M hashes, the same answers)."""
-    return "{" + ",".join(map(str, values)) + "}"
-
-
-def _fetched(sql: str, params: list) -> list[tuple]:
-    """The rows of a candidates statement. On PostgreSQL through a server-side binding cursor, as a
-    prepared statement: Django's cursor binds on the client, so every lookup's text was new and
-    PostgreSQL planned its two dozen arms each time (4–5 ms of the lookup); prepared, the plan is
-    kept per connection for each set of arms (bench/theft.py, lookup p95). The generic plan is asked
-    for: PostgreSQL would otherwise go on planning each call anew (a custom plan per array); the
-    arrays are short and the keys nearly unique (the pair-key statistics), so the generic plan
-    probes the same indexes. SET LOCAL ends with the transaction (an outer one, inside a task)."""
-    with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-        with transaction.atomic(), psycopg.Cursor(cursor.cursor.connection) as bound:
-            bound.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-            bound.execute(sql, params, prepare=True)
-            return bound.fetchall()
-
-
 def _words(values: list[bytes]) -> np.ndarray:
     return np.frombuffer(b"".join(values), dtype=np.uint64).reshape(len(values), 4)
 
@@ -201,8 +126,7 @@ def nearest(
     them with the stored work's."""
     if not hashes:
         return []
-    sql, params = _candidates_sql(hashes, exclude_author_id)
-    rows = _fetched(sql, params)
+    rows = candidates.fetched(*candidates.statement(hashes, exclude_author_id))
     if not rows:
         return []
     stored = _words([bytes(row[4]) for row in rows])
