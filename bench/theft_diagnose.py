@@ -74,7 +74,7 @@ def rank_of(rows, probes, item_id: int, gray) -> tuple[int | None, object]:
     items = np.array([row[1] for row in rows])
     keys, group = np.unique(items[r] * 256 + np.array([row[5] for row in rows])[r], return_inverse=True)
 
-    ordered, placements, resemblance = index._group_order(rows, keys, group.ravel(), r, q, bits, probes, gray, None)
+    ordered, placements, resemblance, _ = index._group_order(rows, keys, group.ravel(), r, q, bits, probes, gray, None)
     order = list(dict.fromkeys(int(keys[g]) // 256 for g in ordered))
     upright = np.flatnonzero(keys == item_id * 256 + index.KEYPOINT)
     placed = None

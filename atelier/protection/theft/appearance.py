@@ -29,7 +29,7 @@ MIN_OVERLAP = 0.3
 # SETTLE_SHIFT of a thumbnail cell each way, scaled by up to SETTLE_SCALE), and with a stamp left
 # out the rest need only correlate at MIN_NCC (`_stamped`). bench/theft.py (716 works, 1M hashes):
 # framed screenshots correlated at 0.92-0.93 through fits of 28 and 41 corners, 0.95 once scaled by
-# 1 %; stamped scans and pixel art at 0.97-0.98 once their stamp was left out. Of the distinct works
+# 1 %; stamped scans at 0.97-0.98 once their stamp was left out. Of the distinct works
 # that reach this test, those with AGREED_INLIERS or more (130 pairs) correlate at 0.86 at most when
 # settled and 0.57 with a region left out; with 8-14 (charts on one layout), one reached 0.98
 # settled and one 0.95 with a region left out.
