@@ -85,7 +85,9 @@ def _settled(gray, thumbnail: bytes, stored_size, transform: Transform, summed) 
     scores = resemblances(gray, [thumbnail] * len(nearby), [stored_size] * len(nearby), nearby, summed)
     if np.isnan(scores).all():
         return transform
-    return nearby[int(np.nanargmax(scores))]
+    best = int(np.nanargmax(scores))
+    # The unmoved one (the middle of the 27) is `transform` itself: the caller then judges nothing twice.
+    return transform if best == len(nearby) // 2 else nearby[best]
 
 
 def resemblance(

@@ -14,7 +14,6 @@ left out as repeated (charts, pages, interfaces: verify.matched_repeated); every
 when the upload itself has FEW_CORNERS. Where both fits fail on a work the upload already resembles
 where its probes place it (NEAR_RESEMBLANCE), the corners are paired by that place
 (verify.matched_near). Works PDQ already found are not compared again.
-
 """
 
 from dataclasses import dataclass
