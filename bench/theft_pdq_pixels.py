@@ -32,7 +32,7 @@ def main() -> None:
 
     django.setup()
     from atelier.protection.theft import fingerprints
-    from bench.theft import distinct_works
+    from bench.theft import copy_rng, distinct_works
     from bench.theft_variants import KINDS
 
     kept = {}
@@ -40,12 +40,11 @@ def main() -> None:
         stored = fingerprints.stored(image)
         if stored.hashes:
             kept[name] = (image, stored)
-    rng = np.random.default_rng(7)  # bench/theft.py's: the same copies
     kinds = {}
     for kind, make in KINDS.items():
         best = []
         for name, (image, stored) in kept.items():
-            asked = fingerprints.query(make(image, rng))
+            asked = fingerprints.query(make(image, copy_rng(kind, name)))  # bench/theft.py's copies
             matches = _pdq_matches(asked, stored) if asked.hashes else []
             if matches:
                 best.append({"work": name, **max(matches, key=_strength)})
