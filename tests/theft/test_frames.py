@@ -1,16 +1,19 @@
 """A copy inside a frame (a screenshot's window with a title bar and a grey margin, a mat) is found:
 the frame is trimmed line by line, pass after pass, so a work with its own flat white margin loses
-the same margin whether it came framed or not. A different work in the same frame is not found, and
-the lookup keeps to matchable hashes by other people, closest first."""
+the same margin whether it came framed or not. A sparse interface that trim would empty keeps all
+but its margin. A different work in the same frame is not found, and the lookup keeps to matchable
+hashes by other people, closest first."""
 
 from dataclasses import replace
 
+import numpy as np
+import pdqhash
 import pytest
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 from skimage import data
 
 from atelier.posts.models import PostState
-from atelier.protection.theft import fingerprints
+from atelier.protection.theft import appearance, fingerprints, keypoints, verify
 from atelier.protection.theft.index import MATCH_DISTANCE, nearest
 from atelier.protection.theft.models import Fingerprint, RepostMatch
 from tests.theft.test_reposts import encoded, posted
@@ -37,6 +40,22 @@ def screenshot(image: Image.Image, pad: int = 60, bar: int = 44) -> Image.Image:
     return frame
 
 
+def sparse_interface(seed: int = 0) -> Image.Image:
+    """A settings page: a title bar, short menu entries down its left side and a button on the right
+    of a dark page. Each of its lines is at least FLAT_SHARE one grey, so the frame trim takes
+    MAX_TRIM of every side and leaves the empty middle."""
+    rng = np.random.default_rng(seed)
+    page = Image.new("RGB", (1200, 700), (32, 33, 36))
+    draw = ImageDraw.Draw(page)
+    draw.rectangle((0, 0, 1200, 36), fill=(70, 90, 230))
+    words = ("Settings", "Profile", "Upload", "Gallery", "Followers", "Privacy")
+    for y in range(60, 660, 36):
+        entry = " ".join(words[int(i)] for i in rng.integers(0, len(words), int(rng.integers(1, 3))))
+        draw.text((int(rng.integers(20, 60)), y), entry, fill=(230, 230, 230), font=ImageFont.load_default(size=14))
+    draw.rounded_rectangle((1000, 480, 1180, 512), radius=8, fill=(20, 130, 200))
+    return page
+
+
 def closest(query: Image.Image, original: Image.Image) -> int:
     """The closest PDQ hashes of the two (keypoint descriptors match only with geometry, test_keypoints.py)."""
     return min(
@@ -60,6 +79,22 @@ def test_the_frame_and_the_works_own_white_margin_are_both_trimmed():
     assert abs(framed.width - bare.width) <= 8 and abs(framed.height - bare.height) <= 8
 
 
+def test_an_interface_the_frame_trim_would_empty_is_kept_within_its_margin_only():
+    interface = sparse_interface()
+    emptied = fingerprints.prepared(interface)
+    assert pdqhash.compute(np.asarray(emptied))[1] < fingerprints.MIN_QUALITY  # too flat to hash: unprotected
+    kept = fingerprints.stored(interface)
+    assert kept.hashes and kept.size == fingerprints.prepared(interface, fingerprints.FRAME_SHARE).size
+    # A copy cropped into its menu is found by its corners, the whole page on both sides.
+    asked = fingerprints.query(interface.crop((60, 40, 1150, 690)))
+    transform = verify.matched(keypoints.unpacked(asked.corners), keypoints.unpacked(kept.corners), kept.size)
+    assert transform is not None and appearance.looks_alike(asked.gray, kept.thumbnail, kept.size, transform)
+    # The page with nothing on it is still too flat to tell apart, however it is trimmed.
+    blank = Image.new("RGB", (1200, 700), (32, 33, 36))
+    ImageDraw.Draw(blank).rectangle((0, 0, 1200, 36), fill=(70, 90, 230))
+    assert fingerprints.stored(blank).hashes == [] and fingerprints.query(blank).hashes == []
+
+
 def test_a_different_work_in_the_same_frame_is_far():
     # Far beyond the reach (random hashes are 128 bits apart).
     assert closest(screenshot(on_white(OTHER_WORK)), on_white(ARTWORK)) > MATCH_DISTANCE + 32
@@ -76,6 +111,19 @@ def test_a_screenshot_of_someone_elses_work_is_held(make_user, django_capture_on
     assert RepostMatch.objects.get().original_post_id == original.pk
     other, _ = posted(thief, encoded(screenshot(on_white(OTHER_WORK))), django_capture_on_commit_callbacks)
     assert other.state == PostState.PUBLIC
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("isolated_media")
+def test_a_crop_of_an_interface_the_frame_trim_would_empty_is_held(make_user, django_capture_on_commit_callbacks):
+    artist, thief = make_user("ines"), make_user("bram")
+    original, _ = posted(artist, encoded(sparse_interface()), django_capture_on_commit_callbacks)
+    cropped = encoded(sparse_interface().crop((60, 40, 1150, 690)), "JPEG", quality=85)
+    copy, _ = posted(thief, cropped, django_capture_on_commit_callbacks)
+    assert copy.state == PostState.HELD
+    assert RepostMatch.objects.get().original_post_id == original.pk
+    another, _ = posted(thief, encoded(sparse_interface(seed=1)), django_capture_on_commit_callbacks)
+    assert another.state == PostState.PUBLIC
 
 
 @pytest.mark.django_db
