@@ -8,7 +8,7 @@ and a small stamp, but not a mirror, a crop or a frame around the work. So
   four corners at 80 % of each side): a crop close to one of them lands near it;
 - the asking side (`query_hashes`) hashes the upload and its mirror, each whole and at its centre
   80 %: a mirrored copy lands near the original's whole-picture hash;
-- both sides trim a frame first (`_trimmed`), so a margin or a title bar around a copy goes (only
+- both sides trim a frame first (`prepared`), so a margin or a title bar around a copy goes (only
   the margin where that trim would leave too flat a picture: `FRAME_SHARE`), and both add a second
   whole-picture hash trimmed until no flat line is left (`trimmed_to_the_end`): a screenshot of a
   work on its own white page has two frames, the window's and the page's.
@@ -111,6 +111,11 @@ def prepared(image: Image.Image, share: float = FLAT_SHARE) -> Image.Image | Non
     """The picture as PDQ should see it: upright (EXIF orientation), RGB over white where it had
     transparency, a frame of lines `share` one grey trimmed once, at most WORKING_LONG_SIDE. None
     when too small."""
+    return _framed_out(_untrimmed(image), share)
+
+
+def _untrimmed(image: Image.Image) -> Image.Image:
+    """The upload upright, in RGB over white, at most twice WORKING_LONG_SIDE: what every trim starts from."""
     image = ImageOps.exif_transpose(image)
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
@@ -118,7 +123,13 @@ def prepared(image: Image.Image, share: float = FLAT_SHARE) -> Image.Image | Non
         image = Image.alpha_composite(flat, rgba)
     image = image.convert("RGB")
     image.thumbnail((WORKING_LONG_SIDE * 2, WORKING_LONG_SIDE * 2), Image.Resampling.BILINEAR)
-    image = _trimmed(image, share)
+    return image
+
+
+def _framed_out(untrimmed: Image.Image, share: float) -> Image.Image | None:
+    """`prepared` from `_untrimmed`'s picture, which stays as it was (`_seen` may trim it twice)."""
+    box = _trim_box(untrimmed, share)
+    image = untrimmed.copy() if box is None else untrimmed.crop(box)
     if min(image.size) < MIN_SIDE:
         return None
     image.thumbnail((WORKING_LONG_SIDE, WORKING_LONG_SIDE), Image.Resampling.LANCZOS)
@@ -138,11 +149,6 @@ def trimmed_to_the_end(picture: Image.Image) -> Box | None:
             break
         image, left, top = image.crop(box), left + box[0], top + box[1]
     return None if image.size == picture.size else (left, top, left + image.width, top + image.height)
-
-
-def _trimmed(image: Image.Image, share: float) -> Image.Image:
-    box = _trim_box(image, share)
-    return image if box is None else image.crop(box)
 
 
 def _trim_box(image: Image.Image, share: float) -> Box | None:
@@ -223,10 +229,11 @@ class _Seen:
 def _seen(image: Image.Image) -> _Seen | None:
     """The picture trimmed of its frame, or of its margin only where the frame trim left it too flat
     to hash (FRAME_SHARE); both sides of the index see a picture so."""
-    picture = prepared(image)
+    untrimmed = _untrimmed(image)
+    picture = _framed_out(untrimmed, FLAT_SHARE)
     upright = _hashes(picture, QUERIED) if picture is not None else []
     if not any(one.window == WHOLE for one in upright):
-        margin_only = prepared(image, FRAME_SHARE)
+        margin_only = _framed_out(untrimmed, FRAME_SHARE)
         if margin_only is not None:
             picture, upright = margin_only, _hashes(margin_only, QUERIED)
     if picture is None:
