@@ -151,7 +151,7 @@ def _each_chunk_one_bit_off(value: bytes) -> bytes:
 @pytest.mark.usefixtures("isolated_media")
 def test_a_whole_picture_hash_sharing_no_chunk_is_found_one_bit_away(make_user, django_capture_on_commit_callbacks):
     """The multi-index finds for certain only hashes within 15 bits; a stamped copy 34-50 bits off may
-    share no chunk whole (bench/theft.py). The whole picture's chunks are also asked one bit away."""
+    share no chunk whole (bench/theft.py). Every chunk of a PDQ query hash is also asked one bit away."""
     artist, thief = make_user("ines"), make_user("bram")
     posted(artist, encoded(ARTWORK), django_capture_on_commit_callbacks)
     stored = bytes(Fingerprint.objects.get(window=fingerprints.WHOLE).value)
@@ -160,5 +160,20 @@ def test_a_whole_picture_hash_sharing_no_chunk_is_found_one_bit_away(make_user, 
     assert fingerprints.distance(off.value, stored) == 16
     (found,) = nearest(hashes=[off], exclude_author_id=thief.pk)
     assert found.distance == 16 and found.author_id == artist.pk
-    # Any other window is asked by its chunks as they are: one bit off in each, nothing comes up.
-    assert nearest(hashes=[replace(off, window=fingerprints.CENTRE)], exclude_author_id=thief.pk) == []
+    # Three bits off in every chunk (48 in all, within MATCH_DISTANCE) is past the statement's reach.
+    two_off = replace(off, value=_each_chunk_one_bit_off(bytes(byte ^ 2 for byte in stored)))
+    assert fingerprints.distance(two_off.value, stored) == 32 + 16
+    assert nearest(hashes=[two_off], exclude_author_id=thief.pk) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("isolated_media")
+def test_a_centre_hash_sharing_no_chunk_is_found_one_bit_away(make_user, django_capture_on_commit_callbacks):
+    """A stamped sprite's whole picture lies past MATCH_DISTANCE with the stamp in it, its centre still
+    within reach but sharing no chunk whole (bench/theft.py, stamp): the centre is asked one bit away too."""
+    artist, thief = make_user("ines"), make_user("bram")
+    posted(artist, encoded(ARTWORK), django_capture_on_commit_callbacks)
+    stored = bytes(Fingerprint.objects.get(window=fingerprints.CENTRE).value)
+    centre = next(one for one in fingerprints.query_hashes(ARTWORK) if one.window == fingerprints.CENTRE)
+    (found,) = nearest(hashes=[replace(centre, value=_each_chunk_one_bit_off(stored))], exclude_author_id=thief.pk)
+    assert found.distance == 16 and found.stored_window == fingerprints.CENTRE and found.author_id == artist.pk
