@@ -6,7 +6,9 @@ illustration, pixel art, screenshots, renders, scans, charts; the flags are left
 tricolours are the same picture to any perceptual hash). Each gets every copy of
 bench/theft_variants.py; a copy is caught when the index returns its original. The results name
 the copies missed and every false match (which work matched which, through which window), so a
-change can be judged on the works it moves.
+change can be judged on the works it moves. False matches are counted twice: each work looked up as
+itself, and each copy that matched a work it was not made from (`copies_matching_another_work`: a
+re-encoding flips which corners a chart keeps, so the two counts differ).
 
 The index runs where production runs it: PostgreSQL (`DATABASE_URL`, default the
 `atelier_theft_bench` database, migrated here), with 1M synthetic random hashes added to the real
@@ -139,6 +141,10 @@ def main() -> None:
 
     profile = cProfile.Profile() if args.profile else None
     recall, lookups, query_cpu, missed, lost = {}, [], [], {}, {}
+    names = {item.pk: name for _, name, _, item in items}
+    # A copy that also (or only) matched a work it was not made from: the moderation case would name
+    # the wrong artist. Counted per kind of copy, beside the works looked up as themselves below.
+    copies_matching_another, copy_false_named = {}, []
     for kind_name, make in KINDS.items():
         if args.kinds and kind_name not in args.kinds.split(","):
             continue
@@ -161,6 +167,10 @@ def main() -> None:
             lookups.append((time.perf_counter() - t0) * 1000)
             hit = any(one.item_id == item.pk for one in near)
             caught += hit
+            others = [names.get(one.item_id, "filler") for one in near if one.item_id != item.pk]
+            copies_matching_another[kind_name] = copies_matching_another.get(kind_name, 0) + bool(others)
+            if others:
+                copy_false_named.append({"kind": kind_name, "work": name, "matched": others, "own_found": hit})
             if not hit:
                 missed[kind_name].append(name)
                 if args.diagnose:
@@ -168,12 +178,14 @@ def main() -> None:
                         {"work": name, **where_lost(query, item, stored_of[item.pk], uploader.pk)}
                     )
         recall[kind_name] = round(caught / max(1, len(queries)), 4)
-        print(f"  {kind_name:9s} recall {recall[kind_name]:.3f}  ({caught}/{len(queries)})")
+        print(
+            f"  {kind_name:9s} recall {recall[kind_name]:.3f}  ({caught}/{len(queries)}),"
+            f" {copies_matching_another.get(kind_name, 0)} matching another work"
+        )
 
     if profile:
         profile.dump_stats(args.profile)  # the lookups only, with their timing (cProfile's own cost in it)
     false_works, false_pairs, false_named, own_lookups = 0, 0, [], []
-    names = {item.pk: name for _, name, _, item in items}
     for _, name, image, item in items:
         query = fingerprints.query(image)
         t0 = time.perf_counter()
@@ -207,6 +219,8 @@ def main() -> None:
         "false_match_work_rate": round(false_works / max(1, len(items)), 5),
         "false_match_pairs": false_pairs,
         "false_matches": false_named,
+        "copies_matching_another_work": copies_matching_another,
+        "copy_false_matches": copy_false_named,
         "missed": missed,
         **({"lost_at": lost_summary(lost), "lost": lost} if args.diagnose else {}),
         "pairs_compared": pairs,
