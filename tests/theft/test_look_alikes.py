@@ -9,36 +9,31 @@ from io import StringIO
 import numpy as np
 import pytest
 from django.core.management import call_command
-from PIL import Image, ImageDraw
+from PIL import Image
 
+from atelier.media.models import MediaItem, MediaKind
 from atelier.notifications.models import Notification, Verb
-from atelier.posts.models import PostState
+from atelier.posts.models import Post, PostState
 from atelier.protection.theft import fingerprints
 from atelier.protection.theft import index as theft_index
 from atelier.protection.theft.index import nearest_to
 from atelier.protection.theft.models import Fingerprint, RepostMatch, Thumbnail
+from atelier.protection.theft.services import fingerprints_store
+from bench.human_corpus import sparse_chart as corpus_chart
 from tests.theft.test_reposts import ARTWORK, encoded, posted
 
 
 def sparse_chart(seed: int) -> Image.Image:
-    """Four to thirteen bars or dots of one colour on the same axes, as bench/human_corpus.py draws its charts."""
-    rng = np.random.default_rng(seed)
-    size = (int(rng.integers(600, 1000)), int(rng.integers(400, 700)))
-    image = Image.new("RGB", size, (255, 255, 255))
-    draw = ImageDraw.Draw(image)
-    draw.line((60, size[1] - 50, size[0] - 30, size[1] - 50), fill=(0, 0, 0), width=2)
-    draw.line((60, 30, 60, size[1] - 50), fill=(0, 0, 0), width=2)
-    values = rng.uniform(0.1, 1.0, int(rng.integers(4, 14)))
-    step = (size[0] - 120) / len(values)
-    colour = tuple(int(v) for v in rng.integers(0, 200, 3))
-    for index, value in enumerate(values):
-        x = 70 + index * step
-        top = size[1] - 50 - value * (size[1] - 100)
-        if rng.random() < 0.5:
-            draw.rectangle((x, top, x + step * 0.7, size[1] - 51), fill=colour)
-        else:
-            draw.ellipse((x - 4, top - 4, x + 4, top + 4), fill=colour)
-    return image
+    """One of bench/human_corpus.py's charts, drawn from `seed`."""
+    return corpus_chart(np.random.default_rng(seed))
+
+
+def public_work(author, image: Image.Image) -> MediaItem:
+    """A public post of `image`, fingerprinted as an upload is."""
+    post = Post.objects.create(author=author, title="Chart", state=PostState.PUBLIC)
+    item = MediaItem.objects.create(post=post, kind=MediaKind.IMAGE)
+    fingerprints_store(item=item, stored=fingerprints.stored(image))
+    return item
 
 
 def reencoded(image: Image.Image) -> Image.Image:
@@ -51,21 +46,21 @@ def test_a_copy_names_its_original_not_a_chart_that_fits_it_weakly(
     make_user, django_capture_on_commit_callbacks, monkeypatch
 ):
     artist, neighbour, thief = make_user("ines"), make_user("noor"), make_user("bram")
-    chart = sparse_chart(6)
-    original, item = posted(artist, encoded(chart), django_capture_on_commit_callbacks)
-    other, other_item = posted(neighbour, encoded(sparse_chart(26)), django_capture_on_commit_callbacks)
-    assert other.state == PostState.PUBLIC  # not a copy of the first: distinct works stay public
+    chart = sparse_chart(35)
+    # Both public already: posted one after the other, the second would itself be held as a look-alike
+    # of the first (a weak match on its own holds; see the note on issue 21).
+    item, other_item = public_work(artist, chart), public_work(neighbour, sparse_chart(30))
     asked = fingerprints.query(reencoded(chart))
     with monkeypatch.context() as every_match:
         every_match.setattr(theft_index, "_decided", lambda found: found)
         both = {near.item_id: near for near in nearest_to(asked, exclude_author_id=thief.pk)}
-    assert set(both) == {item.pk, other_item.pk}  # chart 26 fits the copy too, on a few repeated corners
+    assert set(both) == {item.pk, other_item.pk}  # chart 30 fits the copy too, on a few repeated corners
     assert both[other_item.pk].weak and not both[item.pk].weak
     assert [near.item_id for near in nearest_to(asked, exclude_author_id=thief.pk)] == [item.pk]
 
     held, _ = posted(thief, encoded(chart, "JPEG", quality=80), django_capture_on_commit_callbacks)
     assert held.state == PostState.HELD
-    assert RepostMatch.objects.get(post=held).original_post_id == original.pk
+    assert RepostMatch.objects.get(post=held).original_post_id == item.post_id
     assert Notification.objects.filter(recipient=artist, verb=Verb.REPOST).count() == 1
     assert not Notification.objects.filter(recipient=neighbour, verb=Verb.REPOST).exists()
 
